@@ -1,0 +1,155 @@
+//! Project settings: `cutover.toml` beside the spec (or `--config FILE`) sets rule levels for
+//! the whole spec.
+//!
+//! ```toml
+//! [rules]
+//! "sizing/single-zone" = "allow"      # allow | warn | deny
+//! "network/node-capacity" = "deny"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
+use crate::load::{self, LoadError};
+use crate::rules;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// Silenced.
+    Allow,
+    /// Reported; the bundle is still written.
+    Warn,
+    /// Reported; no bundle is written.
+    Deny,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    rules: BTreeMap<String, RuleLevel>,
+}
+
+/// Rule levels set for the whole spec.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    pub levels: BTreeMap<String, RuleLevel>,
+    /// Where the settings came from, for reports (`None`: defaults).
+    pub file: Option<String>,
+}
+
+impl Config {
+    /// Reads `explicit` if given, else `cutover.toml` beside the spec if it exists.
+    pub fn discover(spec: &Path, explicit: Option<&Path>) -> Result<Config, LoadError> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let beside = spec
+                    .parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join("cutover.toml");
+                if !beside.is_file() {
+                    return Ok(Config::default());
+                }
+                beside
+            }
+        };
+        let text = load::read_text(&path)?;
+        let source = SourceFile::new(path.display().to_string(), text, Format::Toml);
+        parse(&source)
+    }
+
+    /// Applies the levels to a diagnostic: `None` when it is allowed.
+    pub fn apply(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+        match self.levels.get(diagnostic.rule) {
+            None => Some(diagnostic),
+            Some(RuleLevel::Allow) => None,
+            Some(RuleLevel::Warn) => {
+                diagnostic.severity = Severity::Warning;
+                Some(diagnostic)
+            }
+            Some(RuleLevel::Deny) => {
+                diagnostic.severity = Severity::Error;
+                Some(diagnostic)
+            }
+        }
+    }
+}
+
+fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
+    let problem = |span: Span, message: String, help: &str| {
+        Diagnostic::new("config/syntax", Severity::Error, source, message)
+            .label(span, "here")
+            .help(help)
+    };
+    let parsed: toml::Spanned<toml::de::DeTable> = match toml::de::DeTable::parse(&source.text) {
+        Ok(table) => table,
+        Err(e) => {
+            let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+            return Err(LoadError::Diagnostics(vec![problem(
+                span,
+                format!("cutover.toml is not valid TOML: {}", e.message().trim()),
+                "write `[rules]` followed by lines such as `\"sizing/single-zone\" = \"allow\"`",
+            )]));
+        }
+    };
+    let file: ConfigFile = match toml::from_str(&source.text) {
+        Ok(file) => file,
+        Err(e) => {
+            let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+            return Err(LoadError::Diagnostics(vec![problem(
+                span,
+                format!("cutover.toml: {}", e.message().trim()),
+                "each rule's level is `allow`, `warn` or `deny`, under a `[rules]` table",
+            )]));
+        }
+    };
+    let mut diagnostics = Vec::new();
+    let rules_table = parsed.get_ref().get("rules");
+    for id in file.rules.keys() {
+        let known = rules::find(id).filter(|r| r.level.is_diagnostic());
+        if known.is_none() {
+            let span = rules_table
+                .and_then(|t| match t.get_ref() {
+                    toml::de::DeValue::Table(t) => t
+                        .iter()
+                        .find(|(k, _)| k.get_ref() == id)
+                        .map(|(k, _)| Span::new(k.span().start, k.span().end)),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            diagnostics.push(unknown_rule(source, span, id));
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(LoadError::Diagnostics(diagnostics));
+    }
+    Ok(Config {
+        levels: file.rules,
+        file: Some(source.name.clone()),
+    })
+}
+
+/// The diagnostic for a rule id that does not exist (or cannot be silenced).
+pub fn unknown_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
+    let checkable = rules::RULES
+        .iter()
+        .filter(|r| r.level.is_diagnostic())
+        .map(|r| r.id);
+    let message = match rules::find(id) {
+        Some(_) => format!("rule `{id}` is not a check and cannot be allowed or re-levelled"),
+        None => format!("unknown rule `{id}`"),
+    };
+    let help = match did_you_mean(id, checkable) {
+        Some(near) => format!("did you mean `{near}`? `cutover explain` lists every rule"),
+        None => "run `cutover explain` to list every rule id".to_string(),
+    };
+    Diagnostic::new("config/unknown-rule", Severity::Error, source, message)
+        .label(span, "this rule id")
+        .help(help)
+}

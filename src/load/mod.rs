@@ -1,0 +1,321 @@
+//! Stage 1, load: read a spec file (YAML or TOML, by extension) into the typed model, keeping
+//! where every value sits so that later diagnostics can point at it.
+//!
+//! Input is untrusted: the file size, the number of values, the nesting depth and alias
+//! expansion are all bounded, and every problem ends in a diagnostic, never a panic.
+
+pub mod de;
+pub mod node;
+mod toml;
+mod yaml;
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
+use crate::model::Spec;
+use de::{DeError, DeErrorKind};
+pub use node::SourceMap;
+
+pub struct Limits {
+    pub max_bytes: u64,
+    pub max_nodes: usize,
+    pub max_alias_nodes: usize,
+    pub max_depth: usize,
+}
+
+pub const LIMITS: Limits = Limits {
+    max_bytes: 16 * 1024 * 1024,
+    max_nodes: 1_000_000,
+    max_alias_nodes: 100_000,
+    max_depth: 128,
+};
+
+/// A loaded spec: the model, the file it came from, and where each value sits.
+#[derive(Debug)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub source: Arc<SourceFile>,
+    pub map: SourceMap,
+}
+
+/// Why loading failed: the file's content (diagnostics, exit 1) or reading it (exit 2).
+#[derive(Debug)]
+pub enum LoadError {
+    Diagnostics(Vec<Diagnostic>),
+    Io(String),
+}
+
+/// A problem found while parsing, before the model exists.
+#[derive(Debug)]
+pub enum LoadProblem {
+    Syntax {
+        span: Span,
+        message: String,
+    },
+    Empty,
+    MultipleDocuments {
+        span: Span,
+    },
+    DuplicateKey {
+        key: String,
+        first: Span,
+        second: Span,
+    },
+    AliasLimit {
+        span: Span,
+    },
+    TooDeep {
+        span: Span,
+    },
+    TooLarge {
+        span: Span,
+        what: String,
+    },
+}
+
+/// The format of a spec or config file, from its extension.
+pub fn format_of(path: &Path) -> Result<Format, LoadError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => Ok(Format::Yaml),
+        Some("toml") => Ok(Format::Toml),
+        _ => Err(LoadError::Io(format!(
+            "{}: the spec's extension must be .yaml, .yml or .toml (it decides the format)",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads a text file within the size limit; refuses binary content and invalid UTF-8 with a
+/// diagnostic, and drops a leading byte-order mark.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(LIMITS.max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
+    let format = format_of(path).unwrap_or(Format::Yaml);
+    if bytes.len() as u64 > LIMITS.max_bytes {
+        let source = SourceFile::new(name, String::new(), format);
+        return Err(LoadError::Diagnostics(vec![
+            Diagnostic::new(
+                "spec/too-large",
+                Severity::Error,
+                &source,
+                format!(
+                    "the file is larger than {} MiB",
+                    LIMITS.max_bytes / 1024 / 1024
+                ),
+            )
+            .help("a spec is a few hundred kilobytes at most; check that this is the right file"),
+        ]));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The lossy text has the same bytes up to the bad one, so `at` still fits.
+            let source = SourceFile::new(name, lossy, format);
+            return Err(LoadError::Diagnostics(vec![
+                Diagnostic::new(
+                    "spec/encoding",
+                    Severity::Error,
+                    &source,
+                    "the file is not valid UTF-8",
+                )
+                .label(Span::new(at, at + 1), "this byte is not UTF-8")
+                .help("save the file as UTF-8"),
+            ]));
+        }
+    };
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    if let Some(at) = text.find('\0') {
+        let source = SourceFile::new(name, text.replace('\0', " "), format);
+        return Err(LoadError::Diagnostics(vec![
+            Diagnostic::new(
+                "spec/encoding",
+                Severity::Error,
+                &source,
+                "the file contains a NUL character",
+            )
+            .label(Span::new(at, at + 1), "NUL")
+            .help("a spec is text; this looks like a binary file or a broken encoding"),
+        ]));
+    }
+    Ok(text)
+}
+
+/// Reads and parses a spec file into the model.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let format = format_of(path)?;
+    let text = read_text(path)?;
+    let source = SourceFile::new(path.display().to_string(), text, format);
+    load_source(source)
+}
+
+/// Parses spec text already read (used by `load` and by tests).
+pub fn load_source(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
+    let parsed = match source.format {
+        Format::Yaml => yaml::parse(&source.text),
+        Format::Toml => toml::parse(&source.text),
+    };
+    let root = parsed.map_err(|problems| {
+        LoadError::Diagnostics(problems.into_iter().map(|p| problem(&source, p)).collect())
+    })?;
+    let map = SourceMap::build(&root);
+    match de::from_tree::<Spec>(&root) {
+        Ok(spec) => Ok(Loaded { spec, source, map }),
+        Err(errors) => Err(LoadError::Diagnostics(
+            errors
+                .into_iter()
+                .map(|e| deserialize_error(&source, &map, e))
+                .collect(),
+        )),
+    }
+}
+
+fn problem(source: &Arc<SourceFile>, problem: LoadProblem) -> Diagnostic {
+    let d = |rule, message: String| Diagnostic::new(rule, Severity::Error, source, message);
+    match problem {
+        LoadProblem::Syntax { span, message } => d(
+            "spec/syntax",
+            format!(
+                "the spec is not valid {}: {message}",
+                match source.format {
+                    Format::Yaml => "YAML",
+                    Format::Toml => "TOML",
+                }
+            ),
+        )
+        .label(span, "here")
+        .help("fix the syntax at this position; `cutover schema` describes the format"),
+        LoadProblem::Empty => d("spec/empty", "the spec is empty".into())
+            .help("start from examples/minimal.yaml, or run `cutover schema` for the format"),
+        LoadProblem::MultipleDocuments { span } => d(
+            "spec/multiple-documents",
+            "the file holds more than one YAML document".into(),
+        )
+        .label(span, "a second document starts here")
+        .help("put each migration in a file of its own"),
+        LoadProblem::DuplicateKey { key, first, second } => {
+            d("spec/duplicate-key", format!("the key `{key}` appears twice"))
+                .label(second, "written again here")
+                .label(first, "first written here")
+                .help("keep one of them")
+        }
+        LoadProblem::AliasLimit { span } => d(
+            "spec/alias-limit",
+            format!(
+                "YAML aliases expand to more than {} values",
+                LIMITS.max_alias_nodes
+            ),
+        )
+        .label(span, "expansion stopped at this alias")
+        .help("write the values out, or use fewer nested aliases"),
+        LoadProblem::TooDeep { span } => d(
+            "spec/too-large",
+            format!("the spec nests deeper than {} levels", LIMITS.max_depth),
+        )
+        .label(span, "too deep from here")
+        .help("a spec nests a handful of levels; check that this is the right file"),
+        LoadProblem::TooLarge { span, what } => {
+            d("spec/too-large", format!("the spec holds {what}"))
+                .label(span, "stopped here")
+                .help("a spec holds a few thousand values at most; split it per migration")
+        }
+    }
+}
+
+fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) -> Diagnostic {
+    let location = error.location.clone();
+    let (span, key_span, path) = match &location {
+        Some(l) => (l.span, l.key_span.unwrap_or(l.span), l.path.clone()),
+        None => (Span::default(), Span::default(), String::new()),
+    };
+    let display = map.display(&path);
+    let d = |rule, message: String| {
+        Diagnostic::new(rule, Severity::Error, source, message).path(display.clone())
+    };
+    match error.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            let help = match did_you_mean(&field, expected.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("the fields here are {}", de::list(expected)),
+            };
+            let at = if display.contains('.') {
+                format!(" in `{}`", &display[..display.rfind('.').unwrap_or(0)])
+            } else {
+                String::new()
+            };
+            d("spec/unknown-field", format!("unknown field `{field}`{at}"))
+                .label(key_span, "not a field of this section")
+                .help(help)
+        }
+        DeErrorKind::UnknownVariant { variant, expected } => {
+            let help = match did_you_mean(&variant, expected.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`? The choices are {}", de::list(expected)),
+                None => format!("the choices are {}", de::list(expected)),
+            };
+            d(
+                "spec/type",
+                format!("`{variant}` is not a valid value for `{display}`"),
+            )
+            .label(span, "unknown value")
+            .help(help)
+        }
+        DeErrorKind::MissingField { field } => {
+            let where_ = if display.is_empty() {
+                "the spec".to_string()
+            } else {
+                format!("`{display}`")
+            };
+            let label_span = if path.is_empty() { Span::new(0, 0) } else { key_span };
+            d(
+                "spec/missing-field",
+                format!("{where_} is missing the required field `{field}`"),
+            )
+            .path(join_display(&display, field))
+            .label(label_span, format!("`{field}` is required here"))
+            .help(format!(
+                "add `{field}:`; `cutover schema` or examples/piggymetrics.yaml shows its form"
+            ))
+        }
+        DeErrorKind::Invalid { message } => d(
+            "spec/type",
+            if display.is_empty() {
+                message.clone()
+            } else {
+                format!("`{display}`: {message}")
+            },
+        )
+        .label(span, "this value")
+        .help(type_help(&message)),
+    }
+}
+
+fn join_display(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+fn type_help(message: &str) -> String {
+    if message.contains(": write ") || message.contains("write a") {
+        // The value type's own message already says how to write it.
+        "see `cutover schema` for every field's form".into()
+    } else if message.contains("found a string") && message.contains("integer") {
+        "write the number without quotes".into()
+    } else if message.contains("out of range") {
+        "use a value within the range".into()
+    } else {
+        "see `cutover schema` or examples/piggymetrics.yaml for the field's form".into()
+    }
+}

@@ -1,0 +1,705 @@
+//! The typed migration spec: one struct per section of `spec-sketch.yaml`.
+//!
+//! Plain serde structs, strict (`deny_unknown_fields`), ordered collections only. The doc
+//! comments become the descriptions of the JSON Schema (`cutover schema`).
+
+pub mod units;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use units::{Address, Cidr, Duration, Percent, Quantity};
+
+/// The only `apiVersion` this version of cutover reads.
+pub const API_VERSION: &str = "cutover.dev/v1alpha1";
+pub const KIND: &str = "Migration";
+
+/// A migration spec: everything cutover needs to plan the move of a set of services from
+/// one cluster to another.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// Always `cutover.dev/v1alpha1`.
+    pub api_version: String,
+    /// Always `Migration`.
+    pub kind: String,
+    pub metadata: Metadata,
+    /// The cluster the services leave.
+    pub source: SourceCluster,
+    /// The ACK cluster the services move to.
+    pub target: TargetCluster,
+    /// Volumes the services mount, by name.
+    #[serde(default)]
+    pub storage: Vec<Storage>,
+    pub services: Vec<Service>,
+    /// Where the service images move before deploy.
+    #[serde(default)]
+    pub images: Option<Images>,
+    /// Databases and object stores that move with the services.
+    #[serde(default)]
+    pub data: Option<Data>,
+    pub rollout: Rollout,
+    #[serde(default)]
+    pub dns: Option<Dns>,
+    /// Regression tests run against the target's test domain before any traffic moves.
+    #[serde(default)]
+    pub verification: Option<Verification>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metadata {
+    /// A DNS-1123 label; names the bundle.
+    pub name: String,
+    /// Shown in the runbooks.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourcePlatform {
+    /// Docker Swarm.
+    Swarm,
+    /// A self-managed Kubernetes cluster.
+    Kubernetes,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceCluster {
+    pub platform: SourcePlatform,
+    pub name: String,
+    pub entrypoint: Entrypoint,
+    /// The domain the old cluster answers tests on.
+    #[serde(default)]
+    pub test_domain: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Entrypoint {
+    /// The load balancer (SLB) address that serves the cluster's traffic.
+    pub address: Address,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Edition {
+    /// ACK Pro: managed control plane with an SLA (recommended).
+    AckPro,
+    /// ACK managed (basic): managed control plane.
+    AckManaged,
+    /// ACK dedicated: the cluster runs its own masters, sized by node count.
+    AckDedicated,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetCluster {
+    pub name: String,
+    pub edition: Edition,
+    pub region: String,
+    /// The zones the cluster's nodes run in; each needs a vSwitch.
+    pub zones: Vec<String>,
+    /// Decides every apiVersion the bundle emits, such as `"1.31"`.
+    pub kubernetes_version: String,
+    pub entrypoint: Entrypoint,
+    /// The domain the new cluster answers regression tests on before any traffic moves.
+    #[serde(default)]
+    pub test_domain: Option<String>,
+    pub network: Network,
+    pub nodes: Nodes,
+    #[serde(default)]
+    pub ingress_controller: Option<IngressController>,
+    /// Cluster add-ons installed at creation (`cloud-monitor`, `log-service`, ...).
+    #[serde(default)]
+    pub addons: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkPlugin {
+    /// Pods get addresses from the pod CIDR; one VPC route per node.
+    Flannel,
+    /// Pods get VPC addresses from the vSwitches.
+    Terway,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Network {
+    pub plugin: NetworkPlugin,
+    /// Must sit in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.
+    pub vpc: Cidr,
+    /// Inside the VPC, pairwise disjoint, at least one per zone.
+    pub vswitches: Vec<VSwitch>,
+    /// Flannel: disjoint from the VPC, the routes and other clusters' pod CIDRs.
+    #[serde(default)]
+    pub pod_cidr: Option<Cidr>,
+    /// Disjoint from the VPC, the pod CIDR and the routes; /16 to /24.
+    pub service_cidr: Cidr,
+    /// 16, 32, 64, 128 or 256; with the pod CIDR it caps the node count.
+    pub pods_per_node: u32,
+    /// Address space already reachable from this VPC (peered VPCs, an IDC over a VBR).
+    #[serde(default)]
+    pub routes: Vec<NetworkRoute>,
+    /// Clusters that share this VPC.
+    #[serde(default)]
+    pub other_clusters: Vec<OtherCluster>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VSwitch {
+    pub name: String,
+    pub zone: String,
+    pub cidr: Cidr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteVia {
+    /// A peered VPC.
+    Peering,
+    /// A data centre over a virtual border router (Express Connect).
+    Vbr,
+    /// A VPN gateway.
+    Vpn,
+    /// A Cloud Enterprise Network instance.
+    Cen,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkRoute {
+    pub name: String,
+    pub via: RouteVia,
+    pub cidr: Cidr,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OtherCluster {
+    pub name: String,
+    #[serde(default)]
+    pub pod_cidr: Option<Cidr>,
+    /// May overlap this cluster's service CIDR.
+    #[serde(default)]
+    pub service_cidr: Option<Cidr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// CPU:memory 1:2.
+    Compute,
+    /// CPU:memory 1:4.
+    Balanced,
+    /// CPU:memory 1:8, for memory-hungry workloads such as Java.
+    MemoryHeavy,
+}
+
+impl Profile {
+    /// GiB of memory per core.
+    pub fn gib_per_core(self) -> u32 {
+        match self {
+            Profile::Compute => 2,
+            Profile::Balanced => 4,
+            Profile::MemoryHeavy => 8,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Compute => "compute",
+            Profile::Balanced => "balanced",
+            Profile::MemoryHeavy => "memory-heavy",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Nodes {
+    pub profile: Profile,
+    /// Cores the workloads need on a normal day.
+    pub total_cores: u32,
+    /// Share of cores the cluster may lose and keep serving.
+    pub fault_tolerance: Percent,
+    /// The workload must scale out fast in bursts (promotions): favours bare-metal instances.
+    #[serde(default)]
+    pub burst_scale_out: bool,
+    pub system_disk: NodeDisk,
+    /// Dedicated to container images.
+    #[serde(default)]
+    pub data_disk: Option<NodeDisk>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeDisk {
+    pub category: DiskCategory,
+    pub size: Quantity,
+}
+
+/// Alibaba Cloud disk categories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum DiskCategory {
+    #[serde(rename = "cloud_essd")]
+    CloudEssd,
+    #[serde(rename = "cloud_essd_entry")]
+    CloudEssdEntry,
+    #[serde(rename = "cloud_auto")]
+    CloudAuto,
+    #[serde(rename = "cloud_ssd")]
+    CloudSsd,
+    #[serde(rename = "cloud_efficiency")]
+    CloudEfficiency,
+    #[serde(rename = "cloud")]
+    Cloud,
+}
+
+impl DiskCategory {
+    pub fn name(self) -> &'static str {
+        match self {
+            DiskCategory::CloudEssd => "cloud_essd",
+            DiskCategory::CloudEssdEntry => "cloud_essd_entry",
+            DiskCategory::CloudAuto => "cloud_auto",
+            DiskCategory::CloudSsd => "cloud_ssd",
+            DiskCategory::CloudEfficiency => "cloud_efficiency",
+            DiskCategory::Cloud => "cloud",
+        }
+    }
+
+    /// SSD-backed categories (the efficiency and basic disks are not).
+    pub fn is_ssd(self) -> bool {
+        !matches!(self, DiskCategory::CloudEfficiency | DiskCategory::Cloud)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressController {
+    /// At least 2 for high availability.
+    pub replicas: u32,
+    /// Nodes labelled `node-role.kubernetes.io/ingress=true` that run only the controller;
+    /// at least `replicas`.
+    #[serde(default)]
+    pub dedicated_nodes: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageType {
+    /// An Alibaba Cloud disk: ReadWriteOnce, zonal.
+    Disk,
+    /// A NAS file system over NFS: ReadWriteMany.
+    Nas,
+    /// An OSS bucket mounted with ossfs: ReadWriteMany, low I/O.
+    Oss,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provisioning {
+    /// A StorageClass creates the disk.
+    Dynamic,
+    /// An existing disk, by id.
+    Static,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum ReclaimPolicy {
+    Retain,
+    Delete,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Storage {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: StorageType,
+    /// Disks only.
+    #[serde(default)]
+    pub provisioning: Option<Provisioning>,
+    /// Dynamic disks only.
+    #[serde(default)]
+    pub category: Option<DiskCategory>,
+    pub size: Quantity,
+    /// `Delete` loses the data with the claim: refused for volumes that hold data.
+    #[serde(default)]
+    pub reclaim_policy: Option<ReclaimPolicy>,
+    /// The volume holds nothing worth keeping (a scratch area): `Delete` is allowed.
+    #[serde(default)]
+    pub scratch: bool,
+    /// Static disks: the existing disk's id.
+    #[serde(default)]
+    pub disk_id: Option<String>,
+    /// Static disks: the disk's zone; it mounts only on nodes of that zone.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// NAS: the mount target's domain name.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// NAS: the exported path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// NAS: `"3"` (recommended) or `"4.0"`.
+    #[serde(default)]
+    pub nfs_version: Option<String>,
+    /// OSS: the bucket.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// OSS: the endpoint, internal for in-region access.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// OSS: the Secret holding `akId` and `akSecret`, created by the runbook.
+    #[serde(default)]
+    pub credentials_secret: Option<String>,
+    /// Refused: AccessKeys never go into a spec (use `credentialsSecret`).
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    /// Refused: AccessKeys never go into a spec (use `credentialsSecret`).
+    #[serde(default)]
+    pub access_key_secret: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Service {
+    /// A DNS-1123 label.
+    pub name: String,
+    /// With an explicit tag or digest, never `latest`.
+    pub image: String,
+    /// Fewer than 3 is a single point of failure (warned).
+    pub replicas: u32,
+    /// The port the service listens on.
+    pub port: u16,
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    /// Liveness and readiness probes on the service port.
+    #[serde(default)]
+    pub health: Option<Health>,
+    /// A StatefulSet: ordered pods, one claim per replica.
+    #[serde(default)]
+    pub stateful: bool,
+    /// Host and path pairs that route to this service.
+    #[serde(default)]
+    pub routes: Vec<HttpRoute>,
+    /// Services that must answer before this one starts.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub volumes: Vec<VolumeMount>,
+    /// Environment variables (plain values; secrets belong in Secrets).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Rule ids accepted on purpose for this service.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default)]
+    pub requests: Option<ResourceList>,
+    #[serde(default)]
+    pub limits: Option<ResourceList>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceList {
+    #[serde(default)]
+    pub cpu: Option<Quantity>,
+    #[serde(default)]
+    pub memory: Option<Quantity>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Health {
+    /// HTTP probes on this path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// TCP probes on the service port.
+    #[serde(default)]
+    pub tcp: Option<bool>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpRoute {
+    pub host: String,
+    #[serde(default = "root_path")]
+    pub path: String,
+}
+
+fn root_path() -> String {
+    "/".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeMount {
+    /// The name of an entry of `storage`.
+    pub storage: String,
+    pub mount_path: String,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Images {
+    /// The registry namespace every image moves to.
+    pub target: String,
+    /// The Secret the pods pull with.
+    #[serde(default)]
+    pub pull_secret: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Data {
+    #[serde(default)]
+    pub databases: Vec<Database>,
+    #[serde(default)]
+    pub object_stores: Vec<ObjectStore>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncMode {
+    /// A one-time full copy.
+    Full,
+    /// A full copy, then incremental changes, old to new.
+    Incremental,
+    /// Changes flow both ways while traffic is split.
+    Bidirectional,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Database {
+    pub name: String,
+    /// `mysql`, `postgresql`, ...
+    pub engine: String,
+    pub source: DatabaseSource,
+    pub target: DatabaseTarget,
+    pub sync: SyncMode,
+    /// The PrivateZone name the apps keep using.
+    #[serde(default)]
+    pub private_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatabaseSource {
+    pub host: String,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatabaseTarget {
+    /// The RDS instance id.
+    pub instance: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectStore {
+    pub name: String,
+    /// A local path, `s3://`, `azure://` or `cos://`.
+    pub source: String,
+    /// `oss://bucket[/prefix]`.
+    pub target: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// The old SLB gets the new cluster's NodePorts as backends; weights move per step.
+    SlbWeights,
+    /// Weighted DNS records, old and new, per step.
+    DnsWeights,
+    /// DNS moves to the new ingress first, which canaries between the old and new backends.
+    IngressCanary,
+    /// Istio VirtualServices with weighted destinations and mirroring.
+    Istio,
+    /// Clients' server lists gain the new address, then lose the old one.
+    Client,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Controller {
+    /// Gateway API HTTPRoutes.
+    GatewayApi,
+    /// Upstream ingress-nginx canary annotations.
+    Nginx,
+    /// ALB Ingress canary annotations.
+    Alb,
+    /// ACK's Nginx `service-match`/`service-weight` annotations (gone from controller v1.12).
+    AckNginx,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollout {
+    pub strategy: Strategy,
+    /// ingress-canary only.
+    #[serde(default)]
+    pub controller: Option<Controller>,
+    /// Requests that always reach the new cluster (testers, A/B).
+    #[serde(default, rename = "match")]
+    pub match_rule: Option<Match>,
+    /// Moved in order: lowest traffic first.
+    pub waves: Vec<Wave>,
+    /// Checked before every next step.
+    #[serde(default)]
+    pub gates: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Match {
+    #[serde(default)]
+    pub header: Option<MatchCondition>,
+    #[serde(default)]
+    pub cookie: Option<MatchCondition>,
+    #[serde(default)]
+    pub query: Option<MatchCondition>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MatchCondition {
+    pub name: String,
+    /// Matched exactly.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Matched as a regular expression.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Wave {
+    pub name: String,
+    pub services: Vec<String>,
+    /// Shadow traffic to the new cluster before any weight.
+    #[serde(default)]
+    pub mirror: bool,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Step {
+    /// Share of the wave's traffic on the new cluster, 0 to 100.
+    pub weight: u32,
+    /// How long the step holds before the gates are checked for the next one.
+    pub hold: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsProvider {
+    /// Alibaba Cloud DNS.
+    Alidns,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsEdition {
+    Free,
+    Personal,
+    EnterpriseStandard,
+    EnterpriseUltimate,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Dns {
+    pub provider: DnsProvider,
+    /// TTLs below 600 s need `enterprise-ultimate`.
+    #[serde(default)]
+    pub edition: Option<DnsEdition>,
+    pub zone: String,
+    pub ttl: Ttl,
+    /// Records that move from the source entrypoint to the target entrypoint.
+    pub records: Vec<DnsRecord>,
+    #[serde(default)]
+    pub private_zone: Option<PrivateZone>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ttl {
+    /// Seconds, the usual TTL.
+    pub normal: u32,
+    /// Seconds, while records move.
+    pub cutover: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum RecordType {
+    A,
+    #[serde(rename = "AAAA")]
+    Aaaa,
+    #[serde(rename = "CNAME")]
+    Cname,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DnsRecord {
+    /// `@` for the apex.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: RecordType,
+    /// Fixed answers (private zone records); moving records take the entrypoints.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrivateZone {
+    pub zone: String,
+    pub records: Vec<DnsRecord>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Verification {
+    pub checks: Vec<VerificationCheck>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerificationCheck {
+    pub name: String,
+    /// `METHOD /path`.
+    pub request: String,
+    /// The HTTP status the request must return.
+    pub expect: u16,
+}
+
+impl Spec {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn storage(&self, name: &str) -> Option<&Storage> {
+        self.storage.iter().find(|s| s.name == name)
+    }
+}
