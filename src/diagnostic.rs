@@ -61,6 +61,28 @@ impl SourceFile {
     }
 }
 
+/// Shows the file to miette under its name, so reports read `╭─[file:line:column]`.
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -241,7 +263,7 @@ impl miette::Diagnostic for MietteView<'_> {
         if self.0.labels.is_empty() {
             None
         } else {
-            Some(&self.0.source.text as &dyn miette::SourceCode)
+            Some(&*self.0.source as &dyn miette::SourceCode)
         }
     }
 
@@ -262,13 +284,14 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 }
 
-/// Renders diagnostics for a person: each report, then a count. The file name heads each
-/// report, so the position reads `file:line:column`.
+/// Renders diagnostics for a person: each report (headed `file:line:column`), then a count.
 pub fn render_human(diagnostics: &[Diagnostic], color: bool, width: usize) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        let (line, column) = d.line_col();
-        out.push_str(&format!("{}:{}:{}\n", d.source.name, line, column));
+        if d.labels.is_empty() {
+            // Without a label miette shows no position; name the file at least.
+            out.push_str(&format!("{}:\n", d.source.name));
+        }
         out.push_str(&d.render(color, width));
         out.push('\n');
     }

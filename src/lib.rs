@@ -19,3 +19,122 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod rules;
+
+use std::path::{Path, PathBuf};
+
+use diagnostic::Diagnostic;
+use load::{LoadError, Loaded};
+
+/// What a run can be asked to do beyond the spec itself.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Rule levels file; `cutover.toml` beside the spec when absent.
+    pub config: Option<PathBuf>,
+    /// A folder whose templates replace the built-in ones of the same name.
+    pub templates: Option<PathBuf>,
+}
+
+/// Why a run produced nothing: the spec's problems (exit 1) or a failure to read or write
+/// files (exit 2).
+#[derive(Debug)]
+pub enum Failure {
+    Spec(Vec<Diagnostic>),
+    Io(String),
+}
+
+impl From<LoadError> for Failure {
+    fn from(error: LoadError) -> Self {
+        match error {
+            LoadError::Diagnostics(d) => Failure::Spec(d),
+            LoadError::Io(message) => Failure::Io(message),
+        }
+    }
+}
+
+/// A checked spec: its diagnostics (warnings only, or errors) and what it was checked with.
+pub struct Checked {
+    pub loaded: Loaded,
+    pub config: config::Config,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Stages 1 and 2: load the spec and run every rule.
+pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
+    // Both the config and the spec are read before anything is reported, so that a broken
+    // config and a broken spec show up together.
+    let config = config::Config::discover(spec, options.config.as_deref());
+    let loaded = load::load(spec);
+    let (config, loaded) = match (config, loaded) {
+        (Ok(c), Ok(l)) => (c, l),
+        (Err(LoadError::Io(m)), _) | (_, Err(LoadError::Io(m))) => return Err(Failure::Io(m)),
+        (c, l) => {
+            let mut all = Vec::new();
+            for e in [c.err(), l.err()].into_iter().flatten() {
+                if let LoadError::Diagnostics(d) = e {
+                    all.extend(d);
+                }
+            }
+            diagnostic::sort(&mut all);
+            return Err(Failure::Spec(all));
+        }
+    };
+    let diagnostics = check::check(&loaded, &config);
+    Ok(Checked {
+        loaded,
+        config,
+        diagnostics,
+    })
+}
+
+/// A compiled bundle, with the warnings the spec carried.
+pub struct Compiled {
+    pub files: bundle::Files,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The whole pipeline short of writing: load, check, plan, render, seal.
+pub fn compile_file(spec: &Path, options: &Options) -> Result<Compiled, Failure> {
+    let checked = check_file(spec, options)?;
+    if diagnostic::has_errors(&checked.diagnostics) {
+        return Err(Failure::Spec(checked.diagnostics));
+    }
+    let renderer = render::Renderer::new(options.templates.as_deref())
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let files = compile_checked(&checked, &renderer).map_err(|e| Failure::Io(e.to_string()))?;
+    Ok(Compiled {
+        files,
+        warnings: checked.diagnostics,
+    })
+}
+
+/// Stages 3 to 5 for a spec that passed its checks.
+pub fn compile_checked(
+    checked: &Checked,
+    renderer: &render::Renderer,
+) -> Result<bundle::Files, render::RenderError> {
+    let spec = &checked.loaded.spec;
+    let plan = plan::build(spec);
+    let warnings = render::recorded_warnings(&checked.diagnostics);
+    let levels = &checked.config.levels;
+    let files = render::render(renderer, spec, &plan, &warnings, levels)?;
+    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
+    let levels = levels
+        .iter()
+        .map(|(rule, level)| {
+            let level = serde_json::to_value(level)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (rule.clone(), level)
+        })
+        .collect();
+    Ok(bundle::seal(files, &spec.metadata.name, digest, levels, &warnings))
+}
+
+/// The spec format's JSON Schema, as committed under `schemas/`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(model::Spec);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,137 @@
+//! Stage 2, check: every rule of [`crate::rules`] as a small function that reports every
+//! violation it finds. The driver runs them all, applies `allow:` and the configured levels,
+//! and sorts the result by position.
+
+mod ingress;
+mod network;
+mod sizing;
+mod spec;
+mod storage;
+mod workload;
+
+use std::sync::Arc;
+
+use crate::config::{self, Config};
+use crate::diagnostic::{self, Diagnostic, Severity, SourceFile, Span};
+use crate::load::{Loaded, SourceMap};
+use crate::model::Spec;
+use crate::plan::sizing::{self as sizing_plan, Sizing};
+use crate::rules;
+
+/// What every rule function sees: the spec, where its values sit, and the sizing the
+/// planner derives (several rules compare against it).
+pub struct Ctx<'a> {
+    pub spec: &'a Spec,
+    pub map: &'a SourceMap,
+    pub source: &'a Arc<SourceFile>,
+    pub sizing: Sizing,
+}
+
+impl Ctx<'_> {
+    /// A diagnostic whose primary label sits on the value at `path`.
+    pub fn report(
+        &self,
+        rule: &'static str,
+        severity: Severity,
+        path: &str,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        debug_assert!(rules::find(rule).is_some(), "unregistered rule {rule}");
+        Diagnostic::new(rule, severity, self.source, message)
+            .path(self.map.display(path))
+            .label(self.map.span(path), label)
+    }
+
+    pub fn error(
+        &self,
+        rule: &'static str,
+        path: &str,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.report(rule, Severity::Error, path, label, message)
+    }
+
+    pub fn warning(
+        &self,
+        rule: &'static str,
+        path: &str,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.report(rule, Severity::Warning, path, label, message)
+    }
+
+    pub fn span(&self, path: &str) -> Span {
+        self.map.span(path)
+    }
+}
+
+/// Runs every rule over a loaded spec. The result is sorted by position; allowed
+/// diagnostics are gone, and configured levels are applied.
+pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
+    let ctx = Ctx {
+        spec: &loaded.spec,
+        map: &loaded.map,
+        source: &loaded.source,
+        sizing: sizing_plan::plan(&loaded.spec),
+    };
+    let mut found = Vec::new();
+    spec::check(&ctx, &mut found);
+    network::check(&ctx, &mut found);
+    sizing::check(&ctx, &mut found);
+    workload::check(&ctx, &mut found);
+    ingress::check(&ctx, &mut found);
+    storage::check(&ctx, &mut found);
+
+    let mut diagnostics: Vec<Diagnostic> = found
+        .into_iter()
+        .filter(|d| !allowed_for_service(&ctx, d))
+        .filter_map(|d| config.apply(d))
+        .collect();
+    check_allow_lists(&ctx, &mut diagnostics);
+    diagnostic::sort(&mut diagnostics);
+    diagnostics
+}
+
+fn allowed_for_service(ctx: &Ctx, d: &Diagnostic) -> bool {
+    let Some(name) = &d.service else {
+        return false;
+    };
+    ctx.spec
+        .service(name)
+        .is_some_and(|s| s.allow.iter().any(|a| a == d.rule))
+}
+
+/// `allow:` entries must name rules that exist and can fire.
+fn check_allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for (i, service) in ctx.spec.services.iter().enumerate() {
+        for (j, id) in service.allow.iter().enumerate() {
+            let known = rules::find(id).is_some_and(|r| r.level.is_diagnostic());
+            if !known {
+                let path = format!("services[{i}].allow[{j}]");
+                out.push(
+                    config::unknown_rule(ctx.source, ctx.span(&path), id)
+                        .path(ctx.map.display(&path)),
+                );
+            }
+        }
+    }
+}
+
+/// Whether `name` is a DNS-1123 label (Kubernetes object names, namespaces, ports).
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Whether `name` is a DNS-1123 subdomain (Secret and other object names).
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}

@@ -1,0 +1,28 @@
+//! Stage 3, plan: a pure function from the checked spec to the decisions the bundle states.
+//! Every cross-domain decision (sizing, addresses, and later phases and traffic) is made
+//! here, once; checks and renderers read the results.
+
+pub mod network;
+pub mod sizing;
+
+use serde::Serialize;
+
+use crate::model::Spec;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub name: String,
+    pub sizing: sizing::Sizing,
+    pub network: network::NetworkPlan,
+}
+
+pub fn build(spec: &Spec) -> Plan {
+    let sizing = sizing::plan(spec);
+    let network = network::plan(spec, sizing.planned_nodes);
+    Plan {
+        name: spec.metadata.name.clone(),
+        sizing,
+        network,
+    }
+}

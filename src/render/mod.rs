@@ -1,0 +1,204 @@
+//! Stage 4, render: the plan as files. Human documents come from minijinja templates in
+//! `templates/`, compiled into the binary; `--templates DIR` overrides any of them by name.
+//! Templates are strict: an undefined variable is an error, never an empty string.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::bundle::Files;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Spec;
+use crate::plan::Plan;
+
+/// The built-in templates, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("bundle-readme.md.j2", include_str!("../../templates/bundle-readme.md.j2")),
+    ("reports/network.md.j2", include_str!("../../templates/reports/network.md.j2")),
+    ("reports/sizing.md.j2", include_str!("../../templates/reports/sizing.md.j2")),
+];
+
+#[derive(Debug)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Compiled templates, built once per run.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    /// The built-in templates, each replaced by a file of the same name under `overrides`.
+    pub fn new(overrides: Option<&Path>) -> Result<Self, RenderError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| RenderError(format!("template syntax: {e}")))?;
+        env.set_syntax(syntax);
+        env.add_filter("cell", cell);
+        env.add_filter("thousands", thousands);
+        for (name, builtin) in TEMPLATES {
+            let text = match overrides.map(|dir| dir.join(name)) {
+                Some(path) if path.is_file() => std::fs::read_to_string(&path)
+                    .map_err(|e| RenderError(format!("{}: {e}", path.display())))?,
+                _ => (*builtin).to_string(),
+            };
+            env.add_template_owned(*name, text)
+                .map_err(|e| RenderError(format!("template {name}: {e}")))?;
+        }
+        Ok(Renderer { env })
+    }
+
+    fn render(&self, name: &str, context: &impl Serialize) -> Result<String, RenderError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| RenderError(format!("template {name}: {e}")))?;
+        let text = template
+            .render(minijinja::value::Serde(context))
+            .map_err(|e| RenderError(format!("template {name}: {e:#}")))?;
+        Ok(tidy(&text))
+    }
+}
+
+/// Escapes a value for a Markdown table cell: no `|`, no line breaks.
+fn cell(value: String) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// `65536` as `65,536`.
+fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One trailing newline, no trailing spaces, no runs of blank lines: stable Markdown.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// A warning as the bundle records it: format-neutral (a spec path, no line numbers), so
+/// YAML and TOML renderings of one spec give the same bundle.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordedWarning {
+    pub rule: &'static str,
+    pub message: String,
+    pub path: String,
+}
+
+pub fn recorded_warnings(diagnostics: &[Diagnostic]) -> Vec<RecordedWarning> {
+    let mut warnings: Vec<RecordedWarning> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| RecordedWarning {
+            rule: d.rule,
+            message: d.message.clone(),
+            path: d.path.clone(),
+        })
+        .collect();
+    // Sorted by path, not position: the order must not depend on the file's layout.
+    warnings.sort_by(|a, b| (&a.path, a.rule, &a.message).cmp(&(&b.path, b.rule, &b.message)));
+    warnings
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    version: &'static str,
+    spec: &'a Spec,
+    plan: &'a Plan,
+    warnings: &'a [RecordedWarning],
+    rule_levels: &'a BTreeMap<String, crate::config::RuleLevel>,
+    files: Vec<String>,
+}
+
+/// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
+pub fn render(
+    renderer: &Renderer,
+    spec: &Spec,
+    plan: &Plan,
+    warnings: &[RecordedWarning],
+    rule_levels: &BTreeMap<String, crate::config::RuleLevel>,
+) -> Result<Files, RenderError> {
+    let mut files = Files::new();
+    let mut context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        spec,
+        plan,
+        warnings,
+        rule_levels,
+        files: Vec::new(),
+    };
+    files.insert("reports/network.md", renderer.render("reports/network.md.j2", &context)?);
+    files.insert("reports/sizing.md", renderer.render("reports/sizing.md.j2", &context)?);
+    context.files = files.paths().map(str::to_string).collect();
+    context.files.push("index.json".into());
+    context.files.push("README.md".into());
+    context.files.sort();
+    files.insert("README.md", renderer.render("bundle-readme.md.j2", &context)?);
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_keeps_one_blank_line_and_one_final_newline() {
+        assert_eq!(tidy("\n# a  \n\n\n\nb\n\n\n"), "# a\n\nb\n");
+    }
+
+    #[test]
+    fn filters_escape_cells_and_group_digits() {
+        assert_eq!(cell("a|b\nc".into()), "a\\|b c");
+        assert_eq!(thousands(65_536), "65,536");
+        assert_eq!(thousands(512), "512");
+    }
+
+    #[test]
+    fn undefined_variables_fail_the_render() {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_template("t", "{{ missing }}").unwrap();
+        let r = Renderer { env };
+        assert!(r.render("t", &serde_json::json!({})).is_err());
+    }
+}
