@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use cutover::diagnostic::{self, Diagnostic};
+use cutover::{Failure, Options};
+
+/// Runs `f` with insta writing snapshots to the repository's `snapshots/` folder.
+pub fn snapshots<F: FnOnce()>(f: F) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(f);
+}
+
+/// The fixture files of a folder under `tests/fixtures/`, sorted, without config files.
+pub fn fixtures(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new("tests/fixtures").join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            p.is_file() && !name.ends_with(".cutover.toml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The rule id a fixture is named after: `network__pod-overlap@route.yaml` → `network/pod-overlap`.
+pub fn rule_of(path: &Path) -> String {
+    let stem = path.file_name().unwrap().to_string_lossy();
+    let stem = stem.split('.').next().unwrap();
+    let stem = stem.split('@').next().unwrap();
+    stem.replace("__", "/")
+}
+
+/// The options a fixture runs with: its `<stem>.cutover.toml` beside it, if any.
+pub fn options_for(path: &Path) -> Options {
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    let config = path.with_file_name(format!("{stem}.cutover.toml"));
+    Options {
+        config: config.is_file().then_some(config),
+        templates: None,
+    }
+}
+
+/// Every diagnostic a spec produces (errors and warnings), whether or not it compiles.
+pub fn diagnostics(path: &Path, options: &Options) -> Vec<Diagnostic> {
+    match cutover::check_file(path, options) {
+        Ok(checked) => checked.diagnostics,
+        Err(Failure::Spec(d)) => d,
+        Err(Failure::Io(m)) => panic!("{}: {m}", path.display()),
+    }
+}
+
+/// Diagnostics as people see them, without color, at width 80.
+pub fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostic::render_human(diagnostics, false, 80)
+}
+
+/// A compiled bundle as one text: each file under a header, in path order.
+pub fn bundle_text(files: &cutover::bundle::Files) -> String {
+    let mut out = String::new();
+    for (path, content) in files.iter() {
+        out.push_str(&format!("=== {path} ===\n"));
+        out.push_str(&String::from_utf8_lossy(content));
+        if !content.ends_with(b"\n") {
+            out.push_str("\n[no final newline]\n");
+        }
+    }
+    out
+}
+
+/// Compiles a spec that must compile.
+pub fn compile(path: &Path) -> cutover::Compiled {
+    match cutover::compile_file(path, &Options::default()) {
+        Ok(compiled) => compiled,
+        Err(Failure::Spec(d)) => panic!("{} does not compile:\n{}", path.display(), render(&d)),
+        Err(Failure::Io(m)) => panic!("{}: {m}", path.display()),
+    }
+}
+
+/// A spec text written to a temporary file with the given extension.
+pub fn temp_spec(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
