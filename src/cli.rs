@@ -84,7 +84,11 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
         }
     };
     match cli.command {
@@ -163,7 +167,11 @@ fn compile(
                         out.display(),
                         compiled.files.len(),
                         compiled.warnings.len(),
-                        if compiled.warnings.len() == 1 { "" } else { "s" }
+                        if compiled.warnings.len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
                     );
                     EXIT_OK
                 }
@@ -228,7 +236,12 @@ fn explain(rule: Option<&str>) -> i32 {
                 }
                 area = this_area;
             }
-            println!("{:<34} {:<14} {}", rule.id, rule.level.label(), rule.summary);
+            println!(
+                "{:<34} {:<14} {}",
+                rule.id,
+                rule.level.label(),
+                rule.summary
+            );
         }
         return EXIT_OK;
     };

@@ -90,7 +90,9 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
     let parsed: toml::Spanned<toml::de::DeTable> = match toml::de::DeTable::parse(&source.text) {
         Ok(table) => table,
         Err(e) => {
-            let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+            let span = e
+                .span()
+                .map_or(Span::default(), |r| Span::new(r.start, r.end));
             return Err(LoadError::Diagnostics(vec![problem(
                 span,
                 format!("cutover.toml is not valid TOML: {}", e.message().trim()),
@@ -101,7 +103,9 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
     let file: ConfigFile = match toml::from_str(&source.text) {
         Ok(file) => file,
         Err(e) => {
-            let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+            let span = e
+                .span()
+                .map_or(Span::default(), |r| Span::new(r.start, r.end));
             return Err(LoadError::Diagnostics(vec![problem(
                 span,
                 format!("cutover.toml: {}", e.message().trim()),

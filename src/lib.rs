@@ -128,7 +128,13 @@ pub fn compile_checked(
             (rule.clone(), level)
         })
         .collect();
-    Ok(bundle::seal(files, &spec.metadata.name, digest, levels, &warnings))
+    Ok(bundle::seal(
+        files,
+        &spec.metadata.name,
+        digest,
+        levels,
+        &warnings,
+    ))
 }
 
 /// The spec format's JSON Schema, as committed under `schemas/`.

@@ -78,284 +78,723 @@ macro_rules! rule {
 
 pub static RULES: &[Rule] = &[
     // spec: the file itself
-    rule!("spec/syntax", Error, Checked,
+    rule!(
+        "spec/syntax",
+        Error,
+        Checked,
         "The file is well-formed YAML or TOML.",
         "A spec that does not parse cannot be checked at all; the parser's message says where it stopped.",
-        "services: [gateway", "services: [gateway]", "YAML 1.2, TOML 1.0"),
-    rule!("spec/encoding", Error, Checked,
+        "services: [gateway",
+        "services: [gateway]",
+        "YAML 1.2, TOML 1.0"
+    ),
+    rule!(
+        "spec/encoding",
+        Error,
+        Checked,
         "The file is UTF-8 text without NUL characters.",
         "Specs travel through editors, CI and pull requests; other encodings and binary content corrupt silently.",
-        "(a file saved as Latin-1)", "(the same file saved as UTF-8)", "cutover"),
-    rule!("spec/empty", Error, Checked,
+        "(a file saved as Latin-1)",
+        "(the same file saved as UTF-8)",
+        "cutover"
+    ),
+    rule!(
+        "spec/empty",
+        Error,
+        Checked,
         "The file holds a spec.",
         "An empty file most often means a failed generation step or a wrong path.",
-        "", "apiVersion: cutover.dev/v1alpha1", "cutover"),
-    rule!("spec/too-large", Error, Checked,
+        "",
+        "apiVersion: cutover.dev/v1alpha1",
+        "cutover"
+    ),
+    rule!(
+        "spec/too-large",
+        Error,
+        Checked,
         "The file is under 16 MiB, with at most 1,000,000 values and 128 levels of nesting.",
         "The limits keep a hostile or broken file from exhausting CI machines; a real spec is far smaller.",
-        "(a 20 MiB file)", "(a spec of a few hundred services)", "cutover"),
-    rule!("spec/alias-limit", Error, Checked,
+        "(a 20 MiB file)",
+        "(a spec of a few hundred services)",
+        "cutover"
+    ),
+    rule!(
+        "spec/alias-limit",
+        Error,
+        Checked,
         "YAML aliases expand to at most 100,000 values.",
         "Nested aliases grow exponentially (the 'billion laughs' bomb); the budget stops them early.",
-        "a: &a [x, x]\nb: &b [*a, *a]\n# ...nine more levels", "(anchors used a few times)", "cutover"),
-    rule!("spec/multiple-documents", Error, Checked,
+        "a: &a [x, x]\nb: &b [*a, *a]\n# ...nine more levels",
+        "(anchors used a few times)",
+        "cutover"
+    ),
+    rule!(
+        "spec/multiple-documents",
+        Error,
+        Checked,
         "The YAML file holds exactly one document.",
         "A second document after `---` would be ignored silently; one spec per file.",
-        "---\napiVersion: ...\n---\napiVersion: ...", "apiVersion: ...", "cutover"),
-    rule!("spec/duplicate-key", Error, Checked,
+        "---\napiVersion: ...\n---\napiVersion: ...",
+        "apiVersion: ...",
+        "cutover"
+    ),
+    rule!(
+        "spec/duplicate-key",
+        Error,
+        Checked,
         "A mapping names each key once.",
         "With duplicate keys one value silently wins; which one depends on the tool.",
-        "replicas: 3\nreplicas: 1", "replicas: 3", "YAML 1.2 §3.2.1.1"),
-    rule!("spec/unknown-field", Error, Checked,
+        "replicas: 3\nreplicas: 1",
+        "replicas: 3",
+        "YAML 1.2 §3.2.1.1"
+    ),
+    rule!(
+        "spec/unknown-field",
+        Error,
+        Checked,
         "Every field is one the spec format defines.",
         "A misspelt field is otherwise ignored: `podCIDR:` would leave the pod CIDR unset.",
-        "network: { podCIDR: 10.16.0.0/16 }", "network: { podCidr: 10.16.0.0/16 }", "spec-sketch.yaml"),
-    rule!("spec/missing-field", Error, Checked,
+        "network: { podCIDR: 10.16.0.0/16 }",
+        "network: { podCidr: 10.16.0.0/16 }",
+        "spec-sketch.yaml"
+    ),
+    rule!(
+        "spec/missing-field",
+        Error,
+        Checked,
         "Every required field is present.",
         "cutover does not guess values that decide addresses, sizes or traffic.",
-        "services:\n  - name: gateway", "services:\n  - name: gateway\n    image: ...\n    replicas: 3\n    port: 4000", "spec-sketch.yaml"),
-    rule!("spec/type", Error, Checked,
+        "services:\n  - name: gateway",
+        "services:\n  - name: gateway\n    image: ...\n    replicas: 3\n    port: 4000",
+        "spec-sketch.yaml"
+    ),
+    rule!(
+        "spec/type",
+        Error,
+        Checked,
         "Every value has the type and form its field takes (numbers, quantities, durations, percentages, CIDRs, known choices).",
         "A value of the wrong form is a guess waiting to go wrong: `faultTolerance: 10` could mean 10% or 1000%.",
-        "faultTolerance: 10", "faultTolerance: 10%", "spec-sketch.yaml"),
-    rule!("spec/api-version", Error, Checked,
+        "faultTolerance: 10",
+        "faultTolerance: 10%",
+        "spec-sketch.yaml"
+    ),
+    rule!(
+        "spec/api-version",
+        Error,
+        Checked,
         "`apiVersion` is `cutover.dev/v1alpha1` and `kind` is `Migration`.",
         "The version says which meaning every field has; an unknown version cannot be read safely.",
-        "apiVersion: cutover.dev/v2", "apiVersion: cutover.dev/v1alpha1", "cutover"),
-    rule!("spec/name", Error, Checked,
+        "apiVersion: cutover.dev/v2",
+        "apiVersion: cutover.dev/v1alpha1",
+        "cutover"
+    ),
+    rule!(
+        "spec/name",
+        Error,
+        Checked,
         "Names that become Kubernetes object names (the migration, services, storage, waves) are DNS-1123 labels: lowercase letters, digits and `-`, at most 63 characters.",
         "Kubernetes refuses other names at apply time, in the middle of a migration.",
-        "metadata: { name: PiggyMetrics }", "metadata: { name: piggymetrics }", "Kubernetes object names (RFC 1123)"),
-    rule!("spec/duplicate-name", Error, Checked,
+        "metadata: { name: PiggyMetrics }",
+        "metadata: { name: piggymetrics }",
+        "Kubernetes object names (RFC 1123)"
+    ),
+    rule!(
+        "spec/duplicate-name",
+        Error,
+        Checked,
         "Services, storage volumes, vSwitches, routes and waves each have unique names.",
         "Two objects of one name overwrite each other in the cluster.",
-        "services: [{ name: api, ... }, { name: api, ... }]", "services: [{ name: api, ... }, { name: api-v2, ... }]", "cutover"),
-    rule!("spec/reference", Error, Checked,
+        "services: [{ name: api, ... }, { name: api, ... }]",
+        "services: [{ name: api, ... }, { name: api-v2, ... }]",
+        "cutover"
+    ),
+    rule!(
+        "spec/reference",
+        Error,
+        Checked,
         "Every name a spec refers to exists: volumes name storage entries, zones are the cluster's zones, allowed rules exist.",
         "A dangling reference becomes a pod stuck in Pending or a silently ignored allow.",
-        "volumes: [{ storage: cache, ... }]   # no storage named cache", "volumes: [{ storage: cache-data, ... }]", "cutover"),
-    rule!("spec/kubernetes-version", Error, Checked,
+        "volumes: [{ storage: cache, ... }]   # no storage named cache",
+        "volumes: [{ storage: cache-data, ... }]",
+        "cutover"
+    ),
+    rule!(
+        "spec/kubernetes-version",
+        Error,
+        Checked,
         "`target.kubernetesVersion` is a `MAJOR.MINOR` version such as \"1.31\".",
         "The version decides every apiVersion the bundle emits.",
-        "kubernetesVersion: latest", "kubernetesVersion: \"1.31\"", "cutover"),
-    rule!("config/unknown-rule", Error, Checked,
+        "kubernetesVersion: latest",
+        "kubernetesVersion: \"1.31\"",
+        "cutover"
+    ),
+    rule!(
+        "config/unknown-rule",
+        Error,
+        Checked,
         "Rule ids in `cutover.toml` and `allow:` exist.",
         "A misspelt id silences nothing, so the team believes a decision was recorded when it was not.",
-        "[rules]\n\"network/pod-overlaps\" = \"warn\"", "[rules]\n\"network/pod-overlap\" = \"warn\"", "cutover"),
-    rule!("config/syntax", Error, Checked,
+        "[rules]\n\"network/pod-overlaps\" = \"warn\"",
+        "[rules]\n\"network/pod-overlap\" = \"warn\"",
+        "cutover"
+    ),
+    rule!(
+        "config/syntax",
+        Error,
+        Checked,
         "`cutover.toml` is valid: a `[rules]` table of rule ids set to `allow`, `warn` or `deny`.",
         "A broken config must not silently fall back to the defaults.",
-        "[rules]\n\"sizing/single-zone\" = \"off\"", "[rules]\n\"sizing/single-zone\" = \"allow\"", "cutover"),
-
+        "[rules]\n\"sizing/single-zone\" = \"off\"",
+        "[rules]\n\"sizing/single-zone\" = \"allow\"",
+        "cutover"
+    ),
     // network
-    rule!("network/vpc-range", Error, Checked,
+    rule!(
+        "network/vpc-range",
+        Error,
+        Checked,
         "The VPC CIDR lies inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.",
         "ACK VPCs use the private ranges; a public block in a VPC shadows real internet addresses.",
-        "vpc: 100.64.0.0/16", "vpc: 192.168.0.0/16", "003 §1.4; ACK network planning"),
-    rule!("network/vswitch-outside-vpc", Error, Checked,
+        "vpc: 100.64.0.0/16",
+        "vpc: 192.168.0.0/16",
+        "003 §1.4; ACK network planning"
+    ),
+    rule!(
+        "network/vswitch-outside-vpc",
+        Error,
+        Checked,
         "Every vSwitch CIDR is a subset of the VPC CIDR.",
         "A vSwitch is carved out of its VPC; a block outside cannot be created.",
-        "vpc: 192.168.0.0/16\nvswitches: [{ cidr: 10.0.0.0/24, ... }]", "vswitches: [{ cidr: 192.168.0.0/19, ... }]", "003 §1.4"),
-    rule!("network/vswitch-overlap", Error, Checked,
+        "vpc: 192.168.0.0/16\nvswitches: [{ cidr: 10.0.0.0/24, ... }]",
+        "vswitches: [{ cidr: 192.168.0.0/19, ... }]",
+        "003 §1.4"
+    ),
+    rule!(
+        "network/vswitch-overlap",
+        Error,
+        Checked,
         "vSwitch CIDRs are pairwise disjoint.",
         "Two vSwitches cannot share addresses in one VPC.",
-        "192.168.0.0/19 and 192.168.16.0/20", "192.168.0.0/19 and 192.168.32.0/19", "003 §1.4"),
-    rule!("network/zone-without-vswitch", Error, Checked,
+        "192.168.0.0/19 and 192.168.16.0/20",
+        "192.168.0.0/19 and 192.168.32.0/19",
+        "003 §1.4"
+    ),
+    rule!(
+        "network/zone-without-vswitch",
+        Error,
+        Checked,
         "Every zone in `target.zones` has at least one vSwitch.",
         "Nodes in a zone need a vSwitch there; without one the zone gets no nodes and no spread.",
-        "zones: [a, b]\nvswitches: [{ zone: a, ... }]", "vswitches: [{ zone: a, ... }, { zone: b, ... }]", "003 §1.4"),
-    rule!("network/pod-overlap", Error, Checked,
+        "zones: [a, b]\nvswitches: [{ zone: a, ... }]",
+        "vswitches: [{ zone: a, ... }, { zone: b, ... }]",
+        "003 §1.4"
+    ),
+    rule!(
+        "network/pod-overlap",
+        Error,
+        Checked,
         "Flannel: the pod CIDR is disjoint from the VPC, every route (peered VPC, IDC over VBR), the service CIDR and every other cluster's pod CIDR in the VPC.",
         "Overlapping pod addresses make traffic to the overlapped network vanish into the cluster, and the pod CIDR cannot be changed once the cluster exists.",
-        "podCidr: 172.16.0.0/16   # inside the peered 172.16.0.0/12", "podCidr: 10.16.0.0/16", "003 §1.4; ACK Flannel network planning"),
-    rule!("network/service-overlap", Error, Checked,
+        "podCidr: 172.16.0.0/16   # inside the peered 172.16.0.0/12",
+        "podCidr: 10.16.0.0/16",
+        "003 §1.4; ACK Flannel network planning"
+    ),
+    rule!(
+        "network/service-overlap",
+        Error,
+        Checked,
         "The service CIDR is disjoint from the VPC, the pod CIDR and every route. Service CIDRs of different clusters in one VPC may overlap.",
         "Service addresses that shadow real networks break calls to them; the service CIDR is fixed at creation.",
-        "serviceCidr: 192.168.0.0/20   # inside the VPC", "serviceCidr: 10.17.0.0/20", "003 §1.4; ACK network planning"),
-    rule!("network/service-cidr-size", Error, Checked,
+        "serviceCidr: 192.168.0.0/20   # inside the VPC",
+        "serviceCidr: 10.17.0.0/20",
+        "003 §1.4; ACK network planning"
+    ),
+    rule!(
+        "network/service-cidr-size",
+        Error,
+        Checked,
         "The service CIDR prefix length is between /16 and /24.",
         "ACK accepts only this range: smaller runs out of Service addresses, larger wastes address space.",
-        "serviceCidr: 10.17.0.0/26", "serviceCidr: 10.17.0.0/20", "ACK cluster creation"),
-    rule!("network/pods-per-node", Error, Checked,
+        "serviceCidr: 10.17.0.0/26",
+        "serviceCidr: 10.17.0.0/20",
+        "ACK cluster creation"
+    ),
+    rule!(
+        "network/pods-per-node",
+        Error,
+        Checked,
         "`podsPerNode` is 16, 32, 64, 128 or 256 (a node CIDR of /28 to /24).",
         "Flannel gives each node a power-of-two slice of the pod CIDR; ACK offers these sizes.",
-        "podsPerNode: 100", "podsPerNode: 128", "003 §1.4; ACK cluster creation"),
-    rule!("network/node-capacity", ErrorOrWarning, Checked,
+        "podsPerNode: 100",
+        "podsPerNode: 128",
+        "003 §1.4; ACK cluster creation"
+    ),
+    rule!(
+        "network/node-capacity",
+        ErrorOrWarning,
+        Checked,
         "The pod CIDR holds the planned nodes (max nodes = pod CIDR addresses / podsPerNode; a /16 with 128 gives 512). An error when they do not fit, a warning when headroom is under 50%.",
         "When the pod CIDR is used up, new nodes get no pod range and the cluster cannot grow: the CIDR cannot be changed afterwards.",
-        "podCidr: 10.16.0.0/24\npodsPerNode: 128   # 2 nodes", "podCidr: 10.16.0.0/16   # 512 nodes", "003 §1.4"),
-    rule!("network/terway-vswitch-capacity", Error, Checked,
+        "podCidr: 10.16.0.0/24\npodsPerNode: 128   # 2 nodes",
+        "podCidr: 10.16.0.0/16   # 512 nodes",
+        "003 §1.4"
+    ),
+    rule!(
+        "network/terway-vswitch-capacity",
+        Error,
+        Checked,
         "Terway: the vSwitches hold an address for every pod and node (nodes × podsPerNode + nodes).",
         "Terway pods take VPC addresses from the vSwitches; when they run out, pods stay Pending.",
-        "plugin: terway\nvswitches: [{ cidr: 192.168.0.0/26, ... }]", "vswitches: [{ cidr: 192.168.0.0/19, ... }]", "ACK Terway network planning"),
-    rule!("network/route-table-quota", Warning, Checked,
+        "plugin: terway\nvswitches: [{ cidr: 192.168.0.0/26, ... }]",
+        "vswitches: [{ cidr: 192.168.0.0/19, ... }]",
+        "ACK Terway network planning"
+    ),
+    rule!(
+        "network/route-table-quota",
+        Warning,
+        Checked,
         "Flannel adds one VPC route per node; more than 200 nodes needs a route-table quota increase.",
         "Past the quota, new nodes get no route and their pods are unreachable.",
-        "(flannel with 250 planned nodes)", "(request the quota increase first, or use Terway)", "ACK Flannel; VPC quotas"),
-    rule!("network/fixed-after-create", Note, Planned,
+        "(flannel with 250 planned nodes)",
+        "(request the quota increase first, or use Terway)",
+        "ACK Flannel; VPC quotas"
+    ),
+    rule!(
+        "network/fixed-after-create",
+        Note,
+        Planned,
         "The network plugin, the service CIDR and (Flannel) the pod CIDR cannot change after the cluster exists.",
         "Stated in the network report and the runbook so that the review happens before creation.",
-        "", "", "003 §1.4"),
-
+        "",
+        "",
+        "003 §1.4"
+    ),
     // sizing
-    rule!("sizing/master-spec", Applied, Checked,
+    rule!(
+        "sizing/master-spec",
+        Applied,
+        Checked,
         "ack-dedicated only: masters by node count: 1–5 → 4 cores 8 GiB; 6–20 → 4c16g; 21–100 → 8c32g; 101–200 → 16c64g.",
         "Masters run etcd and the API server; undersized masters make the whole cluster unstable. ACK Pro and managed run the control plane for you.",
-        "", "", "003 §1.1.1"),
-    rule!("sizing/worker-count", Error, Checked,
+        "",
+        "",
+        "003 §1.1.1"
+    ),
+    rule!(
+        "sizing/worker-count",
+        Error,
+        Checked,
         "Losing one instance costs at most the fault tolerance f of the cores: instance cores ≤ C·f, so at least ⌈1/f⌉ instances. 160 cores at 10% → 10 of 16 cores, ceiling 144; at 20% → 5 of 32, ceiling 128. An error when no instance size (2 cores at least) fits.",
         "Few large instances mean one failure takes a large share of capacity; the report shows the count, size and usable ceiling.",
-        "totalCores: 10\nfaultTolerance: 10%   # instances of 1 core", "totalCores: 160\nfaultTolerance: 10%", "003 §1.1.1"),
-    rule!("sizing/profile", Applied, Checked,
+        "totalCores: 10\nfaultTolerance: 10%   # instances of 1 core",
+        "totalCores: 160\nfaultTolerance: 10%",
+        "003 §1.1.1"
+    ),
+    rule!(
+        "sizing/profile",
+        Applied,
+        Checked,
         "CPU:memory by profile: compute 1:2, balanced 1:4, memory-heavy (Java) 1:8.",
         "Instance families follow these ratios; the memory per instance follows from the profile.",
-        "", "", "003 §1.1.1"),
-    rule!("sizing/bare-metal", Warning, Checked,
+        "",
+        "",
+        "003 §1.1.1"
+    ),
+    rule!(
+        "sizing/bare-metal",
+        Warning,
+        Checked,
         "1,000 or more cores a day, or fast burst scale-out: ECS bare-metal (EBM) instances of at least 96 cores are recommended (about 10–12 for 1,000 cores).",
         "At that size, bare metal gives more network performance and no virtualisation overhead, and scales out in larger steps.",
-        "totalCores: 1200", "(accept: the sizing report shows the EBM option)", "003 §1.1.1"),
-    rule!("sizing/capacity", Error, Checked,
+        "totalCores: 1200",
+        "(accept: the sizing report shows the EBM option)",
+        "003 §1.1.1"
+    ),
+    rule!(
+        "sizing/capacity",
+        Error,
+        Checked,
         "The services' total requests (replicas × requests) fit under the usable ceiling, the capacity left after losing one instance, for CPU and memory both.",
         "If they do not fit, one node failure leaves pods unschedulable exactly when they are needed.",
-        "totalCores: 8   # services request 12 cores", "totalCores: 160", "003 §1.1.1"),
-    rule!("sizing/disks", Warning, Checked,
+        "totalCores: 8   # services request 12 cores",
+        "totalCores: 160",
+        "003 §1.1.1"
+    ),
+    rule!(
+        "sizing/disks",
+        Warning,
+        Checked,
         "SSD-class disks; a separate data disk for container images; a system disk large enough for the OS (at least 8 GiB reserved, of 20 GiB minimum).",
         "Images on the system disk fill it and take the node down; slow disks slow every pull.",
-        "systemDisk: { category: cloud_efficiency, size: 40Gi }   # no dataDisk", "systemDisk: { category: cloud_essd, size: 120Gi }\ndataDisk: { category: cloud_essd, size: 200Gi }", "003 §1.1.2"),
-    rule!("sizing/single-zone", Warning, Checked,
+        "systemDisk: { category: cloud_efficiency, size: 40Gi }   # no dataDisk",
+        "systemDisk: { category: cloud_essd, size: 120Gi }\ndataDisk: { category: cloud_essd, size: 200Gi }",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "sizing/single-zone",
+        Warning,
+        Checked,
         "More than one zone.",
         "With one zone, a zone outage takes the whole cluster down: no zone-level disaster recovery.",
-        "zones: [cn-hangzhou-g]", "zones: [cn-hangzhou-g, cn-hangzhou-h]", "003 §1.1.2"),
-
+        "zones: [cn-hangzhou-g]",
+        "zones: [cn-hangzhou-g, cn-hangzhou-h]",
+        "003 §1.1.2"
+    ),
     // workload
-    rule!("workload/resources", Error, Checked,
+    rule!(
+        "workload/resources",
+        Error,
+        Checked,
         "Every container has CPU and memory requests and limits; limits are at least the requests.",
         "Without requests the scheduler overcommits nodes; without limits one pod can starve its neighbours.",
-        "resources: { requests: { cpu: 500m } }", "resources:\n  requests: { cpu: 500m, memory: 1Gi }\n  limits: { cpu: \"1\", memory: 2Gi }", "003 §1.1.2"),
-    rule!("workload/probes", Warning, Checked,
+        "resources: { requests: { cpu: 500m } }",
+        "resources:\n  requests: { cpu: 500m, memory: 1Gi }\n  limits: { cpu: \"1\", memory: 2Gi }",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/probes",
+        Warning,
+        Checked,
         "Every service has liveness and readiness probes (HTTP path or TCP).",
         "Without readiness, traffic reaches pods that are not ready; without liveness, hung pods are never restarted.",
-        "(no health)", "health: { path: /actuator/health }", "003 §1.1.2"),
-    rule!("workload/single-replica", Warning, Checked,
+        "(no health)",
+        "health: { path: /actuator/health }",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/single-replica",
+        Warning,
+        Checked,
         "At least 3 replicas. No bare Pods, ever.",
         "One or two replicas are a single point of failure during node drains and rollouts.",
-        "replicas: 1", "replicas: 3", "003 §1.1.2"),
-    rule!("workload/depends-on", Error, Checked,
+        "replicas: 1",
+        "replicas: 3",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/depends-on",
+        Error,
+        Checked,
         "`dependsOn` names existing services, without cycles; an init container waits for each.",
         "A dependency on a missing service blocks the pod forever; a cycle deadlocks startup.",
-        "dependsOn: [auth]   # no service auth", "dependsOn: [auth-service]", "003 §1.1.2"),
-    rule!("workload/restart-policy", Applied, Planned,
+        "dependsOn: [auth]   # no service auth",
+        "dependsOn: [auth-service]",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/restart-policy",
+        Applied,
+        Planned,
         "Deployments and StatefulSets restart Always.",
-        "Applied when the manifests are built.", "", "", "003 §1.1.2"),
-    rule!("workload/one-process", Applied, Planned,
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/one-process",
+        Applied,
+        Planned,
         "One process per container; helpers are separate containers of the pod.",
-        "Applied when the manifests are built.", "", "", "003 §1.1.2"),
-    rule!("workload/spread", Applied, Planned,
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/spread",
+        Applied,
+        Planned,
         "Replicas spread across zones and nodes (topology spread); a PodDisruptionBudget keeps a majority up.",
-        "Applied when the manifests are built.", "", "", "003 §1.1.2"),
-    rule!("workload/image-tag", Error, Checked,
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "003 §1.1.2"
+    ),
+    rule!(
+        "workload/image-tag",
+        Error,
+        Checked,
         "Images carry an explicit tag or digest, never `latest`.",
         "`latest` moves: the old and new clusters would run different code, and a rollback would not roll back.",
-        "image: redis", "image: redis:7.2", "Kubernetes configuration best practices"),
-
+        "image: redis",
+        "image: redis:7.2",
+        "Kubernetes configuration best practices"
+    ),
     // ingress
-    rule!("ingress/ha", Warning, Checked,
+    rule!(
+        "ingress/ha",
+        Warning,
+        Checked,
         "The ingress controller runs at least 2 replicas.",
         "One controller replica is a single point of failure for every routed service.",
-        "ingressController: { replicas: 1 }", "ingressController: { replicas: 3 }", "003 §2.1"),
-    rule!("ingress/dedicated-nodes", Error, Checked,
+        "ingressController: { replicas: 1 }",
+        "ingressController: { replicas: 3 }",
+        "003 §2.1"
+    ),
+    rule!(
+        "ingress/dedicated-nodes",
+        Error,
+        Checked,
         "With dedicated nodes, the nodes labelled `node-role.kubernetes.io/ingress=true` (workers only) number at least the replicas, and the controller selects them.",
         "With fewer nodes than replicas, the anti-affinity leaves replicas Pending.",
-        "ingressController: { replicas: 3, dedicatedNodes: 2 }", "ingressController: { replicas: 3, dedicatedNodes: 3 }", "003 §2.1"),
-
+        "ingressController: { replicas: 3, dedicatedNodes: 2 }",
+        "ingressController: { replicas: 3, dedicatedNodes: 3 }",
+        "003 §2.1"
+    ),
     // storage
-    rule!("storage/disk-rwo", Error, Checked,
+    rule!(
+        "storage/disk-rwo",
+        Error,
+        Checked,
         "A cloud disk is ReadWriteOnce and mounts in one pod: a Deployment with more than one replica cannot share it (use `stateful: true`, or NAS).",
         "The second pod stays in ContainerCreating with a multi-attach error.",
-        "replicas: 3\nvolumes: [{ storage: db-disk, ... }]", "stateful: true   # one claim per replica", "003 §3"),
-    rule!("storage/disk-zone", Error, Checked,
+        "replicas: 3\nvolumes: [{ storage: db-disk, ... }]",
+        "stateful: true   # one claim per replica",
+        "003 §3"
+    ),
+    rule!(
+        "storage/disk-zone",
+        Error,
+        Checked,
         "A static disk carries its zone, and that zone is one of the cluster's zones.",
         "A disk mounts only on nodes of its own zone; elsewhere the pod never starts.",
-        "zone: cn-hangzhou-k   # not a cluster zone", "zone: cn-hangzhou-g", "003 §3"),
-    rule!("storage/disk-size", Error, Checked,
+        "zone: cn-hangzhou-k   # not a cluster zone",
+        "zone: cn-hangzhou-g",
+        "003 §3"
+    ),
+    rule!(
+        "storage/disk-size",
+        Error,
+        Checked,
         "Cloud disks are at least 20 GiB.",
         "Smaller disks cannot be created; the claim stays Pending.",
-        "size: 10Gi", "size: 20Gi", "003 §3; ACK disk volumes"),
-    rule!("storage/reclaim-delete", Error, Checked,
+        "size: 10Gi",
+        "size: 20Gi",
+        "003 §3; ACK disk volumes"
+    ),
+    rule!(
+        "storage/reclaim-delete",
+        Error,
+        Checked,
         "`reclaimPolicy: Delete` on a volume that holds data is refused (mark a volume that holds nothing worth keeping `scratch: true`).",
         "With Delete, removing the claim deletes the disk and the migrated data with it.",
-        "reclaimPolicy: Delete", "reclaimPolicy: Retain", "003 §3"),
-    rule!("storage/incomplete", Error, Checked,
+        "reclaimPolicy: Delete",
+        "reclaimPolicy: Retain",
+        "003 §3"
+    ),
+    rule!(
+        "storage/incomplete",
+        Error,
+        Checked,
         "Each storage type has its fields: a static disk its `diskId` and `zone`; a dynamic disk its `category`; NAS its `server` and `path`; OSS its `bucket`, `endpoint` and `credentialsSecret`. Fields of another type are refused.",
         "A volume missing its identity cannot be mounted; a field of another type is a sign of a mixed-up entry.",
-        "type: nas\nserver: x.nas.aliyuncs.com   # no path", "type: nas\nserver: x.nas.aliyuncs.com\npath: /reports", "003 §3"),
-    rule!("storage/static-disk", Applied, Planned,
+        "type: nas\nserver: x.nas.aliyuncs.com   # no path",
+        "type: nas\nserver: x.nas.aliyuncs.com\npath: /reports",
+        "003 §3"
+    ),
+    rule!(
+        "storage/static-disk",
+        Applied,
+        Planned,
         "Static disk: a PV named after the disk id, CSI volumeHandle = disk id, a label the PVC selects.",
-        "Applied when the manifests are built.", "", "", "003 §3; ACK disk CSI"),
-    rule!("storage/stateful-claims", Applied, Planned,
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "003 §3; ACK disk CSI"
+    ),
+    rule!(
+        "storage/stateful-claims",
+        Applied,
+        Planned,
         "A StatefulSet gets one claim per replica from `volumeClaimTemplates`; scaling in keeps the claims; a headless Service names the pods.",
-        "Applied when the manifests are built.", "", "", "003 §3"),
-    rule!("storage/nas", Error, Checked,
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "003 §3"
+    ),
+    rule!(
+        "storage/nas",
+        Error,
+        Checked,
         "NAS is ReadWriteMany and shared: server, path and an NFS version, `3` (recommended) or `4.0`.",
         "NAS mount targets speak NFSv3 and NFSv4.0 only; v3 is recommended (v4.0 file locks are unreliable on NAS). cutover never sets `mode` on a NAS volume: on a large file system it means a recursive chmod at every mount.",
-        "nfsVersion: \"4.1\"", "nfsVersion: \"3\"", "003 §3; ACK NAS volumes"),
-    rule!("storage/oss-credentials", Error, Checked,
+        "nfsVersion: \"4.1\"",
+        "nfsVersion: \"3\"",
+        "003 §3; ACK NAS volumes"
+    ),
+    rule!(
+        "storage/oss-credentials",
+        Error,
+        Checked,
         "OSS credentials come from a Secret (`credentialsSecret`, used as `nodePublishSecretRef`); AccessKey values in the spec are refused.",
         "A key in a spec ends up in git history, CI logs and the bundle.",
-        "accessKeyId: LTAI...", "credentialsSecret: oss-avatars-credentials", "003 §3; ACK OSS volumes"),
-    rule!("storage/oss-io", Note, Planned,
+        "accessKeyId: LTAI...",
+        "credentialsSecret: oss-avatars-credentials",
+        "003 §3; ACK OSS volumes"
+    ),
+    rule!(
+        "storage/oss-io",
+        Note,
+        Planned,
         "OSS suits low-I/O shared files; a cluster upgrade restarts the OSS driver.",
-        "Stated in the runbook.", "", "", "003 §3"),
-    rule!("storage/unused", Warning, Checked,
+        "Stated in the runbook.",
+        "",
+        "",
+        "003 §3"
+    ),
+    rule!(
+        "storage/unused",
+        Warning,
+        Checked,
         "Every declared volume is mounted by some service.",
         "An unused volume is usually a misspelt mount or a forgotten migration step.",
-        "storage: [{ name: reports, ... }]   # mounted nowhere", "volumes: [{ storage: reports, mountPath: /reports }]", "cutover"),
-    rule!("storage/driver", Applied, Planned,
+        "storage: [{ name: reports, ... }]   # mounted nowhere",
+        "volumes: [{ storage: reports, mountPath: /reports }]",
+        "cutover"
+    ),
+    rule!(
+        "storage/driver",
+        Applied,
+        Planned,
         "Emit CSI (`diskplugin.csi.alibabacloud.com`, `nasplugin.csi.alibabacloud.com`, `ossplugin.csi.alibabacloud.com`); flexVolume is legacy.",
-        "Applied when the manifests are built.", "", "", "ACK CSI"),
-
+        "Applied when the manifests are built.",
+        "",
+        "",
+        "ACK CSI"
+    ),
     // rollout
-    rule!("rollout/steps", Error, Planned,
+    rule!(
+        "rollout/steps",
+        Error,
+        Planned,
         "Weights are 0–100, strictly increasing within a wave, and the last step is 100.",
-        "A wave that never reaches 100 leaves traffic split forever.", "", "", "003 §4.1, §4.2"),
-    rule!("rollout/waves", Error, Planned,
+        "A wave that never reaches 100 leaves traffic split forever.",
+        "",
+        "",
+        "003 §4.1, §4.2"
+    ),
+    rule!(
+        "rollout/waves",
+        Error,
+        Planned,
         "Every routed service is in exactly one wave; waves name existing services.",
-        "A routed service in no wave never moves.", "", "", "003 §5"),
-    rule!("rollout/rollback", Applied, Planned,
+        "A routed service in no wave never moves.",
+        "",
+        "",
+        "003 §5"
+    ),
+    rule!(
+        "rollout/rollback",
+        Applied,
+        Planned,
         "Every step has a rollback: the artifacts of the step before it. The first rollback returns all traffic to the old cluster.",
-        "Applied when the plan is built.", "", "", "seed 002"),
-    rule!("rollout/mirror-writes", Error, Planned,
+        "Applied when the plan is built.",
+        "",
+        "",
+        "seed 002"
+    ),
+    rule!(
+        "rollout/mirror-writes",
+        Error,
+        Planned,
         "A mirrored wave contains no service that mounts writable storage.",
-        "Mirrored requests execute twice: writes would be duplicated.", "", "", "seed 002"),
-    rule!("rollout/match-support", Error, Planned,
+        "Mirrored requests execute twice: writes would be duplicated.",
+        "",
+        "",
+        "seed 002"
+    ),
+    rule!(
+        "rollout/match-support",
+        Error,
+        Planned,
         "The match type can be expressed by the controller.",
-        "Upstream nginx has no query match; its cookie match is always/never only.", "", "", "003 §4.2"),
-    rule!("rollout/ack-service-match", Warning, Planned,
+        "Upstream nginx has no query match; its cookie match is always/never only.",
+        "",
+        "",
+        "003 §4.2"
+    ),
+    rule!(
+        "rollout/ack-service-match",
+        Warning,
+        Planned,
         "ACK's `service-match`/`service-weight` annotations are gone from its Nginx Ingress controller v1.12 on.",
-        "The rollout silently stops routing by weight after a controller upgrade.", "", "", "ACK Nginx Ingress release notes"),
-    rule!("rollout/split-writes", Error, Planned,
+        "The rollout silently stops routing by weight after a controller upgrade.",
+        "",
+        "",
+        "ACK Nginx Ingress release notes"
+    ),
+    rule!(
+        "rollout/split-writes",
+        Error,
+        Planned,
         "While traffic is split, a database both sides use needs `sync: bidirectional` (or one shared instance).",
-        "One-way sync loses the writes made on the new side.", "", "", "003 §5"),
-
+        "One-way sync loses the writes made on the new side.",
+        "",
+        "",
+        "003 §5"
+    ),
     // dns
-    rule!("dns/names", Error, Planned,
+    rule!(
+        "dns/names",
+        Error,
+        Planned,
         "Zone and record names are valid (RFC 1035, `@` for the apex); addresses are valid IPs; types fit their values.",
-        "The DNS provider refuses invalid records mid-cutover.", "", "", "RFC 1035"),
-    rule!("dns/ttl-lead", Error, Planned,
+        "The DNS provider refuses invalid records mid-cutover.",
+        "",
+        "",
+        "RFC 1035"
+    ),
+    rule!(
+        "dns/ttl-lead",
+        Error,
+        Planned,
         "The TTL is lowered at least one normal TTL before the first change, and restored after the last.",
-        "Resolvers keep the old TTL until it expires; lowering it late changes nothing.", "", "", "seeds 000, 001"),
-    rule!("dns/edition-ttl", Warning, Planned,
+        "Resolvers keep the old TTL until it expires; lowering it late changes nothing.",
+        "",
+        "",
+        "seeds 000, 001"
+    ),
+    rule!(
+        "dns/edition-ttl",
+        Warning,
+        Planned,
         "Alibaba Cloud DNS below enterprise-ultimate has a 600 s minimum TTL.",
-        "A lower TTL is refused or silently raised.", "", "", "Alibaba Cloud DNS editions"),
-    rule!("dns/no-gap", Error, Planned,
+        "A lower TTL is refused or silently raised.",
+        "",
+        "",
+        "Alibaba Cloud DNS editions"
+    ),
+    rule!(
+        "dns/no-gap",
+        Error,
+        Planned,
         "A name never loses its last answer: add the new target, verify, then remove the old. Never change TTL and value in one edit.",
-        "A gap drops traffic for as long as resolvers cache the empty answer.", "", "", "seeds 000, 001"),
-    rule!("dns/drain", Note, Planned,
+        "A gap drops traffic for as long as resolvers cache the empty answer.",
+        "",
+        "",
+        "seeds 000, 001"
+    ),
+    rule!(
+        "dns/drain",
+        Note,
+        Planned,
         "Resolvers may cache past the TTL (up to 48 h): keep the old entrypoint serving until its traffic is gone.",
-        "Stated in the runbook.", "", "", "seed 000"),
-    rule!("dns/private-zone", Applied, Planned,
+        "Stated in the runbook.",
+        "",
+        "",
+        "seed 000"
+    ),
+    rule!(
+        "dns/private-zone",
+        Applied,
+        Planned,
         "PrivateZone names the database for the apps, so their configuration does not change when the database moves to RDS.",
-        "Applied when the plan is built.", "", "", "seed 001"),
+        "Applied when the plan is built.",
+        "",
+        "",
+        "seed 001"
+    ),
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -401,6 +840,25 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The rule list as a Markdown table, as README.md shows it between its `rules` markers.
+pub fn markdown_table() -> String {
+    let mut out =
+        String::from("| Rule | Level | Checked | What it demands |\n| --- | --- | --- | --- |\n");
+    for rule in RULES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            rule.id,
+            rule.level.label(),
+            match rule.status {
+                Status::Checked => "yes",
+                Status::Planned => "planned",
+            },
+            rule.summary.replace('|', "\\|")
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -11,7 +11,12 @@ fn examples() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "toml")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "toml")
+            )
+        })
         .collect();
     specs.sort();
     specs
@@ -20,7 +25,10 @@ fn examples() -> Vec<PathBuf> {
 #[test]
 fn every_example_compiles_to_its_pinned_bundle() {
     let specs = examples();
-    assert!(specs.len() >= 2, "examples/ holds the sketch and a minimal spec");
+    assert!(
+        specs.len() >= 2,
+        "examples/ holds the sketch and a minimal spec"
+    );
     common::snapshots(|| {
         for spec in specs {
             let compiled = common::compile(&spec);
@@ -57,7 +65,10 @@ fn two_runs_write_byte_identical_bundles() {
 fn the_toml_rendering_compiles_to_the_same_bundle() {
     let yaml = common::compile(Path::new("examples/piggymetrics.yaml"));
     let toml = common::compile(Path::new("tests/fixtures/toml/piggymetrics.toml"));
-    assert_eq!(common::bundle_text(&yaml.files), common::bundle_text(&toml.files));
+    assert_eq!(
+        common::bundle_text(&yaml.files),
+        common::bundle_text(&toml.files)
+    );
 }
 
 #[test]
@@ -66,7 +77,11 @@ fn the_index_lists_every_file_with_its_digest() {
     let index: bundle::Index =
         serde_json::from_slice(compiled.files.get("index.json").unwrap()).unwrap();
     let listed: Vec<&str> = index.files.iter().map(|e| e.path.as_str()).collect();
-    let present: Vec<&str> = compiled.files.paths().filter(|p| *p != "index.json").collect();
+    let present: Vec<&str> = compiled
+        .files
+        .paths()
+        .filter(|p| *p != "index.json")
+        .collect();
     assert_eq!(listed, present);
     for entry in &index.files {
         let content = compiled.files.get(&entry.path).unwrap();
@@ -87,13 +102,25 @@ fn the_sizing_report_follows_the_seed_examples() {
     let sketch = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
     let report = sizing_report(&sketch);
     assert!(report.contains("| Instances | 10 |"), "{report}");
-    assert!(report.contains("| Per instance | 16 cores, 128 GiB |"), "{report}");
-    assert!(report.contains("| Usable ceiling (after losing one instance) | 144 cores,"), "{report}");
+    assert!(
+        report.contains("| Per instance | 16 cores, 128 GiB |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| Usable ceiling (after losing one instance) | 144 cores,"),
+        "{report}"
+    );
 
     let report = sizing_report(&sketch.replace("faultTolerance: 10%", "faultTolerance: 20%"));
     assert!(report.contains("| Instances | 5 |"), "{report}");
-    assert!(report.contains("| Per instance | 32 cores, 256 GiB |"), "{report}");
-    assert!(report.contains("| Usable ceiling (after losing one instance) | 128 cores,"), "{report}");
+    assert!(
+        report.contains("| Per instance | 32 cores, 256 GiB |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| Usable ceiling (after losing one instance) | 128 cores,"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -101,15 +128,31 @@ fn dedicated_clusters_get_masters_sized_by_node_count() {
     let sketch = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
     let report = sizing_report(&sketch.replace("edition: ack-pro ", "edition: ack-dedicated "));
     // 10 workers and 3 ingress nodes: the 6–20 band.
-    assert!(report.contains("3 masters of 4 cores and 16 GiB, for 13 nodes"), "{report}");
+    assert!(
+        report.contains("3 masters of 4 cores and 16 GiB, for 13 nodes"),
+        "{report}"
+    );
 }
 
 #[test]
 fn the_network_report_maps_every_block() {
     let compiled = common::compile(Path::new("examples/piggymetrics.yaml"));
-    let report = String::from_utf8(compiled.files.get("reports/network.md").unwrap().to_vec()).unwrap();
-    for block in ["192.168.0.0/16", "192.168.0.0/19", "192.168.32.0/19", "10.16.0.0/16", "10.17.0.0/20", "172.16.0.0/12", "10.200.0.0/16", "10.18.0.0/16"] {
-        assert!(report.contains(&format!("`{block}`")), "{block} missing:\n{report}");
+    let report =
+        String::from_utf8(compiled.files.get("reports/network.md").unwrap().to_vec()).unwrap();
+    for block in [
+        "192.168.0.0/16",
+        "192.168.0.0/19",
+        "192.168.32.0/19",
+        "10.16.0.0/16",
+        "10.17.0.0/20",
+        "172.16.0.0/12",
+        "10.200.0.0/16",
+        "10.18.0.0/16",
+    ] {
+        assert!(
+            report.contains(&format!("`{block}`")),
+            "{block} missing:\n{report}"
+        );
     }
     assert!(report.contains("Maximum nodes: 512"), "{report}");
 }

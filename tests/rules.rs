@@ -15,7 +15,11 @@ fn every_failing_fixture_reports_its_rule() {
     common::snapshots(|| {
         for path in common::fixtures("err") {
             let rule = common::rule_of(&path);
-            assert!(rules::find(&rule).is_some(), "{}: no rule {rule}", path.display());
+            assert!(
+                rules::find(&rule).is_some(),
+                "{}: no rule {rule}",
+                path.display()
+            );
             let started = Instant::now();
             let diagnostics = common::diagnostics(&path, &common::options_for(&path));
             assert!(
@@ -31,8 +35,17 @@ fn every_failing_fixture_reports_its_rule() {
                 common::render(&diagnostics)
             );
             for d in &diagnostics {
-                assert!(!d.help.is_empty(), "{}: {} has no help", path.display(), d.rule);
-                assert!(rules::find(d.rule).is_some(), "unregistered rule {}", d.rule);
+                assert!(
+                    !d.help.is_empty(),
+                    "{}: {} has no help",
+                    path.display(),
+                    d.rule
+                );
+                assert!(
+                    rules::find(d.rule).is_some(),
+                    "unregistered rule {}",
+                    d.rule
+                );
             }
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             insta::assert_snapshot!(name, common::render(&diagnostics));
@@ -44,7 +57,11 @@ fn every_failing_fixture_reports_its_rule() {
 fn every_passing_fixture_is_clean_of_its_rule() {
     for path in common::fixtures("ok") {
         let rule = common::rule_of(&path);
-        assert!(rules::find(&rule).is_some(), "{}: no rule {rule}", path.display());
+        assert!(
+            rules::find(&rule).is_some(),
+            "{}: no rule {rule}",
+            path.display()
+        );
         let diagnostics = common::diagnostics(&path, &common::options_for(&path));
         assert!(
             diagnostics
@@ -62,22 +79,38 @@ fn every_checked_rule_has_a_failing_and_a_passing_fixture() {
     // spec/too-large is exercised by a generated 17 MiB file below, not a fixture.
     let generated = ["spec/too-large"];
     let covered = |folder: &str| -> BTreeSet<String> {
-        common::fixtures(folder).iter().map(|p| common::rule_of(p)).collect()
+        common::fixtures(folder)
+            .iter()
+            .map(|p| common::rule_of(p))
+            .collect()
     };
     let (err, ok) = (covered("err"), covered("ok"));
     let mut missing = Vec::new();
     for rule in rules::RULES {
-        if rule.status != Status::Checked || !rule.level.is_diagnostic() || generated.contains(&rule.id) {
+        if rule.status != Status::Checked
+            || !rule.level.is_diagnostic()
+            || generated.contains(&rule.id)
+        {
             continue;
         }
         if !err.contains(rule.id) {
-            missing.push(format!("tests/fixtures/err/{}.yaml", rule.id.replace('/', "__")));
+            missing.push(format!(
+                "tests/fixtures/err/{}.yaml",
+                rule.id.replace('/', "__")
+            ));
         }
         if !ok.contains(rule.id) {
-            missing.push(format!("tests/fixtures/ok/{}.yaml", rule.id.replace('/', "__")));
+            missing.push(format!(
+                "tests/fixtures/ok/{}.yaml",
+                rule.id.replace('/', "__")
+            ));
         }
     }
-    assert!(missing.is_empty(), "missing fixtures:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "missing fixtures:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -103,7 +136,14 @@ fn diagnostics_come_sorted_by_position_all_at_once() {
     let path = common::temp_spec(&dir, "several.yaml", &text);
     let diagnostics = common::diagnostics(&path, &Default::default());
     let rules: Vec<&str> = diagnostics.iter().map(|d| d.rule).collect();
-    assert_eq!(rules, ["network/pods-per-node", "workload/image-tag", "workload/single-replica"]);
+    assert_eq!(
+        rules,
+        [
+            "network/pods-per-node",
+            "workload/image-tag",
+            "workload/single-replica"
+        ]
+    );
     let offsets: Vec<usize> = diagnostics.iter().map(|d| d.primary_span().start).collect();
     assert!(offsets.windows(2).all(|w| w[0] <= w[1]));
 }
@@ -111,10 +151,15 @@ fn diagnostics_come_sorted_by_position_all_at_once() {
 #[test]
 fn allow_on_a_service_silences_that_rule_there_only() {
     let dir = tempfile::tempdir().unwrap();
-    let base = std::fs::read_to_string("examples/minimal.yaml").unwrap().replace("replicas: 3", "replicas: 1");
+    let base = std::fs::read_to_string("examples/minimal.yaml")
+        .unwrap()
+        .replace("replicas: 3", "replicas: 1");
     let path = common::temp_spec(&dir, "a.yaml", &base);
     let rules_of = |path| -> Vec<&'static str> {
-        common::diagnostics(path, &Default::default()).iter().map(|d| d.rule).collect()
+        common::diagnostics(path, &Default::default())
+            .iter()
+            .map(|d| d.rule)
+            .collect()
     };
     assert_eq!(rules_of(&path), ["workload/single-replica"]);
     let allowed = base.replace(
@@ -130,15 +175,35 @@ fn cutover_toml_beside_the_spec_sets_rule_levels() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("examples/minimal.yaml")
         .unwrap()
-        .replace("zones: [cn-hangzhou-g, cn-hangzhou-h]", "zones: [cn-hangzhou-g]")
-        .replace("      - { name: vsw-h, zone: cn-hangzhou-h, cidr: 192.168.16.0/20 }\n", "");
+        .replace(
+            "zones: [cn-hangzhou-g, cn-hangzhou-h]",
+            "zones: [cn-hangzhou-g]",
+        )
+        .replace(
+            "      - { name: vsw-h, zone: cn-hangzhou-h, cidr: 192.168.16.0/20 }\n",
+            "",
+        );
     let path = common::temp_spec(&dir, "spec.yaml", &text);
     let severities = |path| -> Vec<(&'static str, Severity)> {
-        common::diagnostics(path, &Default::default()).iter().map(|d| (d.rule, d.severity)).collect()
+        common::diagnostics(path, &Default::default())
+            .iter()
+            .map(|d| (d.rule, d.severity))
+            .collect()
     };
-    assert_eq!(severities(&path), [("sizing/single-zone", Severity::Warning)]);
-    std::fs::write(dir.path().join("cutover.toml"), "[rules]\n\"sizing/single-zone\" = \"deny\"\n").unwrap();
+    assert_eq!(
+        severities(&path),
+        [("sizing/single-zone", Severity::Warning)]
+    );
+    std::fs::write(
+        dir.path().join("cutover.toml"),
+        "[rules]\n\"sizing/single-zone\" = \"deny\"\n",
+    )
+    .unwrap();
     assert_eq!(severities(&path), [("sizing/single-zone", Severity::Error)]);
-    std::fs::write(dir.path().join("cutover.toml"), "[rules]\n\"sizing/single-zone\" = \"allow\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("cutover.toml"),
+        "[rules]\n\"sizing/single-zone\" = \"allow\"\n",
+    )
+    .unwrap();
     assert!(severities(&path).is_empty());
 }

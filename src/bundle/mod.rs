@@ -144,10 +144,20 @@ pub fn seal(
 #[derive(Debug)]
 pub enum WriteError {
     /// The output exists and is not a cutover bundle: refused, nothing changed.
-    NotABundle { dir: PathBuf, reason: String },
+    NotABundle {
+        dir: PathBuf,
+        reason: String,
+    },
     /// The output is a bundle, but holds files its index does not list, or changed ones.
-    UserFiles { dir: PathBuf, files: Vec<String>, changed: bool },
-    Io { path: PathBuf, error: io::Error },
+    UserFiles {
+        dir: PathBuf,
+        files: Vec<String>,
+        changed: bool,
+    },
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
 }
 
 impl fmt::Display for WriteError {
@@ -158,7 +168,11 @@ impl fmt::Display for WriteError {
                 "refusing to write into {}: {reason}; choose an empty or new directory",
                 dir.display()
             ),
-            WriteError::UserFiles { dir, files, changed } => {
+            WriteError::UserFiles {
+                dir,
+                files,
+                changed,
+            } => {
                 let shown: Vec<&str> = files.iter().take(10).map(String::as_str).collect();
                 let more = files.len().saturating_sub(shown.len());
                 write!(
@@ -171,7 +185,11 @@ impl fmt::Display for WriteError {
                         "it holds files cutover did not write:"
                     },
                     shown.join(", "),
-                    if more > 0 { format!(" and {more} more") } else { String::new() },
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
                     if *changed {
                         "; move your edits into the spec, or pass --force to overwrite them"
                     } else {

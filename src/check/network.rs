@@ -4,7 +4,9 @@
 use super::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Cidr, NetworkPlugin};
-use crate::plan::network::{find_free, flannel_max_nodes, private_ranges, terway_max_nodes, used_blocks};
+use crate::plan::network::{
+    find_free, flannel_max_nodes, private_ranges, terway_max_nodes, used_blocks,
+};
 
 const PODS_PER_NODE: &[u32] = &[16, 32, 64, 128, 256];
 const ROUTE_TABLE_QUOTA: u32 = 200;
@@ -25,7 +27,9 @@ fn vpc(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 "network/vpc-range",
                 "target.network.vpc",
                 "not a private range",
-                format!("the VPC block {vpc} is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"),
+                format!(
+                    "the VPC block {vpc} is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+                ),
             )
             .help("choose the VPC block from one of the private ranges, such as 192.168.0.0/16"),
         );
@@ -41,13 +45,25 @@ fn vswitches(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "network/vswitch-outside-vpc",
                     &format!("target.network.vswitches[{i}].cidr"),
                     "outside the VPC",
-                    format!("vSwitch `{}` ({}) is not inside the VPC {}", v.name, v.cidr, network.vpc),
+                    format!(
+                        "vSwitch `{}` ({}) is not inside the VPC {}",
+                        v.name, v.cidr, network.vpc
+                    ),
                 )
                 .label(ctx.span("target.network.vpc"), "the VPC")
-                .help(match find_free(v.cidr.net().prefix_len(), &[network.vpc], &vswitch_blocks(ctx), Some(v.cidr)) {
-                    Some(free) => format!("use a block inside the VPC, such as {free}, which is free"),
-                    None => "use a block inside the VPC".into(),
-                }),
+                .help(
+                    match find_free(
+                        v.cidr.net().prefix_len(),
+                        &[network.vpc],
+                        &vswitch_blocks(ctx),
+                        Some(v.cidr),
+                    ) {
+                        Some(free) => {
+                            format!("use a block inside the VPC, such as {free}, which is free")
+                        }
+                        None => "use a block inside the VPC".into(),
+                    },
+                ),
             );
         }
     }
@@ -101,14 +117,27 @@ fn vswitches(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 fn vswitch_blocks(ctx: &Ctx) -> Vec<Cidr> {
-    ctx.spec.target.network.vswitches.iter().map(|v| v.cidr).collect()
+    ctx.spec
+        .target
+        .network
+        .vswitches
+        .iter()
+        .map(|v| v.cidr)
+        .collect()
 }
 
 /// A free block of the same size as `cidr` that avoids everything in use, for the help line.
 fn propose(ctx: &Ctx, cidr: Cidr) -> String {
     let prefix = cidr.net().prefix_len();
-    match find_free(prefix, &private_ranges(), &used_blocks(ctx.spec), Some(cidr)) {
-        Some(free) => format!("use {free} instead: a free /{prefix} that overlaps nothing in the VPC, its routes or its clusters"),
+    match find_free(
+        prefix,
+        &private_ranges(),
+        &used_blocks(ctx.spec),
+        Some(cidr),
+    ) {
+        Some(free) => format!(
+            "use {free} instead: a free /{prefix} that overlaps nothing in the VPC, its routes or its clusters"
+        ),
         None => format!("no free /{prefix} is left in the private ranges; use a smaller block"),
     }
 }
@@ -147,11 +176,19 @@ fn pod_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     };
     conflict(network.vpc, "target.network.vpc".into(), "the VPC".into());
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(r.cidr, format!("target.network.routes[{i}].cidr"), format!("route `{}`", r.name));
+        conflict(
+            r.cidr,
+            format!("target.network.routes[{i}].cidr"),
+            format!("route `{}`", r.name),
+        );
     }
     for (i, c) in network.other_clusters.iter().enumerate() {
         if let Some(other) = c.pod_cidr {
-            conflict(other, format!("target.network.otherClusters[{i}].podCidr"), format!("the pod CIDR of cluster `{}`", c.name));
+            conflict(
+                other,
+                format!("target.network.otherClusters[{i}].podCidr"),
+                format!("the pod CIDR of cluster `{}`", c.name),
+            );
         }
     }
 }
@@ -193,7 +230,11 @@ fn service_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         conflict(pod, "target.network.podCidr".into(), "the pod CIDR".into());
     }
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(r.cidr, format!("target.network.routes[{i}].cidr"), format!("route `{}`", r.name));
+        conflict(
+            r.cidr,
+            format!("target.network.routes[{i}].cidr"),
+            format!("route `{}`", r.name),
+        );
     }
 }
 
@@ -210,7 +251,11 @@ fn capacity(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             )
             .help(format!(
                 "use {}: each node takes a power-of-two slice of the pod CIDR",
-                PODS_PER_NODE.iter().rev().find(|&&p| p <= ppn).unwrap_or(&16)
+                PODS_PER_NODE
+                    .iter()
+                    .rev()
+                    .find(|&&p| p <= ppn)
+                    .unwrap_or(&16)
             )),
         );
         return;
@@ -220,7 +265,10 @@ fn capacity(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         NetworkPlugin::Flannel => {
             let Some(pod) = network.pod_cidr else { return };
             let max = flannel_max_nodes(&pod, ppn);
-            let nodes = format!("{planned} planned node{}", if planned == 1 { "" } else { "s" });
+            let nodes = format!(
+                "{planned} planned node{}",
+                if planned == 1 { "" } else { "s" }
+            );
             if u64::from(planned) > max {
                 out.push(
                     ctx.error(

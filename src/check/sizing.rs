@@ -104,7 +104,10 @@ fn disks(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 "sizing/disks",
                 "target.nodes.systemDisk.category",
                 "not SSD",
-                format!("the system disk category `{}` is not SSD-class", system.category.name()),
+                format!(
+                    "the system disk category `{}` is not SSD-class",
+                    system.category.name()
+                ),
             )
             .help("use cloud_essd (or cloud_ssd, cloud_auto)"),
         );

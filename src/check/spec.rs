@@ -41,16 +41,14 @@ fn version(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         );
     }
     let version = &spec.target.kubernetes_version;
-    let valid = version
-        .split_once('.')
-        .is_some_and(|(major, minor)| {
-            !major.is_empty()
-                && !minor.is_empty()
-                && major.bytes().all(|b| b.is_ascii_digit())
-                && minor.bytes().all(|b| b.is_ascii_digit())
-                && major.len() <= 3
-                && minor.len() <= 3
-        });
+    let valid = version.split_once('.').is_some_and(|(major, minor)| {
+        !major.is_empty()
+            && !minor.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && minor.bytes().all(|b| b.is_ascii_digit())
+            && major.len() <= 3
+            && minor.len() <= 3
+    });
     if !valid {
         out.push(
             ctx.error(
@@ -74,7 +72,10 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "spec/name",
                     &path,
                     "not a DNS-1123 label",
-                    format!("the {what} name `{}` is not a valid Kubernetes name", name.escape_debug()),
+                    format!(
+                        "the {what} name `{}` is not a valid Kubernetes name",
+                        name.escape_debug()
+                    ),
                 )
                 .help(format!(
                     "use lowercase letters, digits and `-`, at most 63 characters, such as `{}`",
@@ -100,7 +101,10 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "spec/name",
                     &path,
                     "not a DNS-1123 subdomain",
-                    format!("the Secret name `{}` is not a valid Kubernetes name", name.escape_debug()),
+                    format!(
+                        "the Secret name `{}` is not a valid Kubernetes name",
+                        name.escape_debug()
+                    ),
                 )
                 .help("use lowercase letters, digits, `-` and `.`, such as `oss-credentials`"),
             );
@@ -135,8 +139,16 @@ fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let network = &spec.target.network;
     let lists: Vec<(&str, &str, Vec<&str>)> = vec![
-        ("services", "service", spec.services.iter().map(|s| s.name.as_str()).collect()),
-        ("storage", "storage volume", spec.storage.iter().map(|s| s.name.as_str()).collect()),
+        (
+            "services",
+            "service",
+            spec.services.iter().map(|s| s.name.as_str()).collect(),
+        ),
+        (
+            "storage",
+            "storage volume",
+            spec.storage.iter().map(|s| s.name.as_str()).collect(),
+        ),
         (
             "target.network.vswitches",
             "vSwitch",
@@ -150,7 +162,11 @@ fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         (
             "target.network.otherClusters",
             "cluster",
-            network.other_clusters.iter().map(|c| c.name.as_str()).collect(),
+            network
+                .other_clusters
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
         ),
         (
             "rollout.waves",
@@ -160,12 +176,18 @@ fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         (
             "data.databases",
             "database",
-            spec.data.iter().flat_map(|d| d.databases.iter().map(|x| x.name.as_str())).collect(),
+            spec.data
+                .iter()
+                .flat_map(|d| d.databases.iter().map(|x| x.name.as_str()))
+                .collect(),
         ),
         (
             "data.objectStores",
             "object store",
-            spec.data.iter().flat_map(|d| d.object_stores.iter().map(|x| x.name.as_str())).collect(),
+            spec.data
+                .iter()
+                .flat_map(|d| d.object_stores.iter().map(|x| x.name.as_str()))
+                .collect(),
         ),
     ];
     for (list, what, names) in lists {

@@ -18,7 +18,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "storage/disk-size",
                     &at("size"),
                     "under 20Gi",
-                    format!("disk `{}` is {}: cloud disks are at least 20 GiB", storage.name, storage.size),
+                    format!(
+                        "disk `{}` is {}: cloud disks are at least 20 GiB",
+                        storage.name, storage.size
+                    ),
                 )
                 .help("use `size: 20Gi` or more"),
             );
@@ -58,12 +61,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "storage/nas",
                     &at("nfsVersion"),
                     "not offered",
-                    format!("NAS `{}`: NFS version `{version}` is not offered by NAS mount targets", storage.name),
+                    format!(
+                        "NAS `{}`: NFS version `{version}` is not offered by NAS mount targets",
+                        storage.name
+                    ),
                 )
                 .help("use nfsVersion \"3\" (recommended) or \"4.0\""),
             );
         }
-        for (field, value) in [("accessKeyId", &storage.access_key_id), ("accessKeySecret", &storage.access_key_secret)] {
+        for (field, value) in [
+            ("accessKeyId", &storage.access_key_id),
+            ("accessKeySecret", &storage.access_key_secret),
+        ] {
             if value.is_some() {
                 out.push(
                     ctx.error(
@@ -96,10 +105,26 @@ fn fields(ctx: &Ctx, storage: &Storage, i: usize, out: &mut Vec<Diagnostic>) {
         ("credentialsSecret", storage.credentials_secret.is_some()),
     ];
     let (kind, required, allowed): (&str, &[&str], &[&str]) = match (storage.kind, provisioning) {
-        (StorageType::Disk, Some(Provisioning::Static)) => ("a static disk", &["diskId", "zone"], &["provisioning", "diskId", "zone", "category"]),
-        (StorageType::Disk, _) => ("a dynamic disk", &["provisioning", "category"], &["provisioning", "category"]),
-        (StorageType::Nas, _) => ("NAS", &["server", "path"], &["server", "path", "nfsVersion"]),
-        (StorageType::Oss, _) => ("OSS", &["bucket", "endpoint"], &["bucket", "endpoint", "credentialsSecret"]),
+        (StorageType::Disk, Some(Provisioning::Static)) => (
+            "a static disk",
+            &["diskId", "zone"],
+            &["provisioning", "diskId", "zone", "category"],
+        ),
+        (StorageType::Disk, _) => (
+            "a dynamic disk",
+            &["provisioning", "category"],
+            &["provisioning", "category"],
+        ),
+        (StorageType::Nas, _) => (
+            "NAS",
+            &["server", "path"],
+            &["server", "path", "nfsVersion"],
+        ),
+        (StorageType::Oss, _) => (
+            "OSS",
+            &["bucket", "endpoint"],
+            &["bucket", "endpoint", "credentialsSecret"],
+        ),
     };
     let missing: Vec<&str> = required
         .iter()
@@ -107,7 +132,11 @@ fn fields(ctx: &Ctx, storage: &Storage, i: usize, out: &mut Vec<Diagnostic>) {
         .filter(|f| !present.iter().any(|(name, set)| name == f && *set))
         .collect();
     if !missing.is_empty() {
-        let list = missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" and ");
+        let list = missing
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(" and ");
         out.push(
             ctx.error(
                 "storage/incomplete",
@@ -115,7 +144,9 @@ fn fields(ctx: &Ctx, storage: &Storage, i: usize, out: &mut Vec<Diagnostic>) {
                 format!("{kind} needs {list}"),
                 format!("storage `{}` is {kind} without {list}", storage.name),
             )
-            .help(format!("add {list}; see `cutover explain storage/incomplete`")),
+            .help(format!(
+                "add {list}; see `cutover explain storage/incomplete`"
+            )),
         );
     }
     for (name, set) in present {
@@ -125,7 +156,10 @@ fn fields(ctx: &Ctx, storage: &Storage, i: usize, out: &mut Vec<Diagnostic>) {
                     "storage/incomplete",
                     &format!("storage[{i}].{name}"),
                     format!("not a field of {kind}"),
-                    format!("storage `{}` is {kind}, which takes no `{name}`", storage.name),
+                    format!(
+                        "storage `{}` is {kind}, which takes no `{name}`",
+                        storage.name
+                    ),
                 )
                 .help("remove the field, or correct `type`"),
             );
@@ -166,7 +200,10 @@ fn mounts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "storage/unused",
                     &format!("storage[{s}].name"),
                     "mounted by no service",
-                    format!("storage `{}` is declared but no service mounts it", storage.name),
+                    format!(
+                        "storage `{}` is declared but no service mounts it",
+                        storage.name
+                    ),
                 )
                 .help("mount it with `volumes: [{ storage: ..., mountPath: ... }]`, or remove it"),
             );
@@ -182,20 +219,34 @@ fn mounts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             if shared_by_replicas {
                 let (message, help) = if service.stateful {
                     (
-                        format!("the static disk `{}` can back one pod, but StatefulSet `{}` runs {} replicas", storage.name, service.name, service.replicas),
+                        format!(
+                            "the static disk `{}` can back one pod, but StatefulSet `{}` runs {} replicas",
+                            storage.name, service.name, service.replicas
+                        ),
                         "use a dynamic disk, which gives each replica its own claim, or run 1 replica",
                     )
                 } else {
                     (
-                        format!("disk `{}` is ReadWriteOnce, but Deployment `{}` runs {} replicas that would all mount it", storage.name, service.name, service.replicas),
+                        format!(
+                            "disk `{}` is ReadWriteOnce, but Deployment `{}` runs {} replicas that would all mount it",
+                            storage.name, service.name, service.replicas
+                        ),
                         "set `stateful: true` (one claim per replica), use NAS for shared files, or run 1 replica",
                     )
                 };
                 out.push(
-                    ctx.error("storage/disk-rwo", &path, "mounted by every replica", message)
-                        .label(ctx.span(&format!("services[{i}].replicas")), format!("{} replicas", service.replicas))
-                        .service(&service.name)
-                        .help(help),
+                    ctx.error(
+                        "storage/disk-rwo",
+                        &path,
+                        "mounted by every replica",
+                        message,
+                    )
+                    .label(
+                        ctx.span(&format!("services[{i}].replicas")),
+                        format!("{} replicas", service.replicas),
+                    )
+                    .service(&service.name)
+                    .help(help),
                 );
             }
         }
@@ -213,9 +264,15 @@ fn mounts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         "storage/disk-rwo",
                         &format!("services[{i}].volumes[{j}]"),
                         "mounted again here",
-                        format!("disk `{}` is ReadWriteOnce, but services `{}` and `{}` both mount it", storage.name, spec.services[i0].name, spec.services[i].name),
+                        format!(
+                            "disk `{}` is ReadWriteOnce, but services `{}` and `{}` both mount it",
+                            storage.name, spec.services[i0].name, spec.services[i].name
+                        ),
                     )
-                    .label(ctx.span(&format!("services[{i0}].volumes[{j0}]")), "first mounted here")
+                    .label(
+                        ctx.span(&format!("services[{i0}].volumes[{j0}]")),
+                        "first mounted here",
+                    )
                     .service(&spec.services[i].name)
                     .help("give each service a disk of its own, or use NAS for shared files"),
                 );

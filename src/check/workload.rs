@@ -10,13 +10,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         let at = |field: &str| format!("services[{i}].{field}");
         resources(ctx, service, &at("resources"), out);
-        if service.health.as_ref().is_none_or(|h| h.path.is_none() && h.tcp != Some(true)) {
+        if service
+            .health
+            .as_ref()
+            .is_none_or(|h| h.path.is_none() && h.tcp != Some(true))
+        {
             out.push(
                 ctx.warning(
                     "workload/probes",
                     &at("name"),
                     "no probes",
-                    format!("service `{}` has no liveness or readiness probe", service.name),
+                    format!(
+                        "service `{}` has no liveness or readiness probe",
+                        service.name
+                    ),
                 )
                 .service(&service.name)
                 .help("add `health: { path: /healthz }` (HTTP) or `health: { tcp: true }`"),
@@ -55,7 +62,11 @@ fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
         }
     }
     if !missing.is_empty() {
-        let anchor = if service.resources.is_some() { path.to_string() } else { path.replace(".resources", ".name") };
+        let anchor = if service.resources.is_some() {
+            path.to_string()
+        } else {
+            path.replace(".resources", ".name")
+        };
         out.push(
             ctx.error(
                 "workload/resources",
@@ -76,9 +87,15 @@ fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
                     "workload/resources",
                     &format!("{path}.limits.{what}"),
                     format!("limit {limit}"),
-                    format!("service `{}`: the {what} limit {limit} is below the request {request}", service.name),
+                    format!(
+                        "service `{}`: the {what} limit {limit} is below the request {request}",
+                        service.name
+                    ),
                 )
-                .label(ctx.span(&format!("{path}.requests.{what}")), format!("request {request}"))
+                .label(
+                    ctx.span(&format!("{path}.requests.{what}")),
+                    format!("request {request}"),
+                )
                 .service(&service.name)
                 .help(format!("raise the {what} limit to at least {request}")),
             );
@@ -97,7 +114,7 @@ fn image_tag(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
     let tag = last.split_once(':').map(|(_, tag)| tag);
     let problem = match (tag, digest) {
-        (_, Some(d)) if d.is_empty() => Some("has an empty digest"),
+        (_, Some("")) => Some("has an empty digest"),
         (_, Some(_)) => None,
         (None, None) => Some("has no tag, so it means `latest`"),
         (Some(""), None) => Some("has an empty tag"),
@@ -110,7 +127,11 @@ fn image_tag(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
                 "workload/image-tag",
                 path,
                 "no fixed version",
-                format!("service `{}`: the image `{}` {problem}", service.name, image.escape_debug()),
+                format!(
+                    "service `{}`: the image `{}` {problem}",
+                    service.name,
+                    image.escape_debug()
+                ),
             )
             .service(&service.name)
             .help("pin the image to a version tag (`redis:7.2`) or a digest (`redis@sha256:...`)"),
@@ -121,15 +142,24 @@ fn image_tag(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
 /// `dependsOn` names existing services and has no cycles.
 fn depends_on(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let services = &ctx.spec.services;
-    let index: BTreeMap<&str, usize> = services.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
     for (i, service) in services.iter().enumerate() {
         for (j, dep) in service.depends_on.iter().enumerate() {
             let path = format!("services[{i}].dependsOn[{j}]");
             if dep == &service.name {
                 out.push(
-                    ctx.error("workload/depends-on", &path, "itself", format!("service `{}` depends on itself", service.name))
-                        .service(&service.name)
-                        .help("remove it from its own dependsOn"),
+                    ctx.error(
+                        "workload/depends-on",
+                        &path,
+                        "itself",
+                        format!("service `{}` depends on itself", service.name),
+                    )
+                    .service(&service.name)
+                    .help("remove it from its own dependsOn"),
                 );
             } else if !index.contains_key(dep.as_str()) {
                 out.push(
@@ -137,13 +167,18 @@ fn depends_on(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         "workload/depends-on",
                         &path,
                         "no such service",
-                        format!("service `{}` depends on `{dep}`, which is not a service of this spec", service.name),
+                        format!(
+                            "service `{}` depends on `{dep}`, which is not a service of this spec",
+                            service.name
+                        ),
                     )
                     .service(&service.name)
-                    .help(match did_you_mean(dep, services.iter().map(|s| s.name.as_str())) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "name a service of this spec, or remove the dependency".into(),
-                    }),
+                    .help(
+                        match did_you_mean(dep, services.iter().map(|s| s.name.as_str())) {
+                            Some(near) => format!("did you mean `{near}`?"),
+                            None => "name a service of this spec, or remove the dependency".into(),
+                        },
+                    ),
                 );
             }
         }
@@ -171,7 +206,9 @@ fn depends_on(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
             let edge = *next;
             *next += 1;
-            let Some(&target) = index.get(deps[edge].as_str()) else { continue };
+            let Some(&target) = index.get(deps[edge].as_str()) else {
+                continue;
+            };
             if target == node {
                 continue;
             }
@@ -182,7 +219,10 @@ fn depends_on(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 }
                 Mark::Active => {
                     let from = stack.iter().position(|&(n, _)| n == target).unwrap_or(0);
-                    let mut cycle: Vec<&str> = stack[from..].iter().map(|&(n, _)| services[n].name.as_str()).collect();
+                    let mut cycle: Vec<&str> = stack[from..]
+                        .iter()
+                        .map(|&(n, _)| services[n].name.as_str())
+                        .collect();
                     cycle.push(&services[target].name);
                     out.push(
                         ctx.error(

@@ -48,7 +48,7 @@ pub enum DeErrorKind {
 #[derive(Clone, Debug)]
 pub struct DeError {
     pub kind: DeErrorKind,
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// True when the error only follows from another one (raised inside a phantom).
     suppressed: bool,
 }
@@ -192,12 +192,12 @@ impl NodeDe<'_, '_> {
     /// Ties an error raised here (not deeper down) to this node.
     fn locate(&self, mut error: DeError) -> DeError {
         if error.location.is_none() {
-            error.location = Some(Location {
+            error.location = Some(Box::new(Location {
                 id: self.node.id,
                 span: self.node.span,
                 key_span: self.key_span,
                 path: self.path.clone(),
-            });
+            }));
         }
         error
     }
@@ -445,12 +445,12 @@ impl<'p> NodeDe<'_, 'p> {
         if let Some(fields) = fields {
             for entry in entries.iter().filter(|e| !fields.contains(&e.key.as_str())) {
                 let mut error = <DeError as de::Error>::unknown_field(&entry.key, fields);
-                error.location = Some(Location {
+                error.location = Some(Box::new(Location {
                     id: entry.value.id,
                     span: entry.key_span,
                     key_span: Some(entry.key_span),
                     path: join(&self.path, &entry.key),
-                });
+                }));
                 self.pass
                     .unknown
                     .borrow_mut()
@@ -517,7 +517,10 @@ where
             return Ok(None);
         };
         if self.pass.set_aside.contains(&node.id) {
-            return seed.deserialize(Phantom).map(Some).map_err(DeError::suppress);
+            return seed
+                .deserialize(Phantom)
+                .map(Some)
+                .map_err(DeError::suppress);
         }
         let de = NodeDe {
             node,
@@ -562,12 +565,12 @@ impl<'de> MapAccess<'de> for MapDe<'_, '_> {
                     entry.key.as_str().into_deserializer();
                 seed.deserialize(key).map(Some).map_err(|mut e| {
                     if e.location.is_none() {
-                        e.location = Some(Location {
+                        e.location = Some(Box::new(Location {
                             id: entry.value.id,
                             span: entry.key_span,
                             key_span: Some(entry.key_span),
                             path: join(self.path, &entry.key),
-                        });
+                        }));
                     }
                     e
                 })
@@ -581,7 +584,11 @@ impl<'de> MapAccess<'de> for MapDe<'_, '_> {
             Some(MapItem::Missing(_)) => {
                 return seed.deserialize(Phantom).map_err(DeError::suppress);
             }
-            None => return Err(DeError::invalid("a value was asked for before its key".into())),
+            None => {
+                return Err(DeError::invalid(
+                    "a value was asked for before its key".into(),
+                ));
+            }
         };
         if self.pass.set_aside.contains(&entry.value.id) {
             return seed.deserialize(Phantom).map_err(DeError::suppress);
@@ -710,7 +717,11 @@ impl<'de> de::Deserializer<'de> for Phantom {
     ) -> Result<V::Value, DeError> {
         visitor.visit_unit()
     }
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
     fn deserialize_tuple_struct<V: Visitor<'de>>(

@@ -203,12 +203,13 @@ fn problem(source: &Arc<SourceFile>, problem: LoadProblem) -> Diagnostic {
         )
         .label(span, "a second document starts here")
         .help("put each migration in a file of its own"),
-        LoadProblem::DuplicateKey { key, first, second } => {
-            d("spec/duplicate-key", format!("the key `{key}` appears twice"))
-                .label(second, "written again here")
-                .label(first, "first written here")
-                .help("keep one of them")
-        }
+        LoadProblem::DuplicateKey { key, first, second } => d(
+            "spec/duplicate-key",
+            format!("the key `{key}` appears twice"),
+        )
+        .label(second, "written again here")
+        .label(first, "first written here")
+        .help("keep one of them"),
         LoadProblem::AliasLimit { span } => d(
             "spec/alias-limit",
             format!(
@@ -259,7 +260,10 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
         }
         DeErrorKind::UnknownVariant { variant, expected } => {
             let help = match did_you_mean(&variant, expected.iter().copied()) {
-                Some(near) => format!("did you mean `{near}`? The choices are {}", de::list(expected)),
+                Some(near) => format!(
+                    "did you mean `{near}`? The choices are {}",
+                    de::list(expected)
+                ),
                 None => format!("the choices are {}", de::list(expected)),
             };
             d(
@@ -275,7 +279,11 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
             } else {
                 format!("`{display}`")
             };
-            let label_span = if path.is_empty() { Span::new(0, 0) } else { key_span };
+            let label_span = if path.is_empty() {
+                Span::new(0, 0)
+            } else {
+                key_span
+            };
             d(
                 "spec/missing-field",
                 format!("{where_} is missing the required field `{field}`"),

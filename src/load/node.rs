@@ -30,7 +30,10 @@ impl ScalarKind {
 #[derive(Clone, Debug)]
 pub enum NodeKind {
     /// The scalar's text as written (unquoted, unescaped) and what it resolves to.
-    Scalar { text: String, kind: ScalarKind },
+    Scalar {
+        text: String,
+        kind: ScalarKind,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }

@@ -9,7 +9,9 @@ use crate::diagnostic::Span;
 
 pub fn parse(text: &str) -> Result<Node, Vec<LoadProblem>> {
     let table = DeTable::parse(text).map_err(|e| {
-        let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+        let span = e
+            .span()
+            .map_or(Span::default(), |r| Span::new(r.start, r.end));
         vec![LoadProblem::Syntax {
             span,
             message: e.message().trim().to_string(),

@@ -40,7 +40,10 @@ impl<'a> Offsets<'a> {
         if self.ascii {
             return marker.index().min(self.text.len());
         }
-        let line = marker.line().saturating_sub(1).min(self.line_starts.len() - 1);
+        let line = marker
+            .line()
+            .saturating_sub(1)
+            .min(self.line_starts.len() - 1);
         let start = self.line_starts[line];
         self.text[start..]
             .char_indices()
@@ -312,7 +315,10 @@ mod tests {
         let NodeKind::Map(entries) = &a.kind else {
             panic!("a mapping")
         };
-        assert_eq!(&text[entries[1].key_span.start..entries[1].key_span.end], "c");
+        assert_eq!(
+            &text[entries[1].key_span.start..entries[1].key_span.end],
+            "c"
+        );
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl FromStr for Quantity {
             .parse()
             .map_err(|_| format!("`{text}` is not a quantity: {help}"))?;
         let milli = digits * factor / (scale * divisor);
-        if digits * factor % (scale * divisor) != 0 {
+        if !(digits * factor).is_multiple_of(scale * divisor) {
             return Err(format!(
                 "`{text}` is finer than a thousandth of a unit: {help}"
             ));
@@ -282,14 +282,8 @@ text_type!(
 );
 
 /// An IPv4 CIDR block, written in canonical form (`10.16.0.0/16`, host bits zero).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Cidr(pub Ipv4Net);
-
-impl Default for Cidr {
-    fn default() -> Self {
-        Cidr(Ipv4Net::default())
-    }
-}
 
 impl Cidr {
     pub fn net(&self) -> Ipv4Net {

@@ -64,7 +64,12 @@ pub fn used_blocks(spec: &Spec) -> Vec<Cidr> {
 
 /// The first free block of `prefix` length inside `within` (tried in order) that overlaps
 /// nothing in `used`, skipping `exclude` (the block being replaced).
-pub fn find_free(prefix: u8, within: &[Cidr], used: &[Cidr], exclude: Option<Cidr>) -> Option<Cidr> {
+pub fn find_free(
+    prefix: u8,
+    within: &[Cidr],
+    used: &[Cidr],
+    exclude: Option<Cidr>,
+) -> Option<Cidr> {
     let mut taken: Vec<(u64, u64)> = used
         .iter()
         .filter(|c| Some(**c) != exclude)
@@ -93,7 +98,8 @@ pub fn find_free(prefix: u8, within: &[Cidr], used: &[Cidr], exclude: Option<Cid
             candidate = (last + 1).div_ceil(size) * size;
         }
         if candidate + size - 1 <= end {
-            let net = ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(candidate as u32), prefix).ok()?;
+            let net =
+                ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(candidate as u32), prefix).ok()?;
             return Some(Cidr(net));
         }
     }
@@ -140,7 +146,7 @@ fn split_aligned(mut start: u64, end: u64, out: &mut Vec<(u64, u8)>) {
         let mut prefix = 32u8;
         while prefix > 0 {
             let size = 1u64 << (33 - u32::from(prefix));
-            if start % size != 0 || start + size - 1 > end {
+            if !start.is_multiple_of(size) || start + size - 1 > end {
                 break;
             }
             prefix -= 1;
@@ -231,7 +237,10 @@ pub fn plan(spec: &Spec, planned_nodes: u32) -> NetworkPlan {
                 .map(|c| (c.first(), std::cmp::Reverse(c.last())))
                 .unwrap_or((0, std::cmp::Reverse(0)))
         };
-        key(a).cmp(&key(b)).then(a.role.cmp(&b.role)).then(a.name.cmp(&b.name))
+        key(a)
+            .cmp(&key(b))
+            .then(a.role.cmp(&b.role))
+            .then(a.name.cmp(&b.name))
     });
 
     let vswitches: Vec<Cidr> = network.vswitches.iter().map(|v| v.cidr).collect();
@@ -280,17 +289,29 @@ mod tests {
     #[test]
     fn the_first_free_block_skips_everything_in_use() {
         let used = [c("10.0.0.0/16"), c("10.1.0.0/17"), c("10.3.0.0/16")];
-        assert_eq!(find_free(16, &[c("10.0.0.0/8")], &used, None), Some(c("10.2.0.0/16")));
+        assert_eq!(
+            find_free(16, &[c("10.0.0.0/8")], &used, None),
+            Some(c("10.2.0.0/16"))
+        );
         assert_eq!(find_free(8, &[c("10.0.0.0/8")], &used, None), None);
         assert_eq!(
-            find_free(16, &[c("10.0.0.0/8"), c("172.16.0.0/12")], &[c("10.0.0.0/8")], None),
+            find_free(
+                16,
+                &[c("10.0.0.0/8"), c("172.16.0.0/12")],
+                &[c("10.0.0.0/8")],
+                None
+            ),
             Some(c("172.16.0.0/16"))
         );
     }
 
     #[test]
     fn free_space_is_split_into_aligned_blocks() {
-        let free = free_blocks(&[c("192.168.0.0/16")], &[c("192.168.0.0/19"), c("192.168.32.0/19")], 8);
+        let free = free_blocks(
+            &[c("192.168.0.0/16")],
+            &[c("192.168.0.0/19"), c("192.168.32.0/19")],
+            8,
+        );
         let cidrs: Vec<&str> = free.iter().map(|f| f.cidr.as_str()).collect();
         assert_eq!(cidrs, ["192.168.128.0/17", "192.168.64.0/18"]);
     }

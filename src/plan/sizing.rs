@@ -142,7 +142,9 @@ pub fn plan(spec: &Spec) -> Sizing {
         memory_bytes,
         cpu_cores: format!("{cpu_cores:.2}"),
         memory_gib: format!("{memory_gib:.2}"),
-        cpu_headroom: workers.as_ref().map(|w| headroom(cpu_cores, w.ceiling_cores)),
+        cpu_headroom: workers
+            .as_ref()
+            .map(|w| headroom(cpu_cores, w.ceiling_cores)),
         memory_headroom: workers
             .as_ref()
             .map(|w| headroom(memory_gib, w.ceiling_memory_gib)),
@@ -230,7 +232,10 @@ mod tests {
     #[test]
     fn the_seed_examples_hold() {
         let w = workers(160, 1000, 8).unwrap();
-        assert_eq!((w.instances, w.cores_each, w.memory_gib_each), (10, 16, 128));
+        assert_eq!(
+            (w.instances, w.cores_each, w.memory_gib_each),
+            (10, 16, 128)
+        );
         assert_eq!(w.ceiling_cores, 144);
         let w = workers(160, 2000, 8).unwrap();
         assert_eq!((w.instances, w.cores_each, w.ceiling_cores), (5, 32, 128));
@@ -240,7 +245,10 @@ mod tests {
     fn sizes_round_down_to_real_instances() {
         let w = workers(100, 1000, 4).unwrap();
         assert_eq!((w.cores_each, w.instances), (8, 13));
-        assert!(workers(10, 1000, 4).is_none(), "one core per instance is no plan");
+        assert!(
+            workers(10, 1000, 4).is_none(),
+            "one core per instance is no plan"
+        );
     }
 
     #[test]

@@ -15,9 +15,18 @@ use crate::plan::Plan;
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("bundle-readme.md.j2", include_str!("../../templates/bundle-readme.md.j2")),
-    ("reports/network.md.j2", include_str!("../../templates/reports/network.md.j2")),
-    ("reports/sizing.md.j2", include_str!("../../templates/reports/sizing.md.j2")),
+    (
+        "bundle-readme.md.j2",
+        include_str!("../../templates/bundle-readme.md.j2"),
+    ),
+    (
+        "reports/network.md.j2",
+        include_str!("../../templates/reports/network.md.j2"),
+    ),
+    (
+        "reports/sizing.md.j2",
+        include_str!("../../templates/reports/sizing.md.j2"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -85,7 +94,7 @@ fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -167,13 +176,22 @@ pub fn render(
         rule_levels,
         files: Vec::new(),
     };
-    files.insert("reports/network.md", renderer.render("reports/network.md.j2", &context)?);
-    files.insert("reports/sizing.md", renderer.render("reports/sizing.md.j2", &context)?);
+    files.insert(
+        "reports/network.md",
+        renderer.render("reports/network.md.j2", &context)?,
+    );
+    files.insert(
+        "reports/sizing.md",
+        renderer.render("reports/sizing.md.j2", &context)?,
+    );
     context.files = files.paths().map(str::to_string).collect();
     context.files.push("index.json".into());
     context.files.push("README.md".into());
     context.files.sort();
-    files.insert("README.md", renderer.render("bundle-readme.md.j2", &context)?);
+    files.insert(
+        "README.md",
+        renderer.render("bundle-readme.md.j2", &context)?,
+    );
     Ok(files)
 }
 
