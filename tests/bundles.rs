@@ -156,3 +156,72 @@ fn the_network_report_maps_every_block() {
     }
     assert!(report.contains("Maximum nodes: 512"), "{report}");
 }
+
+#[test]
+fn a_template_folder_overrides_the_built_in_templates_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
+    std::fs::write(
+        dir.path().join("reports/sizing.md.j2"),
+        "# Our sizing for {{ spec.metadata.name }}: {{ plan.sizing.workers.instances }} workers\n",
+    )
+    .unwrap();
+    let options = cutover::Options {
+        config: None,
+        templates: Some(dir.path().to_path_buf()),
+    };
+    let compiled = cutover::compile_file(Path::new("examples/piggymetrics.yaml"), &options)
+        .unwrap_or_else(|_| panic!("compiles"));
+    assert_eq!(
+        compiled.files.get("reports/sizing.md").unwrap(),
+        b"# Our sizing for piggymetrics: 10 workers\n"
+    );
+    // The other templates stay the built-in ones.
+    assert!(
+        String::from_utf8_lossy(compiled.files.get("reports/network.md").unwrap())
+            .starts_with("# Network plan")
+    );
+
+    // A template that names an undefined variable fails the run instead of printing nothing.
+    std::fs::write(
+        dir.path().join("reports/sizing.md.j2"),
+        "{{ spec.no_such_field }}\n",
+    )
+    .unwrap();
+    match cutover::compile_file(Path::new("examples/piggymetrics.yaml"), &options) {
+        Err(cutover::Failure::Io(message)) => {
+            assert!(message.contains("sizing.md.j2"), "{message}")
+        }
+        _ => panic!("an undefined template variable must fail"),
+    }
+}
+
+#[test]
+fn a_write_that_fails_half_way_leaves_the_previous_bundle_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle");
+    let first = common::compile(Path::new("examples/minimal.yaml")).files;
+    bundle::write(&first, &out, WriteOptions::default()).unwrap();
+
+    let second = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let mut written = 0;
+    let result = bundle::write_with(&second, &out, WriteOptions::default(), &mut |_| {
+        written += 1;
+        if written == 3 {
+            Err(std::io::Error::other("disk full (injected)"))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        bundle::read(&out).unwrap(),
+        first,
+        "the previous bundle is untouched"
+    );
+    let entries: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, ["bundle"], "no temporary directory is left");
+}

@@ -207,3 +207,53 @@ fn cutover_toml_beside_the_spec_sets_rule_levels() {
     .unwrap();
     assert!(severities(&path).is_empty());
 }
+
+#[test]
+fn toml_specs_get_the_same_diagnostics_at_their_own_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/toml/piggymetrics.toml")
+        .unwrap()
+        .replace("podCidr = \"10.16.0.0/16\"", "podCidr = \"172.16.0.0/16\"");
+    let path = common::temp_spec(&dir, "pod.toml", &text);
+    let diagnostics = common::diagnostics(&path, &Default::default());
+    assert_eq!(diagnostics.len(), 1, "{}", common::render(&diagnostics));
+    let d = &diagnostics[0];
+    assert_eq!(d.rule, "network/pod-overlap");
+    let labelled: Vec<&str> = d
+        .labels
+        .iter()
+        .map(|l| &text[l.span.start..l.span.end])
+        .collect();
+    assert_eq!(labelled, ["\"172.16.0.0/16\"", "\"172.16.0.0/12\""]);
+    let line = |offset: usize| text[..offset].matches('\n').count() + 1;
+    assert_eq!(
+        line(d.labels[0].span.start),
+        line(text.find("podCidr =").unwrap())
+    );
+    assert!(d.help.contains("10.0.0.0/16"));
+    assert_eq!(d.path, "target.network.podCidr");
+}
+
+#[test]
+fn no_snapshot_is_left_unreferenced() {
+    let mut expected: BTreeSet<String> = common::fixtures("err")
+        .iter()
+        .map(|p| format!("{}.snap", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let path = entry.unwrap().path();
+        expected.insert(format!(
+            "bundle@{}.snap",
+            path.file_stem().unwrap().to_string_lossy()
+        ));
+    }
+    let stale: Vec<String> = std::fs::read_dir("snapshots")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".snap") && !expected.contains(name))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "snapshots no test writes any more: {stale:?}"
+    );
+}

@@ -294,16 +294,23 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
                 "add `{field}:`; `cutover schema` or examples/piggymetrics.yaml shows its form"
             ))
         }
-        DeErrorKind::Invalid { message } => d(
-            "spec/type",
-            if display.is_empty() {
-                message.clone()
+        DeErrorKind::Invalid { message } => {
+            // The value types say how to write them after ": write "; that part is the help.
+            let (what, help) = match message.split_once(": write ") {
+                Some((what, how)) => (what.to_string(), format!("write {how}")),
+                None => (message.clone(), type_help(&message)),
+            };
+            let label = match what.strip_prefix("expected ") {
+                Some(rest) => format!("expected {}", rest.split(", found").next().unwrap_or(rest)),
+                None => "invalid value".to_string(),
+            };
+            let message = if display.is_empty() {
+                what
             } else {
-                format!("`{display}`: {message}")
-            },
-        )
-        .label(span, "this value")
-        .help(type_help(&message)),
+                format!("`{display}`: {what}")
+            };
+            d("spec/type", message).label(span, label).help(help)
+        }
     }
 }
 
@@ -316,14 +323,17 @@ fn join_display(path: &str, field: &str) -> String {
 }
 
 fn type_help(message: &str) -> String {
-    if message.contains(": write ") || message.contains("write a") {
-        // The value type's own message already says how to write it.
-        "see `cutover schema` for every field's form".into()
-    } else if message.contains("found a string") && message.contains("integer") {
-        "write the number without quotes".into()
-    } else if message.contains("out of range") {
-        "use a value within the range".into()
-    } else {
-        "see `cutover schema` or examples/piggymetrics.yaml for the field's form".into()
+    let expected = message
+        .strip_prefix("expected ")
+        .map(|rest| rest.split(", found").next().unwrap_or(rest));
+    match expected {
+        Some("an integer") => "write a whole number, such as `3`".into(),
+        Some("a number") => "write a number, such as `3` or `2.5`".into(),
+        Some("true or false") => "write `true` or `false`".into(),
+        Some("a string") => "write a value after the colon".into(),
+        Some("a list") => "write a list: `[a, b]`, or one `- item` per line".into(),
+        Some("a mapping") => "write this section as `key: value` fields".into(),
+        _ if message.contains("out of range") => "use a value within the range".into(),
+        _ => "see `cutover schema` or examples/piggymetrics.yaml for the field's form".into(),
     }
 }
