@@ -232,7 +232,7 @@ pub static RULES: &[Rule] = &[
         "config/unknown-rule",
         Error,
         Checked,
-        "Rule ids in `cutover.toml` and `allow:` exist.",
+        "Rule ids in `cutover.toml` and `allow:` exist, and `allow:` names only rules about a single service.",
         "A misspelt id silences nothing, so the team believes a decision was recorded when it was not.",
         "[rules]\n\"network/pod-overlaps\" = \"warn\"",
         "[rules]\n\"network/pod-overlap\" = \"warn\"",
@@ -293,7 +293,7 @@ pub static RULES: &[Rule] = &[
         "network/pod-overlap",
         Error,
         Checked,
-        "Flannel: the pod CIDR is disjoint from the VPC, every route (peered VPC, IDC over VBR), the service CIDR and every other cluster's pod CIDR in the VPC.",
+        "Flannel: the pod CIDR is disjoint from the VPC, every route (peered VPC, IDC over VBR) and every other cluster's pod CIDR in the VPC. (An overlap with the service CIDR is reported as network/service-overlap.)",
         "Overlapping pod addresses make traffic to the overlapped network vanish into the cluster, and the pod CIDR cannot be changed once the cluster exists.",
         "podCidr: 172.16.0.0/16   # inside the peered 172.16.0.0/12",
         "podCidr: 10.16.0.0/16",
@@ -557,7 +557,7 @@ pub static RULES: &[Rule] = &[
         "storage/disk-zone",
         Error,
         Checked,
-        "A static disk carries its zone, and that zone is one of the cluster's zones.",
+        "A static disk's zone (which storage/incomplete requires) is one of the cluster's zones.",
         "A disk mounts only on nodes of its own zone; elsewhere the pod never starts.",
         "zone: cn-hangzhou-k   # not a cluster zone",
         "zone: cn-hangzhou-g",
@@ -797,6 +797,23 @@ pub static RULES: &[Rule] = &[
     ),
 ];
 
+/// Rules whose findings are about one service, so that the service's `allow:` can accept
+/// them there. Every other rule is about the spec as a whole: its level is set in
+/// `cutover.toml`.
+pub const SERVICE_SCOPED: &[&str] = &[
+    "spec/reference",
+    "storage/disk-rwo",
+    "workload/depends-on",
+    "workload/image-tag",
+    "workload/probes",
+    "workload/resources",
+    "workload/single-replica",
+];
+
+pub fn is_service_scoped(id: &str) -> bool {
+    SERVICE_SCOPED.contains(&id)
+}
+
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
@@ -827,8 +844,14 @@ pub fn explain(rule: &Rule) -> String {
     }
     out.push_str(&format!("\nSource: {}\n", rule.source));
     if rule.level.is_diagnostic() {
+        if is_service_scoped(rule.id) {
+            out.push_str(&format!(
+                "\nAccept it for one service with `allow: [{id}]` on that service.",
+                id = rule.id
+            ));
+        }
         out.push_str(&format!(
-            "\nSilence it for one service with `allow: [{id}]`, or set its level for the whole spec in cutover.toml:\n    [rules]\n    \"{id}\" = \"warn\"   # allow | warn | deny\n",
+            "\nSet its level for the whole spec in cutover.toml:\n    [rules]\n    \"{id}\" = \"warn\"   # allow | warn | deny\n",
             id = rule.id
         ));
     }

@@ -108,12 +108,26 @@ fn allowed_for_service(ctx: &Ctx, d: &Diagnostic) -> bool {
 fn check_allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         for (j, id) in service.allow.iter().enumerate() {
+            let path = format!("services[{i}].allow[{j}]");
             let known = rules::find(id).is_some_and(|r| r.level.is_diagnostic());
             if !known {
-                let path = format!("services[{i}].allow[{j}]");
                 out.push(
                     config::unknown_rule(ctx.source, ctx.span(&path), id)
                         .path(ctx.map.display(&path)),
+                );
+            } else if !rules::is_service_scoped(id) {
+                out.push(
+                    Diagnostic::new(
+                        "config/unknown-rule",
+                        Severity::Error,
+                        ctx.source,
+                        format!("rule `{id}` is about the whole spec, not one service: `allow:` cannot accept it"),
+                    )
+                    .label(ctx.span(&path), "not a per-service rule")
+                    .path(ctx.map.display(&path))
+                    .help(format!(
+                        "set its level in cutover.toml instead: [rules] \"{id}\" = \"allow\" (or \"warn\")"
+                    )),
                 );
             }
         }

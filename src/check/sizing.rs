@@ -73,7 +73,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 path,
                 bare_metal.reason,
                 format!(
-                    "{}: ECS bare-metal (EBM) instances are recommended, about {} of {BARE_METAL_CORES} cores",
+                    "{}: ECS bare-metal (EBM) instances are recommended, about {} instances of {BARE_METAL_CORES} cores",
                     capitalize(bare_metal.reason),
                     bare_metal.instances
                 ),
@@ -123,7 +123,7 @@ fn disks(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     system.size
                 ),
             )
-            .help("use a system disk of at least 40Gi"),
+            .help("use a system disk of at least 20Gi; 40Gi or more leaves room for logs"),
         );
     }
     match &nodes.data_disk {

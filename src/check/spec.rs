@@ -199,7 +199,7 @@ fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         "spec/duplicate-name",
                         &format!("{list}[{i}].name"),
                         "named again here",
-                        format!("two {what}s are named `{name}`"),
+                        format!("two {} are named `{name}`", plural(what)),
                     )
                     .label(ctx.span(&format!("{list}[{j}].name")), "first named here")
                     .help(format!("give each {what} a name of its own")),
@@ -208,6 +208,13 @@ fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 first.insert(name, i);
             }
         }
+    }
+}
+
+fn plural(what: &str) -> String {
+    match what {
+        "vSwitch" => "vSwitches".into(),
+        _ => format!("{what}s"),
     }
 }
 

@@ -192,10 +192,15 @@ impl NodeDe<'_, '_> {
     /// Ties an error raised here (not deeper down) to this node.
     fn locate(&self, mut error: DeError) -> DeError {
         if error.location.is_none() {
+            // A list item has no key: its first key stands for it, rather than the whole item.
+            let first_key = match &self.node.kind {
+                NodeKind::Map(entries) => entries.first().map(|e| e.key_span),
+                _ => None,
+            };
             error.location = Some(Box::new(Location {
                 id: self.node.id,
                 span: self.node.span,
-                key_span: self.key_span,
+                key_span: self.key_span.or(first_key),
                 path: self.path.clone(),
             }));
         }

@@ -248,7 +248,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<LoadProblem>> {
                     anchor,
                     items,
                 }) => {
-                    let end = items.last().map_or(span.end, |n| n.span.end.max(span.end));
+                    let end = container_end(items.last().map(|n| n.span), span);
                     let node = Node {
                         id: b.id(),
                         span: Span::new(start, end),
@@ -262,9 +262,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<LoadProblem>> {
                     entries,
                     ..
                 }) => {
-                    let end = entries
-                        .last()
-                        .map_or(span.end, |e| e.value.span.end.max(span.end));
+                    let end = container_end(entries.last().map(|e| e.value.span), span);
                     let node = Node {
                         id: b.id(),
                         span: Span::new(start, end),
@@ -290,6 +288,16 @@ pub fn parse(text: &str) -> Result<Node, Vec<LoadProblem>> {
     match b.root {
         Some(root) if !root.is_null() => Ok(root),
         _ => Err(vec![LoadProblem::Empty]),
+    }
+}
+
+/// Where a list or mapping ends: at its closing bracket in flow style; in block style (where
+/// the end event sits, empty, at the next token) at its last item.
+fn container_end(last_item: Option<Span>, end_event: Span) -> usize {
+    match last_item {
+        Some(item) if end_event.start == end_event.end => item.end,
+        Some(item) => item.end.max(end_event.end),
+        None => end_event.end,
     }
 }
 
