@@ -131,6 +131,7 @@ pub fn compile_checked(
     Ok(bundle::seal(
         files,
         &spec.metadata.name,
+        &spec.target.kubernetes_version,
         digest,
         levels,
         &warnings,

@@ -192,7 +192,7 @@ pub static RULES: &[Rule] = &[
         "spec/name",
         Error,
         Checked,
-        "Names that become Kubernetes object names (the migration, services, storage, waves) are DNS-1123 labels: lowercase letters, digits and `-`, at most 63 characters.",
+        "Names that become Kubernetes object names (the migration, namespace, services, storage, waves) are DNS-1123 labels: lowercase letters, digits and `-`, at most 63 characters. Route hosts are DNS names; route, health and mount paths are absolute, without spaces or control characters; environment variable names are identifiers.",
         "Kubernetes refuses other names at apply time, in the middle of a migration.",
         "metadata: { name: PiggyMetrics }",
         "metadata: { name: piggymetrics }",
@@ -222,7 +222,7 @@ pub static RULES: &[Rule] = &[
         "spec/kubernetes-version",
         Error,
         Checked,
-        "`target.kubernetesVersion` is a `MAJOR.MINOR` version such as \"1.31\".",
+        "`target.kubernetesVersion` is a `MAJOR.MINOR` version such as \"1.31\", 1.24 or later; older versions are refused with the removed APIs they would need.",
         "The version decides every apiVersion the bundle emits.",
         "kubernetesVersion: latest",
         "kubernetesVersion: \"1.31\"",
@@ -246,6 +246,16 @@ pub static RULES: &[Rule] = &[
         "A broken config must not silently fall back to the defaults.",
         "[rules]\n\"sizing/single-zone\" = \"off\"",
         "[rules]\n\"sizing/single-zone\" = \"allow\"",
+        "cutover"
+    ),
+    rule!(
+        "images/collision",
+        Error,
+        Checked,
+        "Different source images never land on the same target image: `images.target` keeps only each image's last path component.",
+        "`a/web:1.0` and `b/web:1.0` would both become `<target>/web:1.0`, and one service would run the other's code.",
+        "image: team-a/web:1.0   # and another service: team-b/web:1.0",
+        "image: team-a/web:1.0   # and: team-b/web-b:1.0",
         "cutover"
     ),
     // network

@@ -72,6 +72,9 @@ pub struct Index {
     pub generator: String,
     pub version: String,
     pub migration: String,
+    /// The target's Kubernetes version, which the manifests are built (and validated) for.
+    #[serde(default)]
+    pub kubernetes_version: String,
     /// SHA-256 of the spec's canonical JSON form: the same for its YAML and TOML renderings.
     pub spec_digest: String,
     #[serde(default)]
@@ -108,6 +111,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn seal(
     mut files: Files,
     migration: &str,
+    kubernetes_version: &str,
     spec_digest: String,
     rule_levels: BTreeMap<String, String>,
     warnings: &[RecordedWarning],
@@ -116,6 +120,7 @@ pub fn seal(
         generator: GENERATOR.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         migration: migration.into(),
+        kubernetes_version: kubernetes_version.into(),
         spec_digest,
         rule_levels,
         files: files

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::{Ctx, is_dns_label, is_dns_subdomain};
 use crate::diagnostic::Diagnostic;
 use crate::model::{API_VERSION, KIND};
+use crate::render::manifests::{OLDEST_MINOR, REMOVED_BETA_APIS};
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     version(ctx, out);
@@ -49,6 +50,23 @@ fn version(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             && major.len() <= 3
             && minor.len() <= 3
     });
+    let minor = version
+        .split_once('.')
+        .filter(|(major, _)| *major == "1")
+        .and_then(|(_, minor)| minor.parse::<u32>().ok());
+    if valid && minor.is_none_or(|m| m < OLDEST_MINOR) {
+        out.push(
+            ctx.error(
+                "spec/kubernetes-version",
+                "target.kubernetesVersion",
+                format!("older than 1.{OLDEST_MINOR}"),
+                format!(
+                    "Kubernetes {version} is older than 1.{OLDEST_MINOR}, the oldest version cutover builds for: its manifests would need APIs now removed ({REMOVED_BETA_APIS})"
+                ),
+            )
+            .help(format!("create the target cluster at 1.{OLDEST_MINOR} or later (ACK offers current versions only), and set kubernetesVersion to it")),
+        );
+    }
     if !valid {
         out.push(
             ctx.error(
@@ -94,6 +112,82 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, w) in spec.rollout.waves.iter().enumerate() {
         label(format!("rollout.waves[{i}].name"), &w.name, "wave");
     }
+    let mut text = |path: String, value: &str, ok: bool, what: &str, help: &str| {
+        if !ok {
+            out.push(
+                ctx.error(
+                    "spec/name",
+                    &path,
+                    format!("not {what}"),
+                    format!("`{}` is not {what}", value.escape_debug()),
+                )
+                .help(help.to_string()),
+            );
+        }
+    };
+    if let Some(namespace) = &spec.target.namespace {
+        text(
+            "target.namespace".into(),
+            namespace,
+            is_dns_label(namespace),
+            "a valid namespace name (a DNS-1123 label)",
+            "use lowercase letters, digits and `-`, at most 63 characters",
+        );
+    }
+    for (i, s) in spec.services.iter().enumerate() {
+        for (j, route) in s.routes.iter().enumerate() {
+            text(
+                format!("services[{i}].routes[{j}].host"),
+                &route.host,
+                is_host(&route.host),
+                "a DNS host name",
+                "write a host such as `shop.example.com` (a leading `*.` is allowed)",
+            );
+            text(
+                format!("services[{i}].routes[{j}].path"),
+                &route.path,
+                is_http_path(&route.path),
+                "an absolute URL path",
+                "write a path such as `/api`: it starts with `/` and has no spaces",
+            );
+        }
+        if let Some(path) = s.health.as_ref().and_then(|h| h.path.as_ref()) {
+            text(
+                format!("services[{i}].health.path"),
+                path,
+                is_http_path(path),
+                "an absolute URL path",
+                "write a path such as `/healthz`: it starts with `/` and has no spaces",
+            );
+        }
+        for (j, volume) in s.volumes.iter().enumerate() {
+            text(
+                format!("services[{i}].volumes[{j}].mountPath"),
+                &volume.mount_path,
+                is_http_path(&volume.mount_path),
+                "an absolute path",
+                "write a path such as `/data`",
+            );
+        }
+        for name in s.env.keys() {
+            text(
+                format!("services[{i}].env.{name}"),
+                name,
+                is_env_name(name),
+                "a valid environment variable name",
+                "use letters, digits, `_`, `-` and `.`, not starting with a digit",
+            );
+        }
+    }
+    if let Some(test) = &spec.target.test_domain {
+        text(
+            "target.testDomain".into(),
+            test,
+            is_host(test),
+            "a DNS host name",
+            "write a host such as `test.example.com`",
+        );
+    }
     let mut subdomain = |path: String, name: &str| {
         if !is_dns_subdomain(name) {
             out.push(
@@ -118,6 +212,35 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     if let Some(secret) = spec.images.as_ref().and_then(|i| i.pull_secret.as_ref()) {
         subdomain("images.pullSecret".into(), secret);
     }
+}
+
+/// A DNS name: labels of letters, digits and `-`, dot-separated, optionally `*.` first.
+fn is_host(host: &str) -> bool {
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// An absolute path without whitespace or control characters.
+fn is_http_path(path: &str) -> bool {
+    path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
 }
 
 fn suggest_label(name: &str) -> String {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::Ctx;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{Quantity, Service};
+use crate::plan::images::target_image;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
@@ -44,6 +45,34 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         image_tag(ctx, service, &at("image"), out);
     }
     depends_on(ctx, out);
+    image_collisions(ctx, out);
+}
+
+/// Two different source images must not map to one target image.
+fn image_collisions(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    if ctx.spec.images.is_none() {
+        return;
+    }
+    let mut first: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for (i, service) in ctx.spec.services.iter().enumerate() {
+        let target = target_image(ctx.spec, &service.image);
+        match first.get(&target) {
+            Some(&(j, image)) if image != service.image => out.push(
+                ctx.error(
+                    "images/collision",
+                    &format!("services[{i}].image"),
+                    format!("also becomes {target}"),
+                    format!("images `{image}` and `{}` both move to `{target}`", service.image),
+                )
+                .label(ctx.span(&format!("services[{j}].image")), "first here")
+                .help("rename one image (its last path component) so that each moves to a target of its own"),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(target, (i, &service.image));
+            }
+        }
+    }
 }
 
 fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>) {

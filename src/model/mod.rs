@@ -104,8 +104,11 @@ pub struct TargetCluster {
     pub region: String,
     /// The zones the cluster's nodes run in; each needs a vSwitch.
     pub zones: Vec<String>,
-    /// Decides every apiVersion the bundle emits, such as `"1.31"`.
+    /// Decides every apiVersion the bundle emits, such as `"1.31"`; 1.24 or later.
     pub kubernetes_version: String,
+    /// The namespace the services run in (default: the migration's name).
+    #[serde(default)]
+    pub namespace: Option<String>,
     pub entrypoint: Entrypoint,
     /// The domain the new cluster answers regression tests on before any traffic moves.
     #[serde(default)]
@@ -289,6 +292,10 @@ pub struct IngressController {
     /// at least `replicas`.
     #[serde(default)]
     pub dedicated_nodes: Option<u32>,
+    /// gateway-api and istio: the Gateway routes attach to, as `namespace/name` (default:
+    /// `gateway` in the services' namespace; for istio `istio-system/ingressgateway`).
+    #[serde(default)]
+    pub gateway: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -462,6 +469,10 @@ pub struct Images {
     /// The Secret the pods pull with.
     #[serde(default)]
     pub pull_secret: Option<String>,
+    /// The small image the init containers that wait for `dependsOn` run (default
+    /// `busybox:1.36`); it moves to `target` with the others.
+    #[serde(default)]
+    pub helper_image: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
@@ -694,7 +705,26 @@ pub struct VerificationCheck {
     pub expect: u16,
 }
 
+/// The init containers' image when `images.helperImage` is not set.
+pub const DEFAULT_HELPER_IMAGE: &str = "busybox:1.36";
+
 impl Spec {
+    /// The namespace the services run in.
+    pub fn namespace(&self) -> &str {
+        self.target
+            .namespace
+            .as_deref()
+            .unwrap_or(&self.metadata.name)
+    }
+
+    /// The image the dependsOn init containers run, before the registry move.
+    pub fn helper_image(&self) -> &str {
+        self.images
+            .as_ref()
+            .and_then(|i| i.helper_image.as_deref())
+            .unwrap_or(DEFAULT_HELPER_IMAGE)
+    }
+
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
     }

@@ -2,6 +2,8 @@
 //! Every cross-domain decision (sizing, addresses, and later phases and traffic) is made
 //! here, once; checks and renderers read the results.
 
+pub mod images;
+pub mod ingress;
 pub mod network;
 pub mod sizing;
 
@@ -15,6 +17,8 @@ pub struct Plan {
     pub name: String,
     pub sizing: sizing::Sizing,
     pub network: network::NetworkPlan,
+    pub images: Vec<images::ImageMove>,
+    pub ingress_controller: Option<ingress::IngressControllerPlan>,
 }
 
 pub fn build(spec: &Spec) -> Plan {
@@ -24,5 +28,7 @@ pub fn build(spec: &Spec) -> Plan {
         name: spec.metadata.name.clone(),
         sizing,
         network,
+        images: images::moves(spec),
+        ingress_controller: ingress::plan(spec, crate::render::manifests::INGRESS_PATCH),
     }
 }

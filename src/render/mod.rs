@@ -8,6 +8,9 @@ use std::path::Path;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+pub mod manifests;
+pub mod yaml;
+
 use crate::bundle::Files;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Spec;
@@ -157,6 +160,8 @@ struct Context<'a> {
     warnings: &'a [RecordedWarning],
     rule_levels: &'a BTreeMap<String, crate::config::RuleLevel>,
     files: Vec<String>,
+    /// `manifests/<folder>/` → number of objects.
+    manifest_folders: BTreeMap<String, usize>,
 }
 
 /// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
@@ -175,7 +180,15 @@ pub fn render(
         warnings,
         rule_levels,
         files: Vec::new(),
+        manifest_folders: BTreeMap::new(),
     };
+    let phases = manifests::build(spec, plan);
+    context.manifest_folders = phases
+        .folders
+        .iter()
+        .map(|(folder, list)| (folder.clone(), list.len()))
+        .collect();
+    manifests::write(&phases, &mut files);
     files.insert(
         "reports/network.md",
         renderer.render("reports/network.md.j2", &context)?,
@@ -184,7 +197,11 @@ pub fn render(
         "reports/sizing.md",
         renderer.render("reports/sizing.md.j2", &context)?,
     );
-    context.files = files.paths().map(str::to_string).collect();
+    context.files = files
+        .paths()
+        .filter(|p| !p.starts_with("manifests/"))
+        .map(str::to_string)
+        .collect();
     context.files.push("index.json".into());
     context.files.push("README.md".into());
     context.files.sort();

@@ -1,0 +1,51 @@
+//! The ingress controller's high availability (003 §2.1): replicas, and dedicated nodes
+//! labelled `node-role.kubernetes.io/ingress=true` that the controller is pinned to.
+
+use serde::Serialize;
+
+use crate::model::{Controller, Spec, Strategy};
+
+pub const INGRESS_NODE_LABEL: &str = "node-role.kubernetes.io/ingress";
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressControllerPlan {
+    /// The controller's Deployment in the new cluster.
+    pub deployment: String,
+    pub namespace: String,
+    pub replicas: u32,
+    pub dedicated_nodes: u32,
+    /// Commands for the runbook, node names as placeholders (`<ingress-node-1>`).
+    pub commands: Vec<String>,
+    /// Where the strategic-merge patch is, relative to the bundle.
+    pub patch_file: String,
+}
+
+/// The plan for an in-cluster controller (ACK's NGINX Ingress, or Istio's ingress gateway);
+/// `None` for ALB and Gateway API implementations, whose data plane ACK manages.
+pub fn plan(spec: &Spec, patch_file: &str) -> Option<IngressControllerPlan> {
+    let settings = spec.target.ingress_controller.as_ref()?;
+    let (deployment, namespace) = match (spec.rollout.strategy, spec.rollout.controller) {
+        (Strategy::Istio, _) => ("istio-ingressgateway", "istio-system"),
+        (_, Some(Controller::Alb | Controller::GatewayApi)) => return None,
+        _ => ("nginx-ingress-controller", "kube-system"),
+    };
+    let dedicated = settings.dedicated_nodes.unwrap_or(0);
+    let mut commands: Vec<String> = (1..=dedicated)
+        .map(|i| format!("kubectl label nodes <ingress-node-{i}> {INGRESS_NODE_LABEL}=true"))
+        .collect();
+    commands.push(format!(
+        "kubectl -n {namespace} patch deployment {deployment} --type strategic --patch-file {patch_file}"
+    ));
+    commands.push(format!(
+        "kubectl -n {namespace} rollout status deployment/{deployment}"
+    ));
+    Some(IngressControllerPlan {
+        deployment: deployment.into(),
+        namespace: namespace.into(),
+        replicas: settings.replicas,
+        dedicated_nodes: dedicated,
+        commands,
+        patch_file: patch_file.into(),
+    })
+}

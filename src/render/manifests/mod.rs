@@ -1,0 +1,188 @@
+//! Kubernetes manifests, built as typed values (k8s-openapi for built-in kinds, own structs
+//! for Gateway API and Istio) and serialized, never assembled as text: no spec value can
+//! add a document or a key.
+//!
+//! Each phase folder under `manifests/` is a kustomization: one object per file, named
+//! `<kind>-<name>.yaml`, listed in `kustomization.yaml`.
+
+mod custom;
+mod routes;
+mod storage;
+mod workloads;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::bundle::Files;
+use crate::model::Spec;
+use crate::plan::Plan;
+
+pub use custom::CustomResource;
+
+/// The annotation that names the spec path an object comes from.
+pub const SOURCE_ANNOTATION: &str = "cutover.dev/source";
+
+/// One object, serialized.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// `false` for kustomize patches, which are not whole objects (the validators skip them).
+    pub whole_object: bool,
+    pub yaml: String,
+    /// The object as data, to prove the YAML parses back to exactly it.
+    pub value: serde_json::Value,
+}
+
+impl Manifest {
+    pub fn new<T: Serialize + Kind>(object: &T, name: &str) -> Self {
+        let value = serde_json::to_value(object).unwrap_or_default();
+        Manifest {
+            api_version: T::api_version().to_string(),
+            kind: T::kind().to_string(),
+            name: name.to_string(),
+            whole_object: true,
+            yaml: to_yaml(object),
+            value,
+        }
+    }
+
+    /// `<kind>-<name>.yaml`, lowercased kind.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.yaml", self.kind.to_ascii_lowercase(), self.name)
+    }
+}
+
+/// The apiVersion and kind of a type, for built-in and custom kinds alike.
+pub trait Kind {
+    fn api_version() -> &'static str;
+    fn kind() -> &'static str;
+}
+
+impl<T: k8s_openapi::Resource> Kind for T {
+    fn api_version() -> &'static str {
+        T::API_VERSION
+    }
+    fn kind() -> &'static str {
+        T::KIND
+    }
+}
+
+/// YAML with 2-space indentation, keys sorted, every ambiguous string quoted.
+pub fn to_yaml<T: Serialize>(value: &T) -> String {
+    crate::render::yaml::to_string(value)
+}
+
+/// The phase folders of the bundle and what each holds.
+#[derive(Clone, Debug, Default)]
+pub struct Phases {
+    /// `manifests/<folder>/` → objects, in the order they are listed.
+    pub folders: BTreeMap<String, Vec<Manifest>>,
+    /// Patches to objects the cluster already runs, applied with `kubectl patch`, by path
+    /// in the bundle (not kustomizations: kustomize can only patch what it creates).
+    pub patches: BTreeMap<String, Manifest>,
+}
+
+/// The deploy phase: workloads, storage and routes in the new cluster, no production
+/// traffic yet. (The phase plan arrives with the rollout stage; until then the manifests
+/// live in these two folders.)
+pub const DEPLOY: &str = "04-deploy";
+/// The ingress controller's HA patch, applied in the prepare phase.
+pub const INGRESS_PATCH: &str = "patches/ingress-controller.yaml";
+
+pub fn build(spec: &Spec, plan: &Plan) -> Phases {
+    let mut phases = Phases::default();
+    let mut deploy = Vec::new();
+    deploy.push(workloads::namespace(spec));
+    deploy.extend(storage::objects(spec));
+    deploy.extend(workloads::objects(spec));
+    deploy.extend(routes::objects(spec));
+    phases.folders.insert(DEPLOY.to_string(), deploy);
+    if let Some(patch) = routes::ingress_controller_patch(plan) {
+        phases.patches.insert(INGRESS_PATCH.to_string(), patch);
+    }
+    phases
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization {
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<String>,
+}
+
+/// Adds `manifests/…` to the bundle's files.
+pub fn write(phases: &Phases, files: &mut Files) {
+    for (folder, manifests) in &phases.folders {
+        let mut names = Vec::with_capacity(manifests.len());
+        for manifest in manifests {
+            let name = manifest.file_name();
+            files.insert(format!("manifests/{folder}/{name}"), manifest.yaml.clone());
+            names.push(name);
+        }
+        names.sort();
+        let kustomization = Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: names,
+        };
+        files.insert(
+            format!("manifests/{folder}/kustomization.yaml"),
+            to_yaml(&kustomization),
+        );
+    }
+    for (path, patch) in &phases.patches {
+        files.insert(path.clone(), patch.yaml.clone());
+    }
+}
+
+/// Metadata every object carries: its name, its namespace (for namespaced kinds), the
+/// common labels, and the annotation naming the spec path it comes from.
+pub fn meta(spec: &Spec, name: &str, namespaced: bool, source: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespaced.then(|| spec.namespace().to_string()),
+        labels: Some(common_labels(spec)),
+        annotations: Some(BTreeMap::from([(SOURCE_ANNOTATION.to_string(), source)])),
+        ..ObjectMeta::default()
+    }
+}
+
+pub fn common_labels(spec: &Spec) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "cutover".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            spec.metadata.name.clone(),
+        ),
+    ])
+}
+
+/// The kinds the bundle emits and the Kubernetes minor version from which each is served
+/// at that apiVersion. cutover targets 1.24 and later, where all of them are served.
+pub const SERVED_SINCE: &[(&str, &str, u32)] = &[
+    ("v1", "Namespace", 0),
+    ("v1", "Service", 0),
+    ("v1", "PersistentVolume", 0),
+    ("v1", "PersistentVolumeClaim", 0),
+    ("apps/v1", "Deployment", 9),
+    ("apps/v1", "StatefulSet", 9),
+    ("policy/v1", "PodDisruptionBudget", 21),
+    ("storage.k8s.io/v1", "StorageClass", 6),
+    ("networking.k8s.io/v1", "Ingress", 19),
+    ("discovery.k8s.io/v1", "EndpointSlice", 21),
+];
+
+/// The oldest target version: below it, ACK offers no cluster and the beta APIs older
+/// manifests would need are gone from current tooling.
+pub const OLDEST_MINOR: u32 = 24;
+
+/// The beta APIs removed by 1.25 that a cluster older than 1.24 would still use.
+pub const REMOVED_BETA_APIS: &str = "policy/v1beta1 PodDisruptionBudget and PodSecurityPolicy (removed in 1.25), batch/v1beta1 CronJob (1.25), discovery.k8s.io/v1beta1 EndpointSlice (1.25), networking.k8s.io/v1beta1 and extensions/v1beta1 Ingress (1.22)";
