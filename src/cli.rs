@@ -55,6 +55,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Print the phase table: what changes when, the share of traffic on the new cluster,
+    /// the holds, and how each phase rolls back.
+    Plan {
+        /// The migration spec (.yaml, .yml or .toml).
+        spec: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Explain a rule: what it demands, why, and where the knowledge comes from. Without a
     /// rule, list every rule.
     Explain {
@@ -104,6 +112,7 @@ pub fn run() -> i32 {
             settings,
             format,
         } => check(spec, settings, format),
+        Command::Plan { spec, settings } => plan(spec, settings),
         Command::Explain { rule } => explain(rule.as_deref()),
         Command::Schema => {
             print!("{}", crate::json_schema());
@@ -223,6 +232,34 @@ fn check(spec: PathBuf, settings: Settings, format: OutputFormat) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+fn plan(spec: PathBuf, settings: Settings) -> i32 {
+    let options = Options {
+        config: settings.config,
+        templates: None,
+    };
+    let stderr_color = color(std::io::stderr().is_terminal());
+    let checked = match crate::check_file(&spec, &options) {
+        Err(Failure::Io(message)) => return print_failure(&message),
+        Err(Failure::Spec(d)) => {
+            eprint!("{}", diagnostic::render_human(&d, stderr_color, width()));
+            return EXIT_SPEC_ERRORS;
+        }
+        Ok(checked) => checked,
+    };
+    if !checked.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render_human(&checked.diagnostics, stderr_color, width())
+        );
+    }
+    if diagnostic::has_errors(&checked.diagnostics) {
+        return EXIT_SPEC_ERRORS;
+    }
+    let plan = crate::plan::build(&checked.loaded.spec);
+    print!("{}", crate::render::table::render(&plan));
+    EXIT_OK
 }
 
 fn explain(rule: Option<&str>) -> i32 {

@@ -108,14 +108,28 @@ fn the_piggymetrics_bundle_holds_what_the_spec_describes() {
     assert_eq!(sts.value["spec"]["serviceName"], "session-cache-headless");
     assert_eq!(
         count("Service"),
-        7,
-        "6 Services and the StatefulSet's headless one"
-    );
-    assert_eq!(count("PodDisruptionBudget"), 6);
-    assert_eq!(
-        count("Ingress"),
         8,
-        "4 routed services on the production host and the test domain"
+        "6 Services, the StatefulSet's headless one and the legacy backend"
+    );
+    assert_eq!(count("EndpointSlice"), 1, "the legacy backend's address");
+    assert_eq!(count("PodDisruptionBudget"), 6);
+    // 4 routed services on the production host (a main and a canary Ingress each) and on
+    // the test domain.
+    assert_eq!(count("Ingress"), 12);
+    let hosts: BTreeSet<&str> = deploy
+        .iter()
+        .filter(|m| m.kind == "Ingress")
+        .flat_map(|m| {
+            m.value["spec"]["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["host"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        BTreeSet::from(["piggymetrics.example", "k8s-test.piggymetrics.example"])
     );
     assert_eq!(count("Secret"), 0);
 
@@ -247,14 +261,11 @@ fn each_phase_folder_is_a_kustomization_of_its_files() {
             .filter(|p| p.starts_with("manifests/"))
         {
             let rest = &path["manifests/".len()..];
-            let (folder, file) = rest.split_once('/').unwrap();
-            if !file.contains('/') && file != "kustomization.yaml" {
-                folders
-                    .entry(folder.to_string())
-                    .or_default()
-                    .insert(file.to_string());
+            let (folder, file) = rest.rsplit_once('/').unwrap();
+            let files = folders.entry(folder.to_string()).or_default();
+            if file != "kustomization.yaml" {
+                files.insert(file.to_string());
             }
-            folders.entry(folder.to_string()).or_default();
         }
         for (folder, files) in folders {
             let kustomization = compiled
@@ -294,9 +305,43 @@ fn each_phase_folder_is_a_kustomization_of_its_files() {
 }
 
 /// Every key path a custom kind may use, from the published schemas: Gateway API v1.3
-/// `HTTPRoute` and Istio `networking.istio.io/v1` `VirtualService` (`[]` stands for a list
-/// item, `*` for a map key).
+/// `HTTPRoute` and Istio `networking.istio.io/v1` `VirtualService`, `ServiceEntry` and
+/// `DestinationRule` (`[]` stands for a list item, `*` for a map key).
 const PUBLISHED_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "ServiceEntry",
+        &[
+            "apiVersion",
+            "kind",
+            "metadata",
+            "spec",
+            "spec.hosts",
+            "spec.hosts[]",
+            "spec.ports",
+            "spec.ports[]",
+            "spec.ports[].number",
+            "spec.ports[].name",
+            "spec.ports[].protocol",
+            "spec.location",
+            "spec.resolution",
+            "spec.endpoints",
+            "spec.endpoints[]",
+            "spec.endpoints[].address",
+        ],
+    ),
+    (
+        "DestinationRule",
+        &[
+            "apiVersion",
+            "kind",
+            "metadata",
+            "spec",
+            "spec.host",
+            "spec.trafficPolicy",
+            "spec.trafficPolicy.tls",
+            "spec.trafficPolicy.tls.mode",
+        ],
+    ),
     (
         "HTTPRoute",
         &[
@@ -455,8 +500,11 @@ fn custom_kinds_use_only_published_field_names() {
             }
         }
     }
-    assert_eq!(
-        seen,
-        BTreeSet::from(["HTTPRoute".to_string(), "VirtualService".to_string()])
-    );
+    let expected = [
+        "DestinationRule",
+        "HTTPRoute",
+        "ServiceEntry",
+        "VirtualService",
+    ];
+    assert_eq!(seen, expected.iter().map(|k| k.to_string()).collect());
 }

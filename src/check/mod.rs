@@ -4,6 +4,7 @@
 
 mod ingress;
 mod network;
+pub mod rollout;
 mod sizing;
 mod spec;
 mod storage;
@@ -84,6 +85,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     workload::check(&ctx, &mut found);
     ingress::check(&ctx, &mut found);
     storage::check(&ctx, &mut found);
+    rollout::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found
         .into_iter()

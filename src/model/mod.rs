@@ -83,6 +83,13 @@ pub struct SourceCluster {
 pub struct Entrypoint {
     /// The load balancer (SLB) address that serves the cluster's traffic.
     pub address: Address,
+    /// The port the entrypoint serves HTTP on (default 80).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// slb-weights: how many backend servers the old SLB has, so that per-server weights
+    /// can give each step its exact share (default: as many as the new cluster's workers).
+    #[serde(default)]
+    pub backends: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -507,6 +514,10 @@ pub struct Database {
     /// The PrivateZone name the apps keep using.
     #[serde(default)]
     pub private_name: Option<String>,
+    /// Both clusters use this one instance while traffic is split (no sync needed for
+    /// consistency; `sync` then only prepares the move).
+    #[serde(default)]
+    pub shared_instance: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -707,6 +718,12 @@ pub struct VerificationCheck {
 
 /// The init containers' image when `images.helperImage` is not set.
 pub const DEFAULT_HELPER_IMAGE: &str = "busybox:1.36";
+
+impl Entrypoint {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(80)
+    }
+}
 
 impl Spec {
     /// The namespace the services run in.

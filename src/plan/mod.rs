@@ -5,6 +5,7 @@
 pub mod images;
 pub mod ingress;
 pub mod network;
+pub mod rollout;
 pub mod sizing;
 
 use serde::Serialize;
@@ -19,12 +20,17 @@ pub struct Plan {
     pub network: network::NetworkPlan,
     pub images: Vec<images::ImageMove>,
     pub ingress_controller: Option<ingress::IngressControllerPlan>,
+    pub strategy: crate::model::Strategy,
+    pub phases: Vec<rollout::Phase>,
 }
 
 pub fn build(spec: &Spec) -> Plan {
     let sizing = sizing::plan(spec);
     let network = network::plan(spec, sizing.planned_nodes);
+    let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
     Plan {
+        strategy: spec.rollout.strategy,
+        phases: rollout::build(spec, workers),
         name: spec.metadata.name.clone(),
         sizing,
         network,

@@ -9,6 +9,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 pub mod manifests;
+pub mod table;
 pub mod yaml;
 
 use crate::bundle::Files;
@@ -182,6 +183,9 @@ pub fn render(
         files: Vec::new(),
         manifest_folders: BTreeMap::new(),
     };
+    let mut plan_json = serde_json::to_string_pretty(plan).unwrap_or_default();
+    plan_json.push('\n');
+    files.insert("plan.json", plan_json);
     let phases = manifests::build(spec, plan);
     context.manifest_folders = phases
         .folders

@@ -249,3 +249,73 @@ pub struct PatchPodSpec {
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tolerations: Vec<Toleration>,
 }
+
+// ---- Istio: the legacy backend outside the mesh
+
+pub type ServiceEntry = CustomResource<ServiceEntrySpec>;
+
+impl Kind for ServiceEntry {
+    fn api_version() -> &'static str {
+        "networking.istio.io/v1"
+    }
+    fn kind() -> &'static str {
+        "ServiceEntry"
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntrySpec {
+    pub hosts: Vec<String>,
+    pub ports: Vec<IstioServicePort>,
+    /// `MESH_EXTERNAL`.
+    pub location: String,
+    /// `STATIC`: the endpoints' addresses are given.
+    pub resolution: String,
+    pub endpoints: Vec<IstioWorkloadEntry>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IstioServicePort {
+    pub number: u16,
+    pub name: String,
+    pub protocol: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IstioWorkloadEntry {
+    pub address: String,
+}
+
+pub type DestinationRule = CustomResource<DestinationRuleSpec>;
+
+impl Kind for DestinationRule {
+    fn api_version() -> &'static str {
+        "networking.istio.io/v1"
+    }
+    fn kind() -> &'static str {
+        "DestinationRule"
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DestinationRuleSpec {
+    pub host: String,
+    pub traffic_policy: TrafficPolicy,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficPolicy {
+    pub tls: ClientTls,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientTls {
+    /// `DISABLE`: the old entrypoint speaks plain HTTP.
+    pub mode: String,
+}

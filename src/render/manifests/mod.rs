@@ -18,8 +18,10 @@ use serde::Serialize;
 use crate::bundle::Files;
 use crate::model::Spec;
 use crate::plan::Plan;
+use crate::plan::rollout::{self, PhaseKind};
 
 pub use custom::CustomResource;
+pub use routes::ack_match_expression;
 
 /// The annotation that names the spec path an object comes from.
 pub const SOURCE_ANNOTATION: &str = "cutover.dev/source";
@@ -76,31 +78,64 @@ pub fn to_yaml<T: Serialize>(value: &T) -> String {
     crate::render::yaml::to_string(value)
 }
 
-/// The phase folders of the bundle and what each holds.
+/// The manifests of the bundle, by folder under `manifests/`.
 #[derive(Clone, Debug, Default)]
 pub struct Phases {
-    /// `manifests/<folder>/` → objects, in the order they are listed.
+    /// `04-deploy` (what a phase applies, or deletes) and `rollback/04-deploy` (what its
+    /// rollback applies, or deletes): the plan says which action each takes.
     pub folders: BTreeMap<String, Vec<Manifest>>,
     /// Patches to objects the cluster already runs, applied with `kubectl patch`, by path
     /// in the bundle (not kustomizations: kustomize can only patch what it creates).
     pub patches: BTreeMap<String, Manifest>,
 }
 
-/// The deploy phase: workloads, storage and routes in the new cluster, no production
-/// traffic yet. (The phase plan arrives with the rollout stage; until then the manifests
-/// live in these two folders.)
-pub const DEPLOY: &str = "04-deploy";
 /// The ingress controller's HA patch, applied in the prepare phase.
 pub const INGRESS_PATCH: &str = "patches/ingress-controller.yaml";
 
+pub fn rollback_folder(phase_id: &str) -> String {
+    format!("rollback/{phase_id}")
+}
+
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
-    let mut deploy = Vec::new();
-    deploy.push(workloads::namespace(spec));
-    deploy.extend(storage::objects(spec));
-    deploy.extend(workloads::objects(spec));
-    deploy.extend(routes::objects(spec));
-    phases.folders.insert(DEPLOY.to_string(), deploy);
+    for phase in &plan.phases {
+        let (forward, rollback) = match phase.kind {
+            PhaseKind::Deploy => {
+                let mut objects = vec![workloads::namespace(spec)];
+                objects.extend(storage::objects(spec));
+                objects.extend(workloads::objects(spec));
+                objects.extend(routes::test_routes(spec));
+                if !rollout::moves_dns_first(spec.rollout.strategy) {
+                    objects.extend(routes::plain_production_routes(spec));
+                }
+                objects.extend(routes::legacy_objects(spec));
+                objects.extend(routes::traffic_objects(spec, &phase.after));
+                // Rolling back the deploy deletes what it created.
+                (objects.clone(), objects)
+            }
+            kind if kind.moves_traffic() && phase.forward == rollout::Action::Apply => (
+                routes::traffic_objects(spec, &phase.after),
+                routes::traffic_objects(spec, &phase.before),
+            ),
+            PhaseKind::Decommission => {
+                // The legacy backend and the canary objects, inert since the move completed.
+                let mut objects = routes::legacy_objects(spec);
+                objects.extend(
+                    routes::traffic_objects(spec, &phase.before)
+                        .into_iter()
+                        .filter(|m| m.name.ends_with("-canary")),
+                );
+                (objects.clone(), objects)
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        if !forward.is_empty() {
+            phases.folders.insert(phase.id.clone(), forward);
+        }
+        if !rollback.is_empty() {
+            phases.folders.insert(rollback_folder(&phase.id), rollback);
+        }
+    }
     if let Some(patch) = routes::ingress_controller_patch(plan) {
         phases.patches.insert(INGRESS_PATCH.to_string(), patch);
     }

@@ -1,128 +1,99 @@
-//! Routes for every routed service, on its production hosts and on the target's test
-//! domain: Ingress (nginx, ack-nginx, alb), HTTPRoute (gateway-api) or VirtualService
-//! (istio); and the ingress controller's HA patch.
+//! Routes: the test domain's (plain, to the new services), the production hosts' (plain for
+//! the strategies that move traffic outside the cluster, or a function of the traffic state
+//! for ingress-canary and istio), the legacy backend that stands for the old cluster, and
+//! the ingress controller's HA patch.
+//!
+//! For a given spec, [`traffic_objects`] returns the same objects (kind and name) for every
+//! traffic state; only their contents change. Applying the objects of the state before a
+//! phase is therefore a complete rollback of it.
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::{Service as K8sService, ServicePort, ServiceSpec};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::custom::{
-    DeploymentPatch, DeploymentPatchSpec, HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch,
-    HttpRouteRule, HttpRouteSpec, IstioDestination, IstioHttpRoute, IstioMatch, IstioPort,
-    IstioRouteDestination, IstioStringMatch, ParentReference, PatchPodSpec, PatchTemplate,
-    VirtualService, VirtualServiceSpec,
+    ClientTls, DeploymentPatch, DeploymentPatchSpec, DestinationRule, DestinationRuleSpec,
+    HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteFilter, HttpRouteMatch, HttpRouteRule,
+    HttpRouteSpec, HttpValueMatch, IstioDestination, IstioHttpRoute, IstioMatch, IstioPercent,
+    IstioPort, IstioRouteDestination, IstioServicePort, IstioStringMatch, IstioWorkloadEntry,
+    ParentReference, PatchPodSpec, PatchTemplate, RequestMirror, ServiceEntry, ServiceEntrySpec,
+    TrafficPolicy, VirtualService, VirtualServiceSpec,
 };
 use super::{Manifest, meta};
-use crate::model::{Controller, Service, Spec, Strategy};
+use crate::check::rollout::{Router, router};
+use crate::model::{MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};
+use crate::plan::rollout::{Share, TrafficState, node_port};
 
-/// How the new cluster routes HTTP: decided by the strategy and its controller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Router {
-    /// An Ingress of this class.
-    Ingress(&'static str),
-    GatewayApi,
-    Istio,
-}
-
-pub fn router(spec: &Spec) -> Router {
-    match (spec.rollout.strategy, spec.rollout.controller) {
-        (Strategy::Istio, _) => Router::Istio,
-        (_, Some(Controller::GatewayApi)) => Router::GatewayApi,
-        (_, Some(Controller::Alb)) => Router::Ingress("alb"),
-        _ => Router::Ingress("nginx"),
-    }
-}
-
-/// A route object's hosts and paths: a service's production hosts, or the test domain.
-struct Target<'a> {
-    name: String,
-    /// host → paths, in a stable order.
-    hosts: BTreeMap<String, Vec<&'a str>>,
-    source: String,
-}
-
-fn targets<'a>(spec: &Spec, service: &'a Service) -> Vec<Target<'a>> {
-    let source = format!("services[{}].routes", service.name);
-    let mut production: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+/// host → paths of one service, sorted.
+fn hosts_of(service: &Service) -> BTreeMap<String, Vec<String>> {
+    let mut hosts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for route in &service.routes {
-        production
+        hosts
             .entry(route.host.clone())
             .or_default()
-            .push(route.path.as_str());
+            .push(route.path.clone());
     }
-    let mut out = vec![Target {
-        name: service.name.clone(),
-        hosts: production,
-        source: source.clone(),
-    }];
-    if let Some(test) = &spec.target.test_domain {
-        let paths: Vec<&str> = service.routes.iter().map(|r| r.path.as_str()).collect();
-        out.push(Target {
-            name: format!("{}-test", service.name),
-            hosts: BTreeMap::from([(test.clone(), paths)]),
-            source: format!("{source} on target.testDomain"),
-        });
+    for paths in hosts.values_mut() {
+        paths.sort();
+        paths.dedup();
     }
-    for target in &mut out {
-        for paths in target.hosts.values_mut() {
-            paths.sort_unstable();
-            paths.dedup();
-        }
-    }
-    out
+    hosts
 }
 
-pub fn objects(spec: &Spec) -> Vec<Manifest> {
-    let router = router(spec);
-    if router == Router::Istio {
-        return virtual_services(spec);
-    }
-    let mut out = Vec::new();
-    for service in spec.services.iter().filter(|s| !s.routes.is_empty()) {
-        for target in targets(spec, service) {
-            let metadata = meta(spec, &target.name, true, target.source.clone());
-            out.push(match router {
-                Router::Ingress(class) => {
-                    Manifest::new(&ingress(service, &target, metadata, class), &target.name)
-                }
-                // Istio returned above: its routes are built per host.
-                Router::GatewayApi | Router::Istio => {
-                    Manifest::new(&http_route(spec, service, &target, metadata), &target.name)
-                }
-            });
-        }
-    }
-    out
+fn routed(spec: &Spec) -> impl Iterator<Item = &Service> {
+    spec.services.iter().filter(|s| !s.routes.is_empty())
 }
 
-fn ingress(service: &Service, target: &Target, metadata: ObjectMeta, class: &str) -> Ingress {
-    let rules = target
-        .hosts
+fn ingress_class(router: Router) -> &'static str {
+    if router == Router::Alb {
+        "alb"
+    } else {
+        "nginx"
+    }
+}
+
+fn backend(name: &str, port: u16) -> IngressBackend {
+    IngressBackend {
+        service: Some(IngressServiceBackend {
+            name: name.to_string(),
+            port: Some(ServiceBackendPort {
+                number: Some(i32::from(port)),
+                ..ServiceBackendPort::default()
+            }),
+        }),
+        ..IngressBackend::default()
+    }
+}
+
+/// An Ingress whose rules send each host's paths to the given backends (in order).
+fn ingress(
+    metadata: ObjectMeta,
+    class: &str,
+    hosts: &BTreeMap<String, Vec<String>>,
+    backends: &[(&str, u16)],
+) -> Ingress {
+    let rules = hosts
         .iter()
         .map(|(host, paths)| IngressRule {
             host: Some(host.clone()),
             http: Some(HTTPIngressRuleValue {
                 paths: paths
                     .iter()
-                    .map(|path| HTTPIngressPath {
-                        path: Some(path.to_string()),
-                        path_type: "Prefix".into(),
-                        backend: IngressBackend {
-                            service: Some(IngressServiceBackend {
-                                name: service.name.clone(),
-                                port: Some(ServiceBackendPort {
-                                    number: Some(i32::from(service.port)),
-                                    ..ServiceBackendPort::default()
-                                }),
-                            }),
-                            ..IngressBackend::default()
-                        },
+                    .flat_map(|path| {
+                        backends.iter().map(move |(name, port)| HTTPIngressPath {
+                            path: Some(path.clone()),
+                            path_type: "Prefix".into(),
+                            backend: backend(name, *port),
+                        })
                     })
                     .collect(),
             }),
@@ -137,6 +108,445 @@ fn ingress(service: &Service, target: &Target, metadata: ObjectMeta, class: &str
         }),
         ..Ingress::default()
     }
+}
+
+fn with_annotations(mut metadata: ObjectMeta, annotations: BTreeMap<String, String>) -> ObjectMeta {
+    metadata
+        .annotations
+        .get_or_insert_with(BTreeMap::new)
+        .extend(annotations);
+    metadata
+}
+
+/// The test domain: every routed service's paths on `target.testDomain`, to the new
+/// services, from the deploy phase on.
+pub fn test_routes(spec: &Spec) -> Vec<Manifest> {
+    let Some(test) = &spec.target.test_domain else {
+        return Vec::new();
+    };
+    let router = router(spec.rollout.strategy, spec.rollout.controller);
+    let source = |s: &Service| format!("services[{}].routes on target.testDomain", s.name);
+    match router {
+        Router::Istio => virtual_services(spec, &only_test(spec, test), None),
+        Router::GatewayApi => routed(spec)
+            .map(|s| {
+                let name = format!("{}-test", s.name);
+                let hosts = BTreeMap::from([(test.clone(), paths(s))]);
+                let route = http_route(
+                    spec,
+                    s,
+                    &hosts,
+                    meta(spec, &name, true, source(s)),
+                    None,
+                    None,
+                );
+                Manifest::new(&route, &name)
+            })
+            .collect(),
+        _ => routed(spec)
+            .map(|s| {
+                let name = format!("{}-test", s.name);
+                let hosts = BTreeMap::from([(test.clone(), paths(s))]);
+                let object = ingress(
+                    meta(spec, &name, true, source(s)),
+                    ingress_class(router),
+                    &hosts,
+                    &[(&s.name, s.port)],
+                );
+                Manifest::new(&object, &name)
+            })
+            .collect(),
+    }
+}
+
+fn paths(service: &Service) -> Vec<String> {
+    let mut paths: Vec<String> = service.routes.iter().map(|r| r.path.clone()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Every routed (path, service) under the test domain, for Istio's per-host objects.
+fn only_test(spec: &Spec, test: &str) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut hosts: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for s in routed(spec) {
+        for path in paths(s) {
+            hosts
+                .entry(test.to_string())
+                .or_default()
+                .push((path, s.name.clone()));
+        }
+    }
+    hosts
+}
+
+/// The production hosts' routes straight to the new services: for slb-weights, dns-weights
+/// and client, whose traffic moves outside the cluster, they exist from the deploy phase.
+pub fn plain_production_routes(spec: &Spec) -> Vec<Manifest> {
+    let router = router(spec.rollout.strategy, spec.rollout.controller);
+    routed(spec)
+        .map(|s| {
+            let metadata = meta(spec, &s.name, true, format!("services[{}].routes", s.name));
+            Manifest::new(
+                &ingress(
+                    metadata,
+                    ingress_class(router),
+                    &hosts_of(s),
+                    &[(&s.name, s.port)],
+                ),
+                &s.name,
+            )
+        })
+        .collect()
+}
+
+/// The name of the Service (or Istio host) that stands for the old cluster.
+pub fn legacy_name(spec: &Spec) -> String {
+    let mut name = format!("legacy-{}", spec.source.name.to_ascii_lowercase());
+    name = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name.truncate(63);
+    name.trim_end_matches('-').to_string()
+}
+
+fn legacy_istio_host(spec: &Spec) -> String {
+    format!("{}.legacy.internal", legacy_name(spec))
+}
+
+/// The legacy backend: the old cluster's entrypoint, as a selector-less Service with an
+/// EndpointSlice (Ingress and Gateway API), or a ServiceEntry with its DestinationRule
+/// (Istio). slb-weights gets the NodePort Services the old SLB sends to instead.
+pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
+    let name = legacy_name(spec);
+    let address = spec.source.entrypoint.address;
+    let port = spec.source.entrypoint.port();
+    let source = "source.entrypoint".to_string();
+    match (
+        spec.rollout.strategy,
+        router(spec.rollout.strategy, spec.rollout.controller),
+    ) {
+        (Strategy::SlbWeights, _) => routed(spec)
+            .map(|s| {
+                let object_name = format!("{}-nodeport", s.name);
+                let mut metadata = meta(spec, &object_name, true, format!("services[{}]", s.name));
+                metadata
+                    .labels
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(super::workloads::NAME_LABEL.into(), s.name.clone());
+                let service = K8sService {
+                    metadata,
+                    spec: Some(ServiceSpec {
+                        type_: Some("NodePort".into()),
+                        selector: Some(BTreeMap::from([(
+                            super::workloads::NAME_LABEL.to_string(),
+                            s.name.clone(),
+                        )])),
+                        // The old SLB's backends spread requests; nodes must not re-balance.
+                        external_traffic_policy: Some("Cluster".into()),
+                        ports: Some(vec![ServicePort {
+                            name: Some("http".into()),
+                            port: i32::from(s.port),
+                            target_port: Some(IntOrString::Int(i32::from(s.port))),
+                            node_port: Some(i32::from(node_port(spec, &s.name))),
+                            protocol: Some("TCP".into()),
+                            ..ServicePort::default()
+                        }]),
+                        ..ServiceSpec::default()
+                    }),
+                    ..K8sService::default()
+                };
+                Manifest::new(&service, &object_name)
+            })
+            .collect(),
+        (Strategy::IngressCanary, _) => {
+            let service = K8sService {
+                metadata: meta(spec, &name, true, source.clone()),
+                spec: Some(ServiceSpec {
+                    type_: Some("ClusterIP".into()),
+                    ports: Some(vec![ServicePort {
+                        name: Some("http".into()),
+                        port: i32::from(port),
+                        target_port: Some(IntOrString::Int(i32::from(port))),
+                        protocol: Some("TCP".into()),
+                        ..ServicePort::default()
+                    }]),
+                    ..ServiceSpec::default()
+                }),
+                ..K8sService::default()
+            };
+            let mut metadata = meta(spec, &name, true, source);
+            metadata
+                .labels
+                .get_or_insert_with(BTreeMap::new)
+                .insert("kubernetes.io/service-name".into(), name.clone());
+            let slice = EndpointSlice {
+                metadata,
+                address_type: if address.0.is_ipv4() { "IPv4" } else { "IPv6" }.into(),
+                endpoints: vec![Endpoint {
+                    addresses: vec![address.to_string()],
+                    ..Endpoint::default()
+                }],
+                ports: Some(vec![EndpointPort {
+                    name: Some("http".into()),
+                    port: Some(i32::from(port)),
+                    protocol: Some("TCP".into()),
+                    ..EndpointPort::default()
+                }]),
+            };
+            vec![Manifest::new(&service, &name), Manifest::new(&slice, &name)]
+        }
+        (Strategy::Istio, _) => {
+            let host = legacy_istio_host(spec);
+            let entry = ServiceEntry::new(
+                meta(spec, &name, true, source.clone()),
+                ServiceEntrySpec {
+                    hosts: vec![host.clone()],
+                    ports: vec![IstioServicePort {
+                        number: port,
+                        name: "http".into(),
+                        protocol: "HTTP".into(),
+                    }],
+                    location: "MESH_EXTERNAL".into(),
+                    resolution: "STATIC".into(),
+                    endpoints: vec![IstioWorkloadEntry {
+                        address: address.to_string(),
+                    }],
+                },
+            );
+            let rule = DestinationRule::new(
+                meta(spec, &name, true, source),
+                DestinationRuleSpec {
+                    host,
+                    traffic_policy: TrafficPolicy {
+                        tls: ClientTls {
+                            mode: "DISABLE".into(),
+                        },
+                    },
+                },
+            );
+            vec![Manifest::new(&entry, &name), Manifest::new(&rule, &name)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The production routes in a traffic state, for the strategies whose traffic moves inside
+/// the new cluster (ingress-canary, istio); empty for the others.
+pub fn traffic_objects(spec: &Spec, state: &TrafficState) -> Vec<Manifest> {
+    let router = router(spec.rollout.strategy, spec.rollout.controller);
+    if !matches!(
+        spec.rollout.strategy,
+        Strategy::IngressCanary | Strategy::Istio
+    ) {
+        return Vec::new();
+    }
+    if router == Router::Istio {
+        let mut hosts: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for s in routed(spec) {
+            for route in &s.routes {
+                hosts
+                    .entry(route.host.clone())
+                    .or_default()
+                    .push((route.path.clone(), s.name.clone()));
+            }
+        }
+        return virtual_services(spec, &hosts, Some(state));
+    }
+    let legacy = legacy_name(spec);
+    let legacy_port = spec.source.entrypoint.port();
+    let mut out = Vec::new();
+    for s in routed(spec) {
+        let share = state.services.get(&s.name).copied().unwrap_or_default();
+        let source = format!("services[{}].routes", s.name);
+        let hosts = hosts_of(s);
+        let metadata = meta(spec, &s.name, true, source.clone());
+        match router {
+            Router::GatewayApi => {
+                out.push(Manifest::new(
+                    &http_route(
+                        spec,
+                        s,
+                        &hosts,
+                        metadata,
+                        Some((share, state.settled)),
+                        Some((&legacy, legacy_port)),
+                    ),
+                    &s.name,
+                ));
+            }
+            Router::AckNginx => {
+                let (annotations, backends): (BTreeMap<String, String>, Vec<(&str, u16)>) =
+                    if state.settled {
+                        (BTreeMap::new(), vec![(&s.name, s.port)])
+                    } else {
+                        (
+                            ack_annotations(spec, s, share, &legacy),
+                            vec![(legacy.as_str(), legacy_port), (s.name.as_str(), s.port)],
+                        )
+                    };
+                let object = ingress(
+                    with_annotations(metadata, annotations),
+                    "nginx",
+                    &hosts,
+                    &backends,
+                );
+                out.push(Manifest::new(&object, &s.name));
+            }
+            Router::Nginx | Router::Alb | Router::Istio | Router::None => {
+                // The main Ingress: the old cluster until settled; the canary Ingress beside it
+                // takes the share (and the matched requests) to the new service.
+                let (main_backend, main_annotations) = if state.settled {
+                    ((s.name.as_str(), s.port), BTreeMap::new())
+                } else {
+                    (
+                        (legacy.as_str(), legacy_port),
+                        mirror_annotation(spec, s, share, router),
+                    )
+                };
+                let main = ingress(
+                    with_annotations(metadata, main_annotations),
+                    ingress_class(router),
+                    &hosts,
+                    &[main_backend],
+                );
+                out.push(Manifest::new(&main, &s.name));
+                let canary_name = format!("{}-canary", s.name);
+                let weight = if state.settled { 0 } else { share.weight };
+                let canary_meta = with_annotations(
+                    meta(spec, &canary_name, true, source),
+                    canary_annotations(spec, router, weight, state.settled),
+                );
+                let canary = ingress(
+                    canary_meta,
+                    ingress_class(router),
+                    &hosts,
+                    &[(&s.name, s.port)],
+                );
+                out.push(Manifest::new(&canary, &canary_name));
+            }
+        }
+    }
+    out
+}
+
+fn mirror_annotation(
+    spec: &Spec,
+    service: &Service,
+    share: Share,
+    router: Router,
+) -> BTreeMap<String, String> {
+    if !share.mirror || router == Router::Alb {
+        return BTreeMap::new();
+    }
+    BTreeMap::from([(
+        "nginx.ingress.kubernetes.io/mirror-target".to_string(),
+        format!(
+            "http://{}.{}.svc.cluster.local:{}$request_uri",
+            service.name,
+            spec.namespace(),
+            service.port
+        ),
+    )])
+}
+
+/// Upstream ingress-nginx (`nginx.ingress.kubernetes.io/canary-*`) or ALB
+/// (`alb.ingress.kubernetes.io/canary-*`) canary annotations. Once settled the canary keeps
+/// weight 0 and no match, so it is inert until the decommission phase deletes it.
+fn canary_annotations(
+    spec: &Spec,
+    router: Router,
+    weight: u32,
+    settled: bool,
+) -> BTreeMap<String, String> {
+    let prefix = if router == Router::Alb {
+        "alb.ingress.kubernetes.io"
+    } else {
+        "nginx.ingress.kubernetes.io"
+    };
+    let key = |name: &str| format!("{prefix}/{name}");
+    let mut annotations = BTreeMap::from([
+        (key("canary"), "true".to_string()),
+        (key("canary-weight"), weight.to_string()),
+    ]);
+    if settled {
+        return annotations;
+    }
+    if let Some(rule) = &spec.rollout.match_rule {
+        if let Some(header) = &rule.header {
+            annotations.insert(key("canary-by-header"), header.name.clone());
+            match (&header.value, &header.pattern) {
+                (Some(value), _) => {
+                    annotations.insert(key("canary-by-header-value"), value.clone());
+                }
+                (None, Some(pattern)) => {
+                    annotations.insert(key("canary-by-header-pattern"), pattern.clone());
+                }
+                (None, None) => {}
+            }
+        }
+        if let Some(cookie) = &rule.cookie {
+            // Requests carrying the cookie with the value `always` go to the canary.
+            annotations.insert(key("canary-by-cookie"), cookie.name.clone());
+        }
+    }
+    annotations
+}
+
+/// ACK's `service-match` expression: `header("x-migration", "canary")`, a regex as `/…/`.
+pub fn ack_match_expression(kind: &str, condition: &MatchCondition) -> String {
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let value = match (&condition.value, &condition.pattern) {
+        (Some(value), _) => quote(value),
+        (None, Some(pattern)) => format!("/{pattern}/"),
+        (None, None) => quote(""),
+    };
+    format!("{kind}({}, {value})", quote(&condition.name))
+}
+
+/// ACK NGINX's `service-weight` (relative weights: `new: 25, old: 75` is exactly 25%) and,
+/// while no weight has moved yet, `service-match` for the matched requests (which then get
+/// the whole new share, so the pair reads `new: 100, old: 0`; the rest stay on the old
+/// cluster).
+fn ack_annotations(
+    spec: &Spec,
+    service: &Service,
+    share: Share,
+    legacy: &str,
+) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::new();
+    let condition = spec.rollout.match_rule.as_ref().and_then(|m| {
+        [
+            ("header", &m.header),
+            ("cookie", &m.cookie),
+            ("query", &m.query),
+        ]
+        .into_iter()
+        .find_map(|(kind, c)| c.as_ref().map(|c| (kind, c)))
+    });
+    let weight = match (share.weight, condition) {
+        (0, Some((kind, condition))) => {
+            annotations.insert(
+                "nginx.ingress.kubernetes.io/service-match".to_string(),
+                format!(
+                    "{}: {}",
+                    service.name,
+                    ack_match_expression(kind, condition)
+                ),
+            );
+            100
+        }
+        (w, _) => w,
+    };
+    annotations.insert(
+        "nginx.ingress.kubernetes.io/service-weight".to_string(),
+        format!("{}: {weight}, {legacy}: {}", service.name, 100 - weight),
+    );
+    if share.mirror {
+        annotations.extend(mirror_annotation(spec, service, share, Router::AckNginx));
+    }
+    annotations
 }
 
 /// `namespace/name` of the Gateway routes attach to.
@@ -155,9 +565,105 @@ fn gateway(spec: &Spec, default: (&str, &str)) -> (String, String) {
     }
 }
 
-fn http_route(spec: &Spec, service: &Service, target: &Target, metadata: ObjectMeta) -> HttpRoute {
+fn gateway_match(spec: &Spec) -> (Vec<HttpValueMatch>, Vec<HttpValueMatch>) {
+    let mut headers = Vec::new();
+    let mut queries = Vec::new();
+    if let Some(rule) = &spec.rollout.match_rule {
+        let value = |c: &MatchCondition| HttpValueMatch {
+            kind: if c.pattern.is_some() {
+                "RegularExpression"
+            } else {
+                "Exact"
+            }
+            .into(),
+            name: c.name.clone(),
+            value: c
+                .value
+                .clone()
+                .or_else(|| c.pattern.clone())
+                .unwrap_or_default(),
+        };
+        headers.extend(rule.header.as_ref().map(value));
+        queries.extend(rule.query.as_ref().map(value));
+    }
+    (headers, queries)
+}
+
+/// An HTTPRoute for a service's hosts. With a traffic state, the path rule splits between
+/// the legacy backend and the new service by weight (and mirrors), and a first rule sends
+/// the matched requests to the new service.
+fn http_route(
+    spec: &Spec,
+    service: &Service,
+    hosts: &BTreeMap<String, Vec<String>>,
+    metadata: ObjectMeta,
+    state: Option<(Share, bool)>,
+    legacy: Option<(&str, u16)>,
+) -> HttpRoute {
     let (namespace, name) = gateway(spec, (spec.namespace(), "gateway"));
-    let paths: Vec<&str> = target.hosts.values().flatten().copied().collect();
+    let paths: Vec<&String> = hosts.values().flatten().collect();
+    let path_matches =
+        |headers: &[HttpValueMatch], queries: &[HttpValueMatch]| -> Vec<HttpRouteMatch> {
+            paths
+                .iter()
+                .map(|path| HttpRouteMatch {
+                    path: HttpPathMatch {
+                        kind: "PathPrefix".into(),
+                        value: path.to_string(),
+                    },
+                    headers: headers.to_vec(),
+                    query_params: queries.to_vec(),
+                })
+                .collect()
+        };
+    let new_backend = |weight: Option<u32>| HttpBackendRef {
+        name: service.name.clone(),
+        namespace: None,
+        port: service.port,
+        weight,
+    };
+    let mut rules = Vec::new();
+    match (state, legacy) {
+        (Some((share, false)), Some((legacy, legacy_port))) => {
+            let (headers, queries) = gateway_match(spec);
+            if !headers.is_empty() || !queries.is_empty() {
+                rules.push(HttpRouteRule {
+                    matches: path_matches(&headers, &queries),
+                    filters: Vec::new(),
+                    backend_refs: vec![new_backend(None)],
+                });
+            }
+            let filters = if share.mirror {
+                vec![HttpRouteFilter {
+                    kind: "RequestMirror".into(),
+                    request_mirror: RequestMirror {
+                        backend_ref: new_backend(None),
+                        percent: None,
+                    },
+                }]
+            } else {
+                Vec::new()
+            };
+            rules.push(HttpRouteRule {
+                matches: path_matches(&[], &[]),
+                filters,
+                backend_refs: vec![
+                    HttpBackendRef {
+                        name: legacy.to_string(),
+                        namespace: None,
+                        port: legacy_port,
+                        weight: Some(100 - share.weight),
+                    },
+                    new_backend(Some(share.weight)),
+                ],
+            });
+        }
+        _ => rules.push(HttpRouteRule {
+            matches: path_matches(&[], &[]),
+            filters: Vec::new(),
+            backend_refs: vec![new_backend(None)],
+        }),
+    }
     HttpRoute::new(
         metadata,
         HttpRouteSpec {
@@ -165,103 +671,165 @@ fn http_route(spec: &Spec, service: &Service, target: &Target, metadata: ObjectM
                 name,
                 namespace: Some(namespace),
             }],
-            hostnames: target.hosts.keys().cloned().collect(),
-            rules: vec![HttpRouteRule {
-                matches: paths
-                    .iter()
-                    .map(|path| HttpRouteMatch {
-                        path: HttpPathMatch {
-                            kind: "PathPrefix".into(),
-                            value: path.to_string(),
-                        },
-                        ..HttpRouteMatch::default()
-                    })
-                    .collect(),
-                filters: Vec::new(),
-                backend_refs: vec![HttpBackendRef {
-                    name: service.name.clone(),
-                    namespace: None,
-                    port: service.port,
-                    weight: None,
-                }],
-            }],
+            hostnames: hosts.keys().cloned().collect(),
+            rules,
         },
     )
 }
 
-/// Istio: one VirtualService per host (Istio does not order routes across VirtualServices
-/// of one host), its routes an allow-list of the spec's paths, longest first so that `/api`
-/// is matched before `/`.
-fn virtual_services(spec: &Spec) -> Vec<Manifest> {
-    let (namespace, name) = gateway(spec, ("istio-system", "ingressgateway"));
-    // host → (path, service), and which spec paths each host comes from
-    let mut hosts: BTreeMap<String, Vec<(&str, &Service)>> = BTreeMap::new();
-    let mut sources: BTreeMap<String, String> = BTreeMap::new();
-    for service in &spec.services {
-        for route in &service.routes {
-            hosts
-                .entry(route.host.clone())
-                .or_default()
-                .push((&route.path, service));
-            sources
-                .entry(route.host.clone())
-                .or_insert_with(|| "services[*].routes".into());
-            if let Some(test) = &spec.target.test_domain {
-                hosts
-                    .entry(test.clone())
-                    .or_default()
-                    .push((&route.path, service));
-                sources
-                    .entry(test.clone())
-                    .or_insert_with(|| "services[*].routes on target.testDomain".into());
-            }
+fn istio_match(
+    spec: &Spec,
+) -> (
+    BTreeMap<String, IstioStringMatch>,
+    BTreeMap<String, IstioStringMatch>,
+) {
+    let mut headers = BTreeMap::new();
+    let mut queries = BTreeMap::new();
+    let string = |c: &MatchCondition| IstioStringMatch {
+        exact: c.value.clone(),
+        regex: if c.value.is_none() {
+            c.pattern.clone()
+        } else {
+            None
+        },
+        prefix: None,
+    };
+    if let Some(rule) = &spec.rollout.match_rule {
+        if let Some(h) = &rule.header {
+            headers.insert(h.name.to_ascii_lowercase(), string(h));
+        }
+        if let Some(q) = &rule.query {
+            queries.insert(q.name.clone(), string(q));
+        }
+        if let Some(c) = &rule.cookie {
+            // Istio matches cookies through the Cookie header.
+            let value = c
+                .value
+                .as_ref()
+                .map(|v| regex_escape(v))
+                .or_else(|| c.pattern.clone())
+                .unwrap_or_default();
+            headers.insert(
+                "cookie".into(),
+                IstioStringMatch {
+                    regex: Some(format!(
+                        "(^|.*; ?){}=({value})(;.*)?$",
+                        regex_escape(&c.name)
+                    )),
+                    ..IstioStringMatch::default()
+                },
+            );
         }
     }
+    (headers, queries)
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Istio: one VirtualService per host (Istio does not order routes across VirtualServices of
+/// one host), its routes an allow-list of the spec's paths, longest first so that `/api` is
+/// matched before `/`. With a traffic state, each path splits between the legacy
+/// ServiceEntry and the new service, mirrors, and sends matched requests to the new one.
+fn virtual_services(
+    spec: &Spec,
+    hosts: &BTreeMap<String, Vec<(String, String)>>,
+    state: Option<&TrafficState>,
+) -> Vec<Manifest> {
+    let (namespace, gateway_name) = gateway(spec, ("istio-system", "ingressgateway"));
+    let legacy_host = legacy_istio_host(spec);
+    let legacy_port = spec.source.entrypoint.port();
+    let (match_headers, match_queries) = istio_match(spec);
+    let test = state.is_none();
     hosts
-        .into_iter()
-        .map(|(host, mut routes)| {
-            routes.sort_by(|a, b| {
-                b.0.len()
-                    .cmp(&a.0.len())
-                    .then(a.0.cmp(b.0))
-                    .then(a.1.name.cmp(&b.1.name))
-            });
-            routes.dedup_by(|a, b| a.0 == b.0 && a.1.name == b.1.name);
-            let object_name = host_object_name(&host);
-            let http = routes
-                .iter()
-                .map(|(path, service)| IstioHttpRoute {
-                    name: Some(service.name.clone()),
-                    matches: vec![IstioMatch {
-                        uri: IstioStringMatch {
-                            prefix: Some(path.to_string()),
-                            ..IstioStringMatch::default()
+        .iter()
+        .map(|(host, routes)| {
+            let mut routes = routes.clone();
+            routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.cmp(b)));
+            routes.dedup();
+            let mut http = Vec::new();
+            for (path, name) in &routes {
+                let Some(service) = spec.service(name) else {
+                    continue;
+                };
+                let destination = |weight: Option<u32>| IstioRouteDestination {
+                    destination: IstioDestination {
+                        host: format!("{}.{}.svc.cluster.local", service.name, spec.namespace()),
+                        port: IstioPort {
+                            number: service.port,
                         },
-                        ..IstioMatch::default()
-                    }],
-                    route: vec![IstioRouteDestination {
-                        destination: IstioDestination {
-                            host: format!(
-                                "{}.{}.svc.cluster.local",
-                                service.name,
-                                spec.namespace()
-                            ),
-                            port: IstioPort {
-                                number: service.port,
+                    },
+                    weight,
+                };
+                let uri = IstioMatch {
+                    uri: IstioStringMatch {
+                        prefix: Some(path.clone()),
+                        ..IstioStringMatch::default()
+                    },
+                    ..IstioMatch::default()
+                };
+                let share = state
+                    .and_then(|s| s.services.get(name))
+                    .copied()
+                    .unwrap_or_default();
+                let settled = state.is_none_or(|s| s.settled);
+                if !settled && (!match_headers.is_empty() || !match_queries.is_empty()) {
+                    http.push(IstioHttpRoute {
+                        name: Some(format!("{}-match", service.name)),
+                        matches: vec![IstioMatch {
+                            headers: match_headers.clone(),
+                            query_params: match_queries.clone(),
+                            ..uri.clone()
+                        }],
+                        route: vec![destination(None)],
+                        mirror: None,
+                        mirror_percentage: None,
+                    });
+                }
+                let route = if settled {
+                    vec![destination(None)]
+                } else {
+                    vec![
+                        IstioRouteDestination {
+                            destination: IstioDestination {
+                                host: legacy_host.clone(),
+                                port: IstioPort {
+                                    number: legacy_port,
+                                },
                             },
+                            weight: Some(100 - share.weight),
                         },
-                        weight: None,
-                    }],
-                    mirror: None,
-                    mirror_percentage: None,
-                })
-                .collect();
-            let metadata = meta(spec, &object_name, true, sources[&host].clone());
+                        destination(Some(share.weight)),
+                    ]
+                };
+                let mirror = (!settled && share.mirror).then(|| destination(None).destination);
+                http.push(IstioHttpRoute {
+                    name: Some(service.name.clone()),
+                    matches: vec![uri],
+                    route,
+                    mirror_percentage: mirror.as_ref().map(|_| IstioPercent { value: 100.0 }),
+                    mirror,
+                });
+            }
+            let object_name = host_object_name(host);
+            let source = if test {
+                "services[*].routes on target.testDomain"
+            } else {
+                "services[*].routes"
+            };
             let vs = VirtualService::new(
-                metadata,
+                meta(spec, &object_name, true, source.into()),
                 VirtualServiceSpec {
-                    hosts: vec![host],
-                    gateways: vec![format!("{namespace}/{name}")],
+                    hosts: vec![host.clone()],
+                    gateways: vec![format!("{namespace}/{gateway_name}")],
                     http,
                 },
             );
