@@ -372,7 +372,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "network/fixed-after-create",
         Note,
-        Planned,
+        Checked,
         "The network plugin, the service CIDR and (Flannel) the pod CIDR cannot change after the cluster exists.",
         "Stated in the network report and the runbook so that the review happens before creation.",
         "",
@@ -494,9 +494,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "workload/restart-policy",
         Applied,
-        Planned,
+        Checked,
         "Deployments and StatefulSets restart Always.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "003 §1.1.2"
@@ -504,9 +504,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "workload/one-process",
         Applied,
-        Planned,
+        Checked,
         "One process per container; helpers are separate containers of the pod.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "003 §1.1.2"
@@ -514,9 +514,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "workload/spread",
         Applied,
-        Planned,
+        Checked,
         "Replicas spread across zones and nodes (topology spread); a PodDisruptionBudget keeps a majority up.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "003 §1.1.2"
@@ -606,9 +606,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "storage/static-disk",
         Applied,
-        Planned,
+        Checked,
         "Static disk: a PV named after the disk id, CSI volumeHandle = disk id, a label the PVC selects.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "003 §3; ACK disk CSI"
@@ -616,9 +616,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "storage/stateful-claims",
         Applied,
-        Planned,
+        Checked,
         "A StatefulSet gets one claim per replica from `volumeClaimTemplates`; scaling in keeps the claims; a headless Service names the pods.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "003 §3"
@@ -666,9 +666,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "storage/driver",
         Applied,
-        Planned,
+        Checked,
         "Emit CSI (`diskplugin.csi.alibabacloud.com`, `nasplugin.csi.alibabacloud.com`, `ossplugin.csi.alibabacloud.com`); flexVolume is legacy.",
-        "Applied when the manifests are built.",
+        "Applied when the manifests are built (tests/manifests.rs checks it).",
         "",
         "",
         "ACK CSI"
@@ -758,47 +758,57 @@ pub static RULES: &[Rule] = &[
     rule!(
         "dns/names",
         Error,
-        Planned,
-        "Zone and record names are valid (RFC 1035, `@` for the apex); addresses are valid IPs; types fit their values.",
-        "The DNS provider refuses invalid records mid-cutover.",
-        "",
-        "",
+        Checked,
+        "Zone and record names are valid (RFC 1035, `@` for the apex, `*` wildcards); moving records take the entrypoints (no `value`); PrivateZone values fit their type.",
+        "The DNS provider refuses invalid records in the middle of the cutover.",
+        "records: [{ name: \"my host\", type: A }]",
+        "records: [{ name: www, type: A }]",
         "RFC 1035"
     ),
     rule!(
         "dns/ttl-lead",
         Error,
-        Planned,
-        "The TTL is lowered at least one normal TTL before the first change, and restored after the last.",
-        "Resolvers keep the old TTL until it expires; lowering it late changes nothing.",
-        "",
-        "",
+        Checked,
+        "The cutover TTL is from 1 s up to the normal TTL. The change list lowers it in the prepare phase, makes the first value change at least one normal TTL later, and restores it after the last.",
+        "Resolvers keep an answer for the TTL they got with it: lowering it late, or not at all, makes the move slow to take effect and slow to roll back.",
+        "ttl: { normal: 600, cutover: 3600 }",
+        "ttl: { normal: 600, cutover: 60 }",
         "seeds 000, 001"
     ),
     rule!(
         "dns/edition-ttl",
         Warning,
-        Planned,
-        "Alibaba Cloud DNS below enterprise-ultimate has a 600 s minimum TTL.",
-        "A lower TTL is refused or silently raised.",
-        "",
-        "",
+        Checked,
+        "TTLs are within the edition's range: free and personal from 600 s, enterprise-standard from 60 s, enterprise-ultimate from 1 s (Alibaba Cloud DNS's TTL documentation; no edition counts as free).",
+        "A TTL below the edition's floor is refused or silently raised, and the cutover is slower than planned.",
+        "edition: free\nttl: { normal: 600, cutover: 60 }",
+        "edition: enterprise-standard\nttl: { normal: 600, cutover: 60 }",
         "Alibaba Cloud DNS editions"
     ),
     rule!(
         "dns/no-gap",
         Error,
-        Planned,
-        "A name never loses its last answer: add the new target, verify, then remove the old. Never change TTL and value in one edit.",
+        Checked,
+        "A name never loses its last answer: the change list adds the new target, verifies, then removes the old (rollbacks re-add before they remove), and never changes TTL and value in one edit; a record whose type cannot take an entrypoint, or a PrivateZone record without a value, is refused.",
         "A gap drops traffic for as long as resolvers cache the empty answer.",
-        "",
-        "",
+        "records: [{ name: \"@\", type: AAAA }]   # IPv4 entrypoints",
+        "records: [{ name: \"@\", type: A }]",
         "seeds 000, 001"
+    ),
+    rule!(
+        "dns/coverage",
+        Warning,
+        Checked,
+        "Every routed production host inside the zone is one of the records that move.",
+        "A routed host whose record does not move keeps sending its clients to the old cluster until it is decommissioned.",
+        "routes: [{ host: shop.example.com }]\ndns: { zone: example.com, records: [{ name: www, type: A }] }",
+        "dns: { zone: example.com, records: [{ name: shop, type: A }] }",
+        "cutover"
     ),
     rule!(
         "dns/drain",
         Note,
-        Planned,
+        Checked,
         "Resolvers may cache past the TTL (up to 48 h): keep the old entrypoint serving until its traffic is gone.",
         "Stated in the runbook.",
         "",
@@ -808,7 +818,7 @@ pub static RULES: &[Rule] = &[
     rule!(
         "dns/private-zone",
         Applied,
-        Planned,
+        Checked,
         "PrivateZone names the database for the apps, so their configuration does not change when the database moves to RDS.",
         "Applied when the plan is built.",
         "",

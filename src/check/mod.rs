@@ -2,6 +2,7 @@
 //! violation it finds. The driver runs them all, applies `allow:` and the configured levels,
 //! and sorts the result by position.
 
+mod dns;
 mod ingress;
 mod network;
 pub mod rollout;
@@ -86,6 +87,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     ingress::check(&ctx, &mut found);
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
+    dns::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found
         .into_iter()

@@ -2,6 +2,7 @@
 //! Every cross-domain decision (sizing, addresses, and later phases and traffic) is made
 //! here, once; checks and renderers read the results.
 
+pub mod dns;
 pub mod images;
 pub mod ingress;
 pub mod network;
@@ -22,15 +23,19 @@ pub struct Plan {
     pub ingress_controller: Option<ingress::IngressControllerPlan>,
     pub strategy: crate::model::Strategy,
     pub phases: Vec<rollout::Phase>,
+    /// The DNS change list, when the spec has a `dns` section.
+    pub dns: Option<dns::DnsPlan>,
 }
 
 pub fn build(spec: &Spec) -> Plan {
     let sizing = sizing::plan(spec);
     let network = network::plan(spec, sizing.planned_nodes);
     let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
+    let phases = rollout::build(spec, workers);
     Plan {
         strategy: spec.rollout.strategy,
-        phases: rollout::build(spec, workers),
+        dns: dns::plan(spec, &phases),
+        phases,
         name: spec.metadata.name.clone(),
         sizing,
         network,

@@ -8,6 +8,7 @@ use std::path::Path;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+pub mod dns;
 pub mod manifests;
 pub mod table;
 pub mod yaml;
@@ -186,6 +187,7 @@ pub fn render(
     let mut plan_json = serde_json::to_string_pretty(plan).unwrap_or_default();
     plan_json.push('\n');
     files.insert("plan.json", plan_json);
+    dns::write(plan, &mut files);
     let phases = manifests::build(spec, plan);
     context.manifest_folders = phases
         .folders

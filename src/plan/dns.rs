@@ -1,0 +1,673 @@
+//! The DNS change list: every edit to the zone, in order, grouped by phase, each phase with
+//! its reverse. Built so that the cutover invariants hold on the list itself:
+//!
+//! - the TTL of every moving record is lowered in the prepare phase, and the first value
+//!   change waits at least one normal TTL after it;
+//! - a name never loses its last answer: the new target is added, verified, and only then
+//!   the old one removed (and every rollback re-adds before it removes);
+//! - a TTL change and a value change are never one edit;
+//! - the TTL is restored once the last value change is done.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::rollout::{Phase, PhaseKind};
+use crate::model::{DnsEdition, DnsRecord, RecordType, Spec, Strategy};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// Lower a record's TTL to the cutover TTL (value unchanged).
+    LowerTtl,
+    /// Add an answer (at the name's current TTL).
+    Add,
+    /// Check that the name answers with what it should; changes nothing.
+    Verify,
+    /// Set the weights of a name's weighted answers.
+    SetWeights,
+    /// Remove an answer.
+    Remove,
+    /// Raise a record's TTL back to the normal TTL (value unchanged).
+    RestoreTtl,
+    /// Add a PrivateZone record.
+    AddPrivate,
+    /// Remove a PrivateZone record.
+    RemovePrivate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsChange {
+    pub kind: ChangeKind,
+    pub zone: String,
+    /// The record name in the zone (`@` for the apex).
+    pub name: String,
+    pub fqdn: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// The answer this change concerns.
+    pub value: String,
+    /// TTL before and after (equal unless a TTL change).
+    pub ttl_before: u32,
+    pub ttl_after: u32,
+    /// Weighted answers after the change: value → weight (set-weights only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, u32>,
+    /// Seconds to wait after the previous change of the list before making this one.
+    pub wait_seconds: u64,
+    pub reason: String,
+    /// Alibaba Cloud CLI commands (or the check to run); ids as `<placeholders>`.
+    pub commands: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseChanges {
+    pub phase: String,
+    pub changes: Vec<DnsChange>,
+    /// The changes that undo this phase, in the order to make them.
+    pub rollback: Vec<DnsChange>,
+}
+
+/// A record that moves from the old entrypoint to the new one.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MovingRecord {
+    pub name: String,
+    pub fqdn: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsPlan {
+    pub provider: &'static str,
+    pub edition: Option<&'static str>,
+    pub zone: String,
+    pub ttl_normal: u32,
+    pub ttl_cutover: u32,
+    pub records: Vec<MovingRecord>,
+    pub private_zone: Option<String>,
+    pub phases: Vec<PhaseChanges>,
+    /// How to find the record ids the commands need.
+    pub lookup: Vec<String>,
+}
+
+pub fn edition_name(edition: DnsEdition) -> &'static str {
+    match edition {
+        DnsEdition::Free => "free",
+        DnsEdition::Personal => "personal",
+        DnsEdition::EnterpriseStandard => "enterprise-standard",
+        DnsEdition::EnterpriseUltimate => "enterprise-ultimate",
+    }
+}
+
+/// The shortest TTL each edition of Alibaba Cloud DNS accepts (its TTL documentation);
+/// without an edition, the free edition's.
+pub fn ttl_floor(edition: Option<DnsEdition>) -> u32 {
+    match edition {
+        None | Some(DnsEdition::Free | DnsEdition::Personal) => 600,
+        Some(DnsEdition::EnterpriseStandard) => 60,
+        Some(DnsEdition::EnterpriseUltimate) => 1,
+    }
+}
+
+pub fn type_name(kind: RecordType) -> &'static str {
+    match kind {
+        RecordType::A => "A",
+        RecordType::Aaaa => "AAAA",
+        RecordType::Cname => "CNAME",
+    }
+}
+
+/// `@` → the zone itself; `www` → `www.<zone>`.
+pub fn fqdn(zone: &str, name: &str) -> String {
+    if name == "@" {
+        zone.to_string()
+    } else {
+        format!("{name}.{zone}")
+    }
+}
+
+/// A placeholder for the id of the record holding `value`, filled from `DescribeDomainRecords`.
+fn record_id(name: &str, kind: &str, value: &str) -> String {
+    format!("<record-id: {name} {kind} {value}>")
+}
+
+struct Lists<'a> {
+    zone: &'a str,
+    normal: u32,
+    cutover: u32,
+}
+
+impl Lists<'_> {
+    fn change(
+        &self,
+        kind: ChangeKind,
+        record: &MovingRecord,
+        value: &str,
+        wait: u64,
+        reason: &str,
+    ) -> DnsChange {
+        let (before, after) = match kind {
+            ChangeKind::LowerTtl => (self.normal, self.cutover),
+            ChangeKind::RestoreTtl => (self.cutover, self.normal),
+            _ => (self.cutover, self.cutover),
+        };
+        let (name, ty, zone) = (&record.name, &record.record_type, self.zone);
+        let commands = match kind {
+            ChangeKind::LowerTtl | ChangeKind::RestoreTtl => vec![format!(
+                "aliyun alidns UpdateDomainRecord --RecordId '{}' --RR '{name}' --Type {ty} --Value {value} --TTL {after}",
+                record_id(name, ty, value)
+            )],
+            ChangeKind::Add => vec![format!(
+                "aliyun alidns AddDomainRecord --DomainName {zone} --RR '{name}' --Type {ty} --Value {value} --TTL {after}"
+            )],
+            ChangeKind::Remove => vec![format!(
+                "aliyun alidns DeleteDomainRecord --RecordId '{}'",
+                record_id(name, ty, value)
+            )],
+            ChangeKind::Verify => vec![format!("dig +short {ty} {}", record.fqdn)],
+            _ => Vec::new(),
+        };
+        DnsChange {
+            kind,
+            zone: zone.to_string(),
+            name: name.clone(),
+            fqdn: record.fqdn.clone(),
+            record_type: ty.clone(),
+            value: value.to_string(),
+            ttl_before: before,
+            ttl_after: after,
+            weights: BTreeMap::new(),
+            wait_seconds: wait,
+            reason: reason.to_string(),
+            commands,
+        }
+    }
+
+    /// Weighted answers; with neither weight, weighting is switched off (one answer left).
+    fn weights(
+        &self,
+        record: &MovingRecord,
+        old: Option<u32>,
+        new: Option<u32>,
+        wait: u64,
+    ) -> DnsChange {
+        let mut weights = BTreeMap::new();
+        let mut commands = vec![format!(
+            "aliyun alidns SetDNSSLBStatus --DomainName {} --SubDomain {} --Type {} --Open {}",
+            self.zone,
+            record.fqdn,
+            record.record_type,
+            old.is_some() || new.is_some()
+        )];
+        for (value, weight) in [(&record.old, old), (&record.new, new)] {
+            if let Some(weight) = weight {
+                weights.insert(value.clone(), weight);
+                commands.push(format!(
+                    "aliyun alidns UpdateDNSSLBWeight --RecordId '{}' --Weight {weight}",
+                    record_id(&record.name, &record.record_type, value)
+                ));
+            }
+        }
+        let reason = match new {
+            Some(share) => format!("{share}% of the answers point at the new entrypoint"),
+            None => "one answer left: weighting off".to_string(),
+        };
+        DnsChange {
+            weights,
+            commands,
+            ..self.change(ChangeKind::SetWeights, record, &record.new, wait, &reason)
+        }
+    }
+}
+
+/// The undo of a list: the inverse of each change, in reverse order, so that a rollback
+/// re-adds an answer before it removes one and keeps every name answering.
+pub fn reverse(
+    changes: &[DnsChange],
+    before_weights: impl Fn(&DnsChange) -> BTreeMap<String, u32>,
+) -> Vec<DnsChange> {
+    let mut undone: Vec<DnsChange> = changes
+        .iter()
+        .rev()
+        .map(|c| {
+            let mut undo = c.clone();
+            undo.wait_seconds = 0;
+            undo.kind = match c.kind {
+                ChangeKind::LowerTtl => ChangeKind::RestoreTtl,
+                ChangeKind::RestoreTtl => ChangeKind::LowerTtl,
+                ChangeKind::Add => ChangeKind::Remove,
+                ChangeKind::Remove => ChangeKind::Add,
+                ChangeKind::AddPrivate => ChangeKind::RemovePrivate,
+                ChangeKind::RemovePrivate => ChangeKind::AddPrivate,
+                other => other,
+            };
+            undo.ttl_before = c.ttl_after;
+            undo.ttl_after = c.ttl_before;
+            undo.reason = format!("undo: {}", c.reason);
+            if c.kind == ChangeKind::SetWeights {
+                undo.weights = before_weights(c);
+            }
+            undo.commands = undo_commands(c, &undo);
+            undo
+        })
+        .collect();
+    // Lower the TTL first, re-add answers, restore weights, verify, then remove what the
+    // phase added, and restore the TTL last: no name loses its last answer, and the weights
+    // apply to answers that exist again. (The sort is stable: per kind, reverse order.)
+    undone.sort_by_key(|c| match c.kind {
+        ChangeKind::LowerTtl => 0,
+        ChangeKind::Add | ChangeKind::AddPrivate => 1,
+        ChangeKind::SetWeights => 2,
+        ChangeKind::Verify => 3,
+        ChangeKind::Remove | ChangeKind::RemovePrivate => 4,
+        ChangeKind::RestoreTtl => 5,
+    });
+    // A verify checks the answer re-added for its name.
+    let readded: BTreeMap<String, String> = undone
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Add)
+        .map(|c| (c.fqdn.clone(), c.value.clone()))
+        .collect();
+    for change in undone.iter_mut().filter(|c| c.kind == ChangeKind::Verify) {
+        if let Some(value) = readded.get(&change.fqdn) {
+            change.value = value.clone();
+            change.reason = "the name answers with both entrypoints again".into();
+        }
+    }
+    undone
+}
+
+fn undo_commands(forward: &DnsChange, undo: &DnsChange) -> Vec<String> {
+    let (name, ty, value, zone) = (&undo.name, &undo.record_type, &undo.value, &undo.zone);
+    match undo.kind {
+        ChangeKind::LowerTtl | ChangeKind::RestoreTtl => vec![format!(
+            "aliyun alidns UpdateDomainRecord --RecordId '{}' --RR '{name}' --Type {ty} --Value {value} --TTL {}",
+            record_id(name, ty, value),
+            undo.ttl_after
+        )],
+        ChangeKind::Add => vec![format!(
+            "aliyun alidns AddDomainRecord --DomainName {zone} --RR '{name}' --Type {ty} --Value {value} --TTL {}",
+            undo.ttl_after
+        )],
+        ChangeKind::Remove => vec![format!(
+            "aliyun alidns DeleteDomainRecord --RecordId '{}'",
+            record_id(name, ty, value)
+        )],
+        ChangeKind::RemovePrivate => vec![format!(
+            "aliyun pvtz DeleteZoneRecord --RecordId '{}'",
+            record_id(name, ty, value)
+        )],
+        ChangeKind::SetWeights if undo.weights.len() < 2 => vec![format!(
+            "aliyun alidns SetDNSSLBStatus --DomainName {zone} --SubDomain {} --Type {ty} --Open false",
+            undo.fqdn
+        )],
+        ChangeKind::SetWeights => std::iter::once(format!(
+            "aliyun alidns SetDNSSLBStatus --DomainName {zone} --SubDomain {} --Type {ty} --Open true",
+            undo.fqdn
+        ))
+        .chain(undo.weights.iter().map(|(value, weight)| {
+            format!(
+                "aliyun alidns UpdateDNSSLBWeight --RecordId '{}' --Weight {weight}",
+                record_id(name, ty, value)
+            )
+        }))
+        .collect(),
+        _ => forward.commands.clone(),
+    }
+}
+
+fn moving_records(spec: &Spec) -> Vec<MovingRecord> {
+    let Some(dns) = &spec.dns else {
+        return Vec::new();
+    };
+    dns.records
+        .iter()
+        .filter(|r| r.value.is_none())
+        .map(|r| MovingRecord {
+            name: r.name.clone(),
+            fqdn: fqdn(&dns.zone, &r.name),
+            record_type: type_name(r.kind).to_string(),
+            old: spec.source.entrypoint.address.to_string(),
+            new: spec.target.entrypoint.address.to_string(),
+        })
+        .collect()
+}
+
+/// The phase in which each moving record switches (non-weighted strategies): the entry phase
+/// where DNS moves first, else the complete phase.
+fn switch_phase(strategy: Strategy) -> PhaseKind {
+    if super::rollout::moves_dns_first(strategy) {
+        PhaseKind::Entry
+    } else {
+        PhaseKind::Complete
+    }
+}
+
+pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
+    let dns = spec.dns.as_ref()?;
+    let records = moving_records(spec);
+    let lists = Lists {
+        zone: &dns.zone,
+        normal: dns.ttl.normal,
+        cutover: dns.ttl.cutover,
+    };
+    let strategy = spec.rollout.strategy;
+    let mut by_phase: Vec<PhaseChanges> = Vec::new();
+    // Whether the first value change (which must wait a normal TTL) is still to come.
+    let mut lead_pending = true;
+    let mut lead = |wait_default: u64| {
+        if lead_pending {
+            lead_pending = false;
+            u64::from(dns.ttl.normal)
+        } else {
+            wait_default
+        }
+    };
+    // value → current weight, per record, to undo weight changes.
+    let mut weights_now: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+    let mut added: BTreeMap<String, bool> = BTreeMap::new();
+    let verify_wait = u64::from(dns.ttl.cutover);
+    for phase in phases {
+        let mut changes = Vec::new();
+        let mut previous_weights: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+        match phase.kind {
+            PhaseKind::Prepare if dns.ttl.cutover < dns.ttl.normal => {
+                for r in &records {
+                    changes.push(lists.change(ChangeKind::LowerTtl, r, &r.old, 0, "lower the TTL, at least one normal TTL before the first change, so the move takes effect fast"));
+                }
+            }
+            PhaseKind::Data => {
+                if let Some(private) = &dns.private_zone {
+                    for record in private.records.iter().filter(|r| r.value.is_some()) {
+                        changes.push(private_add(&private.zone, record));
+                    }
+                }
+            }
+            kind if strategy == Strategy::DnsWeights && kind == PhaseKind::Step
+                || (strategy == Strategy::DnsWeights && kind == PhaseKind::Complete) =>
+            {
+                for r in &records {
+                    let Some(weights) = phase.dns_weights.iter().find(|w| w.host == r.fqdn) else {
+                        continue;
+                    };
+                    let previous = phase_index_weights(phases, phase, &r.fqdn);
+                    if (weights.old_weight, weights.new_weight) == previous {
+                        continue;
+                    }
+                    previous_weights.insert(
+                        r.fqdn.clone(),
+                        weights_now.get(&r.fqdn).cloned().unwrap_or_default(),
+                    );
+                    let is_added = added.get(&r.fqdn).copied().unwrap_or(false);
+                    if weights.new_weight.is_some() && !is_added {
+                        changes.push(lists.change(
+                            ChangeKind::Add,
+                            r,
+                            &r.new,
+                            lead(0),
+                            "add the new entrypoint beside the old one",
+                        ));
+                        changes.push(lists.change(
+                            ChangeKind::Verify,
+                            r,
+                            &r.new,
+                            verify_wait,
+                            "the name answers with both entrypoints",
+                        ));
+                        added.insert(r.fqdn.clone(), true);
+                    }
+                    match (weights.old_weight, weights.new_weight) {
+                        (Some(old), Some(new)) => {
+                            changes.push(lists.weights(r, Some(old), Some(new), 0));
+                            weights_now.insert(
+                                r.fqdn.clone(),
+                                BTreeMap::from([(r.old.clone(), old), (r.new.clone(), new)]),
+                            );
+                        }
+                        (None, Some(_)) => {
+                            changes.push(lists.change(
+                                ChangeKind::Verify,
+                                r,
+                                &r.new,
+                                0,
+                                "the new entrypoint answers",
+                            ));
+                            changes.push(lists.change(
+                                ChangeKind::Remove,
+                                r,
+                                &r.old,
+                                0,
+                                "remove the old entrypoint: every answer points at the new one",
+                            ));
+                            changes.push(lists.weights(r, None, None, 0));
+                            weights_now.insert(r.fqdn.clone(), BTreeMap::new());
+                        }
+                        _ => {}
+                    }
+                }
+                if kind == PhaseKind::Complete {
+                    // Records no routed host moved (a `www` nobody routes) switch now.
+                    for r in records
+                        .iter()
+                        .filter(|r| !added.get(&r.fqdn).copied().unwrap_or(false))
+                    {
+                        switch(&lists, r, &mut changes, &mut lead, verify_wait);
+                    }
+                    for r in &records {
+                        if dns.ttl.cutover < dns.ttl.normal {
+                            changes.push(lists.change(
+                                ChangeKind::RestoreTtl,
+                                r,
+                                &r.new,
+                                verify_wait,
+                                "restore the normal TTL: the last change is done",
+                            ));
+                        }
+                    }
+                }
+            }
+            kind if kind == switch_phase(strategy) && strategy != Strategy::DnsWeights => {
+                for r in &records {
+                    switch(&lists, r, &mut changes, &mut lead, verify_wait);
+                }
+                if kind == PhaseKind::Complete {
+                    for r in &records {
+                        if dns.ttl.cutover < dns.ttl.normal {
+                            changes.push(lists.change(
+                                ChangeKind::RestoreTtl,
+                                r,
+                                &r.new,
+                                verify_wait,
+                                "restore the normal TTL: the last change is done",
+                            ));
+                        }
+                    }
+                }
+            }
+            PhaseKind::Complete if strategy != Strategy::DnsWeights => {
+                for r in &records {
+                    if dns.ttl.cutover < dns.ttl.normal {
+                        changes.push(lists.change(
+                            ChangeKind::RestoreTtl,
+                            r,
+                            &r.new,
+                            verify_wait,
+                            "restore the normal TTL: the last change is done",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let rollback = reverse(&changes, |c| {
+            previous_weights.get(&c.fqdn).cloned().unwrap_or_default()
+        });
+        by_phase.push(PhaseChanges {
+            phase: phase.id.clone(),
+            changes,
+            rollback,
+        });
+    }
+    let lookup = {
+        let mut lookup: Vec<String> = records
+            .iter()
+            .map(|r| format!("aliyun alidns DescribeDomainRecords --DomainName {} --RRKeyWord '{}' --Type {}", dns.zone, r.name, r.record_type))
+            .collect();
+        lookup.dedup();
+        lookup
+    };
+    Some(DnsPlan {
+        provider: "alidns",
+        edition: dns.edition.map(edition_name),
+        zone: dns.zone.clone(),
+        ttl_normal: dns.ttl.normal,
+        ttl_cutover: dns.ttl.cutover,
+        records,
+        private_zone: dns.private_zone.as_ref().map(|p| p.zone.clone()),
+        phases: by_phase,
+        lookup,
+    })
+}
+
+/// Add the new answer, verify, remove the old: the name always answers.
+fn switch(
+    lists: &Lists,
+    r: &MovingRecord,
+    changes: &mut Vec<DnsChange>,
+    lead: &mut impl FnMut(u64) -> u64,
+    verify_wait: u64,
+) {
+    changes.push(lists.change(
+        ChangeKind::Add,
+        r,
+        &r.new,
+        lead(0),
+        "add the new entrypoint beside the old one",
+    ));
+    changes.push(lists.change(
+        ChangeKind::Verify,
+        r,
+        &r.new,
+        verify_wait,
+        "the name answers with both entrypoints",
+    ));
+    changes.push(lists.change(
+        ChangeKind::Remove,
+        r,
+        &r.old,
+        0,
+        "remove the old entrypoint once the new one answers",
+    ));
+}
+
+/// The (old, new) weights of a host in the phase before `phase`.
+fn phase_index_weights(phases: &[Phase], phase: &Phase, host: &str) -> (Option<u32>, Option<u32>) {
+    phases
+        .iter()
+        .take_while(|p| p.number < phase.number)
+        .filter_map(|p| p.dns_weights.iter().find(|w| w.host == host))
+        .last()
+        .map_or((Some(100), None), |w| (w.old_weight, w.new_weight))
+}
+
+fn private_add(zone: &str, record: &DnsRecord) -> DnsChange {
+    let ty = type_name(record.kind).to_string();
+    let value = record.value.clone().unwrap_or_default();
+    DnsChange {
+        kind: ChangeKind::AddPrivate,
+        zone: zone.to_string(),
+        name: record.name.clone(),
+        fqdn: fqdn(zone, &record.name),
+        record_type: ty.clone(),
+        value: value.clone(),
+        ttl_before: 60,
+        ttl_after: 60,
+        weights: BTreeMap::new(),
+        wait_seconds: 0,
+        reason: "the apps keep this name while the database moves (PrivateZone)".into(),
+        commands: vec![format!(
+            "aliyun pvtz AddZoneRecord --ZoneId '<zone-id: {zone}>' --Rr '{}' --Type {ty} --Value {value} --Ttl 60",
+            record.name
+        )],
+    }
+}
+
+/// A zone as the change list leaves it: record sets by (name, type), each with its TTL and
+/// answers (value → weight, `None` when unweighted). Used to write octoDNS states and, in
+/// tests, to replay the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Zone {
+    pub sets: BTreeMap<(String, String), RecordSet>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordSet {
+    pub ttl: u32,
+    pub answers: BTreeMap<String, Option<u32>>,
+}
+
+impl Zone {
+    /// Before the move: every moving record answers with the old entrypoint, normal TTL.
+    pub fn initial(plan: &DnsPlan) -> Zone {
+        let mut zone = Zone::default();
+        for r in &plan.records {
+            zone.sets.insert(
+                (r.name.clone(), r.record_type.clone()),
+                RecordSet {
+                    ttl: plan.ttl_normal,
+                    answers: BTreeMap::from([(r.old.clone(), None)]),
+                },
+            );
+        }
+        zone
+    }
+
+    /// Applies one change of the public zone (PrivateZone changes leave it as it is).
+    pub fn apply(&mut self, change: &DnsChange) -> Result<(), String> {
+        let key = (change.name.clone(), change.record_type.clone());
+        let missing = || format!("{} {} has no record set", change.name, change.record_type);
+        match change.kind {
+            ChangeKind::AddPrivate | ChangeKind::RemovePrivate | ChangeKind::Verify => {}
+            ChangeKind::LowerTtl | ChangeKind::RestoreTtl => {
+                let set = self.sets.get_mut(&key).ok_or_else(missing)?;
+                set.ttl = change.ttl_after;
+            }
+            ChangeKind::Add => {
+                let set = self.sets.entry(key).or_insert_with(|| RecordSet {
+                    ttl: change.ttl_after,
+                    answers: BTreeMap::new(),
+                });
+                set.answers.insert(change.value.clone(), None);
+            }
+            ChangeKind::Remove => {
+                let set = self.sets.get_mut(&key).ok_or_else(missing)?;
+                if set.answers.remove(&change.value).is_none() {
+                    return Err(format!(
+                        "{} {} does not answer {}",
+                        change.name, change.record_type, change.value
+                    ));
+                }
+                if set.answers.is_empty() {
+                    self.sets.remove(&key);
+                }
+            }
+            ChangeKind::SetWeights => {
+                let set = self.sets.get_mut(&key).ok_or_else(missing)?;
+                for (value, weight) in set.answers.iter_mut() {
+                    *weight = change.weights.get(value).copied();
+                }
+            }
+        }
+        Ok(())
+    }
+}
