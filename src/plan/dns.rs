@@ -374,6 +374,22 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
     let mut weights_now: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
     let mut added: BTreeMap<String, bool> = BTreeMap::new();
     let verify_wait = u64::from(dns.ttl.cutover);
+    let weighted = strategy == Strategy::DnsWeights;
+    // Once the last value change is done, every moving record gets its normal TTL back
+    // (nothing to restore when the cutover TTL is the normal one).
+    let restore = |changes: &mut Vec<DnsChange>| {
+        if dns.ttl.cutover < dns.ttl.normal {
+            for r in &records {
+                changes.push(lists.change(
+                    ChangeKind::RestoreTtl,
+                    r,
+                    &r.new,
+                    verify_wait,
+                    "restore the normal TTL: the last change is done",
+                ));
+            }
+        }
+    };
     for phase in phases {
         let mut changes = Vec::new();
         let mut previous_weights: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
@@ -390,9 +406,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
                     }
                 }
             }
-            kind if strategy == Strategy::DnsWeights && kind == PhaseKind::Step
-                || (strategy == Strategy::DnsWeights && kind == PhaseKind::Complete) =>
-            {
+            kind @ (PhaseKind::Step | PhaseKind::Complete) if weighted => {
                 for r in &records {
                     let Some(weights) = phase.dns_weights.iter().find(|w| w.host == r.fqdn) else {
                         continue;
@@ -460,49 +474,20 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
                     {
                         switch(&lists, r, &mut changes, &mut lead, verify_wait);
                     }
-                    for r in &records {
-                        if dns.ttl.cutover < dns.ttl.normal {
-                            changes.push(lists.change(
-                                ChangeKind::RestoreTtl,
-                                r,
-                                &r.new,
-                                verify_wait,
-                                "restore the normal TTL: the last change is done",
-                            ));
-                        }
-                    }
+                    restore(&mut changes);
                 }
             }
-            kind if kind == switch_phase(strategy) && strategy != Strategy::DnsWeights => {
+            // (dns-weights took its Step and Complete phases above.)
+            kind if kind == switch_phase(strategy) => {
                 for r in &records {
                     switch(&lists, r, &mut changes, &mut lead, verify_wait);
                 }
                 if kind == PhaseKind::Complete {
-                    for r in &records {
-                        if dns.ttl.cutover < dns.ttl.normal {
-                            changes.push(lists.change(
-                                ChangeKind::RestoreTtl,
-                                r,
-                                &r.new,
-                                verify_wait,
-                                "restore the normal TTL: the last change is done",
-                            ));
-                        }
-                    }
+                    restore(&mut changes);
                 }
             }
-            PhaseKind::Complete if strategy != Strategy::DnsWeights => {
-                for r in &records {
-                    if dns.ttl.cutover < dns.ttl.normal {
-                        changes.push(lists.change(
-                            ChangeKind::RestoreTtl,
-                            r,
-                            &r.new,
-                            verify_wait,
-                            "restore the normal TTL: the last change is done",
-                        ));
-                    }
-                }
+            PhaseKind::Complete => {
+                restore(&mut changes);
             }
             _ => {}
         }
