@@ -646,9 +646,9 @@ pub static RULES: &[Rule] = &[
     rule!(
         "storage/oss-io",
         Note,
-        Planned,
+        Checked,
         "OSS suits low-I/O shared files; a cluster upgrade restarts the OSS driver.",
-        "Stated in the runbook.",
+        "Stated in the deploy phase's runbook for every OSS volume.",
         "",
         "",
         "003 §3"

@@ -73,6 +73,10 @@ pub struct SourceCluster {
     pub platform: SourcePlatform,
     pub name: String,
     pub entrypoint: Entrypoint,
+    /// The Swarm stack (or Kubernetes namespace) the services run in on the old cluster
+    /// (default: the migration's name); the decommission phase removes it.
+    #[serde(default)]
+    pub stack: Option<String>,
     /// The domain the old cluster answers tests on.
     #[serde(default)]
     pub test_domain: Option<String>,
@@ -489,6 +493,10 @@ pub struct Data {
     pub databases: Vec<Database>,
     #[serde(default)]
     pub object_stores: Vec<ObjectStore>,
+    /// Where the migration keeps its backups (`oss://bucket/prefix/`), purged when the old
+    /// cluster is decommissioned.
+    #[serde(default)]
+    pub backups: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -542,6 +550,10 @@ pub struct ObjectStore {
     pub source: String,
     /// `oss://bucket[/prefix]`.
     pub target: String,
+    /// The source's endpoint (`cos.ap-shanghai.myqcloud.com`, an Azure blob endpoint);
+    /// S3 defaults to `s3.amazonaws.com`.
+    #[serde(default)]
+    pub source_endpoint: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

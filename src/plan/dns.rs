@@ -250,7 +250,7 @@ pub fn reverse(
             };
             undo.ttl_before = c.ttl_after;
             undo.ttl_after = c.ttl_before;
-            undo.reason = format!("undo: {}", c.reason);
+            undo.reason = format!("undo of: {}", c.reason);
             if c.kind == ChangeKind::SetWeights {
                 undo.weights = before_weights(c);
             }

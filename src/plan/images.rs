@@ -49,3 +49,66 @@ pub fn moves(spec: &Spec) -> Vec<ImageMove> {
         })
         .collect()
 }
+
+/// A registry the image copy logs in to, with the environment variables that hold its
+/// credentials (the bundle never does).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryLogin {
+    pub host: String,
+    pub username_env: String,
+    pub password_env: String,
+}
+
+/// The registry host of an image reference (`redis:7.2` is on Docker Hub).
+pub fn registry_of(image: &str) -> String {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first.to_string(),
+        _ => "docker.io".to_string(),
+    }
+}
+
+/// The full reference image-syncer needs: Docker Hub images get their registry and
+/// `library/` namespace written out.
+pub fn full_reference(image: &str) -> String {
+    if registry_of(image) != "docker.io" || image.starts_with("docker.io/") {
+        image.to_string()
+    } else if image.contains('/') {
+        format!("docker.io/{image}")
+    } else {
+        format!("docker.io/library/{image}")
+    }
+}
+
+fn env_name(host: &str) -> String {
+    host.to_ascii_uppercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The logins of the copy: the target registry (`ACR_*`) and each private source registry.
+pub fn logins(spec: &Spec) -> Vec<RegistryLogin> {
+    let Some(images) = &spec.images else {
+        return Vec::new();
+    };
+    let target = registry_of(&format!("{}/x", images.target));
+    let mut logins = vec![RegistryLogin {
+        host: target.clone(),
+        username_env: "ACR_USERNAME".into(),
+        password_env: "ACR_PASSWORD".into(),
+    }];
+    let mut sources: Vec<String> = moves(spec)
+        .iter()
+        .map(|m| registry_of(&m.source))
+        .filter(|host| host != "docker.io" && host != &target)
+        .collect();
+    sources.sort();
+    sources.dedup();
+    logins.extend(sources.into_iter().map(|host| RegistryLogin {
+        username_env: format!("{}_USERNAME", env_name(&host)),
+        password_env: format!("{}_PASSWORD", env_name(&host)),
+        host,
+    }));
+    logins
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 pub mod dns;
 pub mod manifests;
 pub mod table;
+pub mod tools;
 pub mod yaml;
 
 use crate::bundle::Files;
@@ -27,6 +28,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "reports/network.md.j2",
         include_str!("../../templates/reports/network.md.j2"),
+    ),
+    (
+        "runbook.md.j2",
+        include_str!("../../templates/runbook.md.j2"),
     ),
     (
         "reports/sizing.md.j2",
@@ -62,6 +67,7 @@ impl Renderer {
         env.set_syntax(syntax);
         env.add_filter("cell", cell);
         env.add_filter("thousands", thousands);
+        env.add_filter("mermaid", |s: String| mermaid_text(&s));
         for (name, builtin) in TEMPLATES {
             let text = match overrides.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => std::fs::read_to_string(&path)
@@ -164,6 +170,67 @@ struct Context<'a> {
     files: Vec<String>,
     /// `manifests/<folder>/` → number of objects.
     manifest_folders: BTreeMap<String, usize>,
+    /// The holds of the traffic phases, back to back, for the Mermaid Gantt chart.
+    gantt: Vec<GanttTask>,
+}
+
+#[derive(Serialize)]
+struct GanttTask {
+    section: String,
+    label: String,
+    id: String,
+    start: u64,
+    end: u64,
+}
+
+/// The traffic phases with a hold, one after another from 0 s.
+fn gantt(plan: &Plan) -> Vec<GanttTask> {
+    let mut start = 0;
+    plan.phases
+        .iter()
+        .filter(|p| p.hold_seconds > 0)
+        .map(|p| {
+            let task = GanttTask {
+                section: mermaid_text(p.wave.as_deref().unwrap_or("rollout")),
+                label: mermaid_text(&match p.weight {
+                    Some(0) | None => format!("{} shadow", p.number),
+                    Some(w) => format!("{} at {w} percent", p.number),
+                }),
+                id: format!("p{}", p.number),
+                start,
+                end: start + p.hold_seconds,
+            };
+            start = task.end;
+            task
+        })
+        .collect()
+}
+
+/// Text safe inside Mermaid labels and task names: no quotes, colons, semicolons or `#`.
+fn mermaid_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if matches!(
+                c,
+                '"' | ':' | ';' | '#' | '`' | '[' | ']' | '{' | '}' | '<' | '>'
+            ) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Serialize)]
+struct RunbookContext<'a> {
+    spec: &'a Spec,
+    book: &'a crate::plan::runbook::Runbook,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 /// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
@@ -183,11 +250,13 @@ pub fn render(
         rule_levels,
         files: Vec::new(),
         manifest_folders: BTreeMap::new(),
+        gantt: gantt(plan),
     };
     let mut plan_json = serde_json::to_string_pretty(plan).unwrap_or_default();
     plan_json.push('\n');
     files.insert("plan.json", plan_json);
     dns::write(plan, &mut files);
+    tools::write(spec, plan, &mut files);
     let phases = manifests::build(spec, plan);
     context.manifest_folders = phases
         .folders
@@ -203,9 +272,29 @@ pub fn render(
         "reports/sizing.md",
         renderer.render("reports/sizing.md.j2", &context)?,
     );
+    for (i, book) in plan.runbooks.iter().enumerate() {
+        let neighbour = |j: Option<usize>| {
+            j.and_then(|j| plan.runbooks.get(j))
+                .map(|b| b.phase.clone())
+        };
+        let runbook = RunbookContext {
+            spec,
+            book,
+            previous: neighbour(i.checked_sub(1)),
+            next: neighbour(Some(i + 1)),
+        };
+        files.insert(
+            format!("runbooks/{}.md", book.phase),
+            renderer.render("runbook.md.j2", &runbook)?,
+        );
+    }
     context.files = files
         .paths()
-        .filter(|p| !p.starts_with("manifests/"))
+        .filter(|p| {
+            !p.starts_with("manifests/")
+                && !p.starts_with("runbooks/")
+                && !p.starts_with("dns/octodns/")
+        })
         .map(str::to_string)
         .collect();
     context.files.push("index.json".into());

@@ -1,0 +1,277 @@
+//! The human side of the bundle: a runbook per phase whose every step names its role and
+//! spec source, well-formed Mermaid diagrams, tool configs, and no secret anywhere.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use cutover::{load, plan};
+
+fn examples() -> Vec<PathBuf> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    specs
+}
+
+#[test]
+fn every_phase_has_a_runbook_whose_steps_name_role_source_and_check() {
+    for spec in examples() {
+        let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
+        let plan = plan::build(&loaded.spec);
+        let files = common::compile(&spec).files;
+        assert_eq!(plan.runbooks.len(), plan.phases.len());
+        for (book, phase) in plan.runbooks.iter().zip(&plan.phases) {
+            let name = format!("{}: {}", spec.display(), book.phase);
+            assert!(
+                files.get(&format!("runbooks/{}.md", phase.id)).is_some(),
+                "{name}"
+            );
+            for step in book.steps.iter().chain(&book.rollback) {
+                assert!(
+                    !step.source.is_empty(),
+                    "{name}: {} names no spec value",
+                    step.title
+                );
+                assert!(
+                    !step.expect.is_empty(),
+                    "{name}: {} says nothing to check",
+                    step.title
+                );
+            }
+            if phase.kind.moves_traffic() || phase.kind == cutover::plan::rollout::PhaseKind::Deploy
+            {
+                assert!(!book.rollback.is_empty(), "{name} has no rollback");
+                // The client strategy rolls back by shipping a server list: no command to give.
+                let client = loaded.spec.rollout.strategy == cutover::model::Strategy::Client;
+                assert!(
+                    book.rollback.iter().any(|s| !s.commands.is_empty()) || client,
+                    "{name}: the rollback has no commands"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_verify_runbook_runs_the_spec_checks_as_curl_commands() {
+    let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let verify = String::from_utf8(files.get("runbooks/05-verify.md").unwrap().to_vec()).unwrap();
+    assert!(verify.contains("curl -sS -o /dev/null -w '%{http_code}\\n' -X GET 'http://k8s-test.piggymetrics.example/uaa/users/current'"), "{verify}");
+    assert!(
+        verify.contains("Check before going on: 401 from the new cluster."),
+        "{verify}"
+    );
+    assert!(verify.contains("- Role: tester"));
+}
+
+#[test]
+fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
+    let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let prepare = String::from_utf8(files.get("runbooks/01-prepare.md").unwrap().to_vec()).unwrap();
+    for row in [
+        "| Pod CIDR | 10.16.0.0/16 | `target.network.podCidr` |",
+        "| Service CIDR | 10.17.0.0/20 | `target.network.serviceCidr` |",
+        "| Worker instance type | ecs.r7.4xlarge (16 cores, 128 GiB) | `target.nodes` |",
+        "| Workers | 10 |",
+    ] {
+        assert!(prepare.contains(row), "{row} missing:\n{prepare}");
+    }
+    assert!(
+        prepare
+            .contains("kubectl label nodes <ingress-node-1> node-role.kubernetes.io/ingress=true")
+    );
+}
+
+#[test]
+fn tool_configs_map_every_image_and_object_store_without_secrets() {
+    let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let syncer: serde_json::Value =
+        serde_yaml::from_slice(files.get("tools/image-syncer/config.yaml").unwrap()).unwrap();
+    assert_eq!(
+        syncer["images"]["registry.example.com/piggymetrics/gateway:2.1.0"],
+        "registry.cn-hangzhou.aliyuncs.com/piggymetrics/gateway:2.1.0"
+    );
+    assert_eq!(
+        syncer["images"]["docker.io/library/redis:7.2"],
+        "registry.cn-hangzhou.aliyuncs.com/piggymetrics/redis:7.2"
+    );
+    assert_eq!(
+        syncer["auth"]["registry.cn-hangzhou.aliyuncs.com"]["password"],
+        "${ACR_PASSWORD}"
+    );
+    let job = String::from_utf8(
+        files
+            .get("tools/ossimport/uploads/local_job.cfg")
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        job.contains("srcType=s3\n") && job.contains("destBucket=piggymetrics-avatars\n"),
+        "{job}"
+    );
+    assert!(job.contains("destSecretKey=<fill in:"), "{job}");
+}
+
+/// Credential-shaped strings: AccessKey ids, AWS keys, private keys, and secret-named keys
+/// with a value that is not a placeholder.
+fn credentials_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let bytes: Vec<char> = text.chars().collect();
+    let run_after = |i: usize| {
+        bytes[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count()
+    };
+    for (i, window) in bytes.windows(4).enumerate() {
+        let prefix: String = window.iter().collect();
+        if (prefix == "LTAI" && run_after(i) >= 16) || (prefix == "AKIA" && run_after(i) >= 20) {
+            found.push(bytes[i..i + run_after(i)].iter().collect());
+        }
+    }
+    if text.contains("PRIVATE KEY-----") {
+        found.push("a private key".into());
+    }
+    for line in text.lines() {
+        let lower = line.to_ascii_lowercase();
+        for key in [
+            "password",
+            "secretkey",
+            "accesskeysecret",
+            "aksecret",
+            "secret_key",
+            "token",
+        ] {
+            let Some(at) = lower.find(key) else { continue };
+            let quote = |c: char| c == '"' || c == '\'' || c == '\\';
+            let rest =
+                line[at + key.len()..].trim_start_matches(|c: char| quote(c) || c.is_whitespace());
+            let Some(value) = rest.strip_prefix([':', '=']) else {
+                continue;
+            };
+            let value = value.trim().trim_matches(quote);
+            let placeholder = value.is_empty()
+                || value.starts_with("${")
+                || value.starts_with("\"$")
+                || value.starts_with('$')
+                || value.starts_with("<fill in")
+                || value.starts_with("...");
+            if !placeholder {
+                found.push(line.trim().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_bundle_holds_a_credential() {
+    for spec in examples() {
+        let files = common::compile(&spec).files;
+        for (path, content) in files.iter() {
+            let found = credentials_in(&String::from_utf8_lossy(content));
+            assert!(
+                found.is_empty(),
+                "{}: {path} holds {found:?}",
+                spec.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_scanner_finds_what_it_looks_for() {
+    assert!(!credentials_in("accessKeyId: LTAI5tQ7example0000AbCd").is_empty());
+    assert!(!credentials_in("aws AKIAIOSFODNN7EXAMPLE1234").is_empty());
+    assert!(!credentials_in("password: hunter2").is_empty());
+    assert!(!credentials_in("srcSecretKey=abc123").is_empty());
+    assert!(credentials_in("password: \"${ACR_PASSWORD}\"").is_empty());
+    assert!(
+        credentials_in("destSecretKey=<fill in: its AccessKey secret; never commit it>").is_empty()
+    );
+}
+
+/// Checks the Mermaid the README holds against the grammar it uses: a left-to-right
+/// flowchart of quoted nodes and arrows between defined nodes, and a Gantt chart of dated
+/// tasks in sections.
+fn check_mermaid(block: &str) -> Result<(), String> {
+    let mut lines = block.lines();
+    match lines.next() {
+        Some("flowchart LR") => {
+            let mut nodes = std::collections::BTreeSet::new();
+            for line in lines {
+                let line = line.trim();
+                if let Some((id, label)) = line.split_once("[\"") {
+                    let label = label
+                        .strip_suffix("\"]")
+                        .ok_or(format!("unclosed label: {line}"))?;
+                    if label.contains('"') || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err(format!("bad node: {line}"));
+                    }
+                    nodes.insert(id.to_string());
+                } else if let Some((from, to)) = line.split_once(" --> ") {
+                    if !nodes.contains(from) || !nodes.contains(to) {
+                        return Err(format!("edge to an undefined node: {line}"));
+                    }
+                } else {
+                    return Err(format!("not a node or an edge: {line}"));
+                }
+            }
+            Ok(())
+        }
+        Some("gantt") => {
+            let mut section = false;
+            for line in lines {
+                let line = line.trim();
+                if line.starts_with("title ")
+                    || line == "dateFormat X"
+                    || line.starts_with("axisFormat ")
+                {
+                    continue;
+                }
+                if let Some(name) = line.strip_prefix("section ") {
+                    section = !name.is_empty();
+                    continue;
+                }
+                let (name, spec) = line.split_once(" :").ok_or(format!("not a task: {line}"))?;
+                let parts: Vec<&str> = spec.split(", ").collect();
+                let [id, start, end] = parts[..] else {
+                    return Err(format!("task needs id, start, end: {line}"));
+                };
+                let (start, end): (u64, u64) = (
+                    start.parse().map_err(|_| line.to_string())?,
+                    end.parse().map_err(|_| line.to_string())?,
+                );
+                if !section || name.contains(':') || !id.starts_with('p') || end <= start {
+                    return Err(format!("bad task: {line}"));
+                }
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown diagram {other:?}")),
+    }
+}
+
+#[test]
+fn the_mermaid_blocks_are_well_formed() {
+    for spec in examples() {
+        let files = common::compile(&spec).files;
+        let readme = String::from_utf8(files.get("README.md").unwrap().to_vec()).unwrap();
+        let blocks: Vec<&str> = readme
+            .split("```mermaid\n")
+            .skip(1)
+            .map(|rest| rest.split("\n```").next().unwrap())
+            .collect();
+        assert!(!blocks.is_empty(), "{}", spec.display());
+        for block in blocks {
+            check_mermaid(block).unwrap_or_else(|e| panic!("{}: {e}\n{block}", spec.display()));
+        }
+    }
+    assert!(check_mermaid("flowchart LR\n  a[\"x\"]\n  a --> b").is_err());
+    assert!(check_mermaid("gantt\n  section s\n  t :p1, 10, 5").is_err());
+}
