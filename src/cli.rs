@@ -12,6 +12,8 @@ use crate::{Failure, Options, bundle, rules};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_SPEC_ERRORS: i32 = 1;
 pub const EXIT_FAILURE: i32 = 2;
+/// `diff` and `verify`: the two sides differ.
+pub const EXIT_DIFFERENT: i32 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +65,37 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Compare two specs (or two bundle directories) object by object, DNS change by DNS
+    /// change and runbook step by runbook step. Exits 0 when equal, 3 when not.
+    Diff {
+        /// The old spec or bundle directory.
+        old: PathBuf,
+        /// The new spec or bundle directory.
+        new: PathBuf,
+        /// text for a terminal, markdown for a pull-request comment, json for tools.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// One line per changed object, DNS change or step, without the fields.
+        #[arg(long)]
+        brief: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Check that DIR is exactly what SPEC compiles to: exit 0 when it is, 3 with the
+    /// differing files when the committed bundle is stale.
+    Verify {
+        /// The migration spec.
+        spec: PathBuf,
+        /// The bundle directory to check.
+        dir: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Start a spec from something that exists.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Explain a rule: what it demands, why, and where the knowledge comes from. Without a
     /// rule, list every rule.
     Explain {
@@ -71,6 +104,33 @@ enum Command {
     },
     /// Print the JSON Schema of the spec format (committed as schemas/migration.schema.json).
     Schema,
+}
+
+#[derive(Subcommand)]
+enum ImportSource {
+    /// A starting spec from a Docker Swarm stack or compose file. Settings with no
+    /// equivalent become comments in the spec and warnings.
+    Compose {
+        /// The compose or stack file.
+        file: PathBuf,
+        /// Write the spec here instead of to standard output (an existing file is kept
+        /// unless --force).
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The migration's name (default: from the file or its folder).
+        #[arg(long)]
+        name: Option<String>,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -84,6 +144,8 @@ struct Settings {
 enum OutputFormat {
     Human,
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Runs the command line and returns the exit code.
@@ -113,6 +175,27 @@ pub fn run() -> i32 {
             format,
         } => check(spec, settings, format),
         Command::Plan { spec, settings } => plan(spec, settings),
+        Command::Diff {
+            old,
+            new,
+            format,
+            brief,
+            settings,
+        } => diff(old, new, format, brief, settings),
+        Command::Verify {
+            spec,
+            dir,
+            settings,
+        } => verify(spec, dir, settings),
+        Command::Import {
+            source:
+                ImportSource::Compose {
+                    file,
+                    out,
+                    name,
+                    force,
+                },
+        } => import_compose(file, out, name, force),
         Command::Explain { rule } => explain(rule.as_deref()),
         Command::Schema => {
             print!("{}", crate::json_schema());
@@ -209,6 +292,7 @@ fn check(spec: PathBuf, settings: Settings, format: OutputFormat) -> i32 {
             );
             stdout.write_all(text.as_bytes())
         }
+        OutputFormat::Sarif => stdout.write_all(diagnostic::render_sarif(&diagnostics).as_bytes()),
         OutputFormat::Json => {
             let json: Vec<JsonDiagnostic> = diagnostics.iter().map(JsonDiagnostic::from).collect();
             let errors = diagnostics
@@ -260,6 +344,160 @@ fn plan(spec: PathBuf, settings: Settings) -> i32 {
     let plan = crate::plan::build(&checked.loaded.spec);
     print!("{}", crate::render::table::render(&plan));
     EXIT_OK
+}
+
+/// Prints a failure to compile one side of a diff or verify; returns the exit code.
+fn report_failure(failure: Failure) -> i32 {
+    match failure {
+        Failure::Io(message) => print_failure(&message),
+        Failure::Spec(d) => {
+            eprint!(
+                "{}",
+                diagnostic::render_human(&d, color(std::io::stderr().is_terminal()), width())
+            );
+            EXIT_SPEC_ERRORS
+        }
+    }
+}
+
+fn diff(old: PathBuf, new: PathBuf, format: DiffFormat, brief: bool, settings: Settings) -> i32 {
+    let options = Options {
+        config: settings.config,
+        templates: None,
+    };
+    let sides = crate::diff::load_side(&old, &options)
+        .and_then(|a| crate::diff::load_side(&new, &options).map(|b| (a, b)));
+    let (a, b) = match sides {
+        Ok(sides) => sides,
+        Err(failure) => return report_failure(failure),
+    };
+    let result = crate::diff::diff(&a, &b);
+    let text = match format {
+        DiffFormat::Text => crate::diff::render_text(&result, brief),
+        DiffFormat::Markdown => crate::diff::render_markdown(&result, brief),
+        DiffFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&result).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    print!("{text}");
+    if result.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
+fn verify(spec: PathBuf, dir: PathBuf, settings: Settings) -> i32 {
+    let options = Options {
+        config: settings.config,
+        templates: None,
+    };
+    let expected = match crate::compile_file(&spec, &options) {
+        Ok(compiled) => compiled.files,
+        Err(failure) => return report_failure(failure),
+    };
+    let actual = match bundle::read(&dir) {
+        Ok(files) => files,
+        Err(e) => return print_failure(&e.to_string()),
+    };
+    let stale = crate::diff::diff_files(&expected, &actual);
+    if stale.is_empty() {
+        println!(
+            "{} is up to date: {} files, exactly what {} compiles to",
+            dir.display(),
+            expected.len(),
+            spec.display()
+        );
+        return EXIT_OK;
+    }
+    println!(
+        "{} is stale: {} files differ from what {} compiles to",
+        dir.display(),
+        stale.len(),
+        spec.display()
+    );
+    for (status, path) in &stale {
+        let what = match status {
+            crate::diff::Status::Changed => "differs",
+            crate::diff::Status::Removed => "missing",
+            crate::diff::Status::Added => "not generated by the spec",
+        };
+        println!("  {path}: {what}");
+    }
+    println!(
+        "recompile with: cutover compile {} -o {}",
+        spec.display(),
+        dir.display()
+    );
+    EXIT_DIFFERENT
+}
+
+fn import_compose(file: PathBuf, out: Option<PathBuf>, name: Option<String>, force: bool) -> i32 {
+    let text = match crate::load::read_text(&file) {
+        Ok(text) => text,
+        Err(crate::load::LoadError::Io(message)) => return print_failure(&message),
+        Err(crate::load::LoadError::Diagnostics(d)) => return report_failure(Failure::Spec(d)),
+    };
+    let name = name.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let generic = ["docker-compose", "compose", "stack", "docker-stack"];
+        if generic.contains(&stem.as_str()) {
+            file.canonicalize()
+                .ok()
+                .and_then(|p| {
+                    p.parent()
+                        .and_then(|d| d.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
+                .unwrap_or_else(|| "stack".into())
+        } else {
+            stem
+        }
+    });
+    let imported = match crate::import::compose(&name, &file.display().to_string(), &text) {
+        Ok(imported) => imported,
+        Err(d) => return report_failure(Failure::Spec(d)),
+    };
+    if !imported.warnings.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render_human(
+                &imported.warnings,
+                color(std::io::stderr().is_terminal()),
+                width()
+            )
+        );
+    }
+    match out {
+        None => {
+            print!("{}", imported.spec);
+            EXIT_OK
+        }
+        Some(path) => {
+            if path.exists() && !force {
+                return print_failure(&format!(
+                    "{} exists: choose another file, or pass --force to overwrite it",
+                    path.display()
+                ));
+            }
+            match std::fs::write(&path, &imported.spec) {
+                Ok(()) => {
+                    eprintln!(
+                        "wrote {}: fill in every TODO, then run `cutover check {}`",
+                        path.display(),
+                        path.display()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => print_failure(&format!("{}: {e}", path.display())),
+            }
+        }
+    }
 }
 
 fn explain(rule: Option<&str>) -> i32 {

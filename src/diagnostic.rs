@@ -393,6 +393,80 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// SARIF 2.1.0 for code-scanning tools: one run, the rules that fired (with their help),
+/// and one result per diagnostic with its region in the spec.
+pub fn render_sarif(diagnostics: &[Diagnostic]) -> String {
+    use serde_json::json;
+    let mut rule_ids: Vec<&'static str> = diagnostics.iter().map(|d| d.rule).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let rule = crate::rules::find(id);
+            json!({
+                "id": id,
+                "shortDescription": { "text": rule.map_or("", |r| r.summary) },
+                "fullDescription": { "text": rule.map_or("", |r| r.rationale) },
+                "help": { "text": format!("cutover explain {id}") },
+                "defaultConfiguration": {
+                    "level": match rule.map(|r| r.level) {
+                        Some(crate::rules::Level::Warning) => "warning",
+                        _ => "error",
+                    }
+                },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.primary_span();
+            let (start_line, start_column) = d.source.line_col(span.start);
+            let (end_line, end_column) = d.source.line_col(span.end);
+            let text = if d.help.is_empty() {
+                d.message.clone()
+            } else {
+                format!("{} (help: {})", d.message, d.help)
+            };
+            json!({
+                "ruleId": d.rule,
+                "ruleIndex": rule_ids.iter().position(|r| *r == d.rule).unwrap_or(0),
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": d.source.name.replace('\\', "/") },
+                        "region": {
+                            "startLine": start_line,
+                            "startColumn": start_column,
+                            "endLine": end_line,
+                            "endColumn": end_column.max(start_column),
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "cutover",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

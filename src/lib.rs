@@ -14,6 +14,8 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod plan;

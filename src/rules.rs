@@ -229,6 +229,16 @@ pub static RULES: &[Rule] = &[
         "cutover"
     ),
     rule!(
+        "import/unsupported",
+        Warning,
+        Checked,
+        "`cutover import compose`: a compose setting with no equivalent in the spec (global mode, configs, secrets, placement, commands, bind mounts, ...) is kept as a comment in the generated spec and warned about.",
+        "Nothing is dropped silently: every setting the new cluster will not get is in front of the person who finishes the spec.",
+        "deploy: { mode: global }",
+        "deploy: { replicas: 3 }",
+        "cutover"
+    ),
+    rule!(
         "config/unknown-rule",
         Error,
         Checked,

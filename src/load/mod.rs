@@ -152,6 +152,57 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     Ok(text)
 }
 
+/// Parses a YAML file other than a spec (a compose file) into the spanned tree, with the
+/// same limits and diagnostics as a spec.
+pub fn parse_yaml_tree(source: &Arc<SourceFile>) -> Result<node::Node, Vec<Diagnostic>> {
+    if let Some(at) = source.text.find('\0') {
+        return Err(vec![
+            Diagnostic::new(
+                "spec/encoding",
+                Severity::Error,
+                source,
+                "the file contains a NUL character",
+            )
+            .label(Span::new(at, at + 1), "NUL")
+            .help("this looks like a binary file"),
+        ]);
+    }
+    yaml::parse(&source.text)
+        .map_err(|problems| problems.into_iter().map(|p| problem(source, p)).collect())
+}
+
+/// Parses YAML into plain data (YAML 1.2 core types): for reading bundles back.
+pub fn parse_yaml_value(text: &str) -> Option<serde_json::Value> {
+    yaml::parse(text).ok().map(|node| to_json(&node))
+}
+
+fn to_json(node: &node::Node) -> serde_json::Value {
+    use node::{NodeKind, ScalarKind};
+    use serde_json::Value;
+    match &node.kind {
+        NodeKind::Scalar { text, kind } => match kind {
+            ScalarKind::Null => Value::Null,
+            ScalarKind::Bool => Value::Bool(text.eq_ignore_ascii_case("true")),
+            ScalarKind::Int => node::parse_int(text)
+                .and_then(|i| i64::try_from(i).ok())
+                .map_or_else(|| Value::String(text.clone()), Value::from),
+            ScalarKind::Float => text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(|| Value::String(text.clone()), Value::Number),
+            ScalarKind::Str => Value::String(text.clone()),
+        },
+        NodeKind::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+        NodeKind::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), to_json(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
 /// Reads and parses a spec file into the model.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let format = format_of(path)?;

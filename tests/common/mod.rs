@@ -90,3 +90,41 @@ pub fn temp_spec(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// The CLI output snapshots `tests/review.rs` pins (the unreferenced-snapshot check reads this).
+pub const CLI_SNAPSHOTS: &[&str] = &[
+    "cli@diff-text",
+    "cli@diff-brief",
+    "cli@diff-markdown",
+    "cli@diff-json",
+    "cli@diff-equal",
+    "cli@verify-ok",
+    "cli@verify-stale",
+    "cli@check-sarif",
+    "cli@import-compose-spec",
+    "cli@import-compose-warnings",
+    "cli@plan-piggymetrics",
+];
+
+/// Runs the cutover binary; returns (exit code, stdout, stderr) with temporary paths
+/// replaced by `[TMP]`.
+pub fn run(args: &[&str], tmp: Option<&std::path::Path>) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .output()
+        .expect("run cutover");
+    let clean = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        match tmp {
+            Some(dir) => text.replace(&dir.display().to_string(), "[TMP]"),
+            None => text,
+        }
+    };
+    (
+        output.status.code().unwrap_or(-1),
+        clean(&output.stdout),
+        clean(&output.stderr),
+    )
+}

@@ -1,0 +1,529 @@
+//! `cutover diff` and `cutover verify`: compare two bundles (or what two specs compile to)
+//! object by object, DNS change by DNS change and runbook step by runbook step, so that a
+//! pull request shows what a spec change does to the migration.
+//!
+//! Objects are matched by phase position, kind, namespace and name rather than by file path,
+//! so a step whose weight changes (and whose folder is renamed with it) reads as the objects
+//! that changed, not as a folder removed and another added.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::bundle::{self, Files};
+use crate::{Failure, Options};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl Status {
+    fn sign(self) -> &'static str {
+        match self {
+            Status::Added => "+",
+            Status::Removed => "-",
+            Status::Changed => "~",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+}
+
+/// One changed item: an object, a DNS change or a runbook step.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub status: Status,
+    /// What it is: `Ingress piggymetrics/gateway-canary`, `DNS 06-entry change 1`.
+    pub item: String,
+    /// Where it is in the new bundle (or the old one, when removed).
+    pub location: String,
+    /// Where it was, when the location changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub was: Option<String>,
+    pub fields: Vec<FieldChange>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// Phases whose folder name changed (`12-frontends-25` → `12-frontends-30`).
+    pub renamed_phases: Vec<(String, String)>,
+    pub objects: Vec<Change>,
+    pub dns: Vec<Change>,
+    pub runbook_steps: Vec<Change>,
+    /// Every file that differs, by path (`+` added, `-` removed, `~` changed).
+    pub files: Vec<(Status, String)>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A bundle directory, or a spec compiled in memory.
+pub fn load_side(path: &Path, options: &Options) -> Result<Files, Failure> {
+    if path.is_dir() {
+        bundle::read(path).map_err(|e| Failure::Io(e.to_string()))
+    } else {
+        crate::compile_file(path, options).map(|c| c.files)
+    }
+}
+
+pub fn diff(old: &Files, new: &Files) -> Diff {
+    let renamed = phase_renames(old, new);
+    // A renamed phase folder is reported once; inside the items, the old names are read as
+    // the new ones so that only real changes show.
+    let rename = |mut items: BTreeMap<String, Item>| {
+        for item in items.values_mut() {
+            rename_in(&mut item.value, &renamed);
+        }
+        items
+    };
+    Diff {
+        files: diff_files(old, new),
+        objects: compare(&rename(objects(old)), &objects(new)),
+        dns: compare(&rename(dns_changes(old)), &dns_changes(new)),
+        runbook_steps: compare(&rename(runbook_steps(old)), &runbook_steps(new)),
+        renamed_phases: renamed,
+    }
+}
+
+/// Phase ids by position in each plan: the pairs that differ.
+fn phase_renames(old: &Files, new: &Files) -> Vec<(String, String)> {
+    let ids = |files: &Files| -> Vec<String> {
+        files
+            .get("plan.json")
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .and_then(|v| {
+                v["phases"].as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|p| p["id"].as_str().map(str::to_string))
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    };
+    ids(old)
+        .into_iter()
+        .zip(ids(new))
+        .filter(|(a, b)| a != b && position(a) == position(b))
+        .collect()
+}
+
+/// Replaces every whole phase id in the strings of `value` (`manifests/12-frontends-25` →
+/// `manifests/12-frontends-30`).
+fn rename_in(value: &mut Value, renamed: &[(String, String)]) {
+    match value {
+        Value::String(text) => {
+            for (old, new) in renamed {
+                if text.contains(old.as_str()) {
+                    *text = text.replace(&format!("{old}/"), &format!("{new}/"));
+                    if text.ends_with(old.as_str()) {
+                        let cut = text.len() - old.len();
+                        text.replace_range(cut.., new);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_in(v, renamed)),
+        Value::Object(map) => map.values_mut().for_each(|v| rename_in(v, renamed)),
+        _ => {}
+    }
+}
+
+/// An item to compare: its identity key, how to name it, where it is, and its content.
+struct Item {
+    name: String,
+    location: String,
+    value: Value,
+}
+
+fn compare(old: &BTreeMap<String, Item>, new: &BTreeMap<String, Item>) -> Vec<Change> {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let mut changes = Vec::new();
+    for key in keys {
+        match (old.get(key), new.get(key)) {
+            (Some(a), Some(b)) => {
+                let fields = field_changes(&a.value, &b.value);
+                if !fields.is_empty() {
+                    changes.push(Change {
+                        status: Status::Changed,
+                        item: b.name.clone(),
+                        location: b.location.clone(),
+                        was: (a.location != b.location).then(|| a.location.clone()),
+                        fields,
+                    });
+                }
+            }
+            (None, Some(b)) => changes.push(Change {
+                status: Status::Added,
+                item: b.name.clone(),
+                location: b.location.clone(),
+                was: None,
+                fields: Vec::new(),
+            }),
+            (Some(a), None) => changes.push(Change {
+                status: Status::Removed,
+                item: a.name.clone(),
+                location: a.location.clone(),
+                was: None,
+                fields: Vec::new(),
+            }),
+            (None, None) => {}
+        }
+    }
+    changes
+}
+
+/// The number a phase folder starts with: `12-frontends-25` → `12`.
+fn position(folder: &str) -> &str {
+    folder.split('-').next().unwrap_or(folder)
+}
+
+fn parse_yaml(bytes: &[u8]) -> Option<Value> {
+    // Our own loader reads what our emitter writes, as the same JSON-like data.
+    let text = std::str::from_utf8(bytes).ok()?;
+    crate::load::parse_yaml_value(text)
+}
+
+fn objects(files: &Files) -> BTreeMap<String, Item> {
+    let mut items = BTreeMap::new();
+    for (path, content) in files.iter() {
+        let Some(rest) = path.strip_prefix("manifests/") else {
+            continue;
+        };
+        let Some((folder, file)) = rest.rsplit_once('/') else {
+            continue;
+        };
+        if file == "kustomization.yaml" {
+            continue;
+        }
+        let Some(value) = parse_yaml(content) else {
+            continue;
+        };
+        let kind = value["kind"].as_str().unwrap_or("?").to_string();
+        let name = value["metadata"]["name"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        let namespace = value["metadata"]["namespace"].as_str().map(str::to_string);
+        let (role, phase) = match folder.strip_prefix("rollback/") {
+            Some(phase) => ("rollback", phase),
+            None => ("forward", folder),
+        };
+        let qualified = match &namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.clone(),
+        };
+        let key = format!("{}/{role}/{kind}/{qualified}", position(phase));
+        items.insert(
+            key,
+            Item {
+                name: format!("{kind} {qualified}"),
+                location: format!("manifests/{folder}"),
+                value,
+            },
+        );
+    }
+    items
+}
+
+fn dns_changes(files: &Files) -> BTreeMap<String, Item> {
+    let mut items = BTreeMap::new();
+    let Some(value) = files
+        .get("dns/changes.json")
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    else {
+        return items;
+    };
+    for group in value["phases"].as_array().into_iter().flatten() {
+        let phase = group["phase"].as_str().unwrap_or("?");
+        for list in ["changes", "rollback"] {
+            for (i, change) in group[list].as_array().into_iter().flatten().enumerate() {
+                let label = if list == "changes" {
+                    "change"
+                } else {
+                    "rollback change"
+                };
+                items.insert(
+                    format!("{}/{list}/{i:04}", position(phase)),
+                    Item {
+                        name: format!(
+                            "DNS {label} {}: {} {} {}",
+                            i + 1,
+                            change["kind"].as_str().unwrap_or("?"),
+                            change["fqdn"].as_str().unwrap_or("?"),
+                            change["value"].as_str().unwrap_or("")
+                        ),
+                        location: format!("dns/changes.json phase {phase}"),
+                        value: change.clone(),
+                    },
+                );
+            }
+        }
+    }
+    items
+}
+
+fn runbook_steps(files: &Files) -> BTreeMap<String, Item> {
+    let mut items = BTreeMap::new();
+    let Some(value) = files
+        .get("plan.json")
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    else {
+        return items;
+    };
+    for book in value["runbooks"].as_array().into_iter().flatten() {
+        let phase = book["phase"].as_str().unwrap_or("?");
+        for list in ["steps", "rollback"] {
+            for (i, step) in book[list].as_array().into_iter().flatten().enumerate() {
+                let label = if list == "steps" {
+                    format!("{}", i + 1)
+                } else {
+                    format!("R{}", i + 1)
+                };
+                items.insert(
+                    format!("{}/{list}/{i:04}", position(phase)),
+                    Item {
+                        name: format!("step {label}: {}", step["title"].as_str().unwrap_or("?")),
+                        location: format!("runbooks/{phase}.md"),
+                        value: step.clone(),
+                    },
+                );
+            }
+        }
+    }
+    items
+}
+
+/// Every leaf that differs, by path (`spec.rules[0].host`,
+/// `metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]`).
+fn field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
+    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
+    flatten(old, String::new(), &mut a);
+    flatten(new, String::new(), &mut b);
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| FieldChange {
+            path: k.clone(),
+            old: a.get(k).cloned(),
+            new: b.get(k).cloned(),
+        })
+        .collect()
+}
+
+fn flatten(value: &Value, path: String, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                let plain = key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let child = match (path.is_empty(), plain) {
+                    (true, true) => key.clone(),
+                    (false, true) => format!("{path}.{key}"),
+                    (_, false) => {
+                        format!("{path}[{}]", serde_json::to_string(key).unwrap_or_default())
+                    }
+                };
+                flatten(inner, child, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, inner) in items.iter().enumerate() {
+                flatten(inner, format!("{path}[{i}]"), out);
+            }
+        }
+        leaf => {
+            out.insert(path, leaf.clone());
+        }
+    }
+}
+
+fn show(value: &Option<Value>) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(Value::String(s)) => serde_json::to_string(s).unwrap_or_default(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn counts(changes: &[Change]) -> String {
+    let count = |s: Status| changes.iter().filter(|c| c.status == s).count();
+    format!(
+        "{} changed, {} added, {} removed",
+        count(Status::Changed),
+        count(Status::Added),
+        count(Status::Removed)
+    )
+}
+
+/// The summary line: what differs, by kind.
+pub fn summary(diff: &Diff) -> String {
+    if diff.is_empty() {
+        return "no differences".into();
+    }
+    format!(
+        "objects: {}; DNS changes: {}; runbook steps: {}; files: {}",
+        counts(&diff.objects),
+        counts(&diff.dns),
+        counts(&diff.runbook_steps),
+        diff.files.len()
+    )
+}
+
+pub fn render_text(diff: &Diff, brief: bool) -> String {
+    let mut out = format!("cutover diff: {}\n", summary(diff));
+    if !diff.renamed_phases.is_empty() {
+        out.push_str("\nPhases renamed\n");
+        for (old, new) in &diff.renamed_phases {
+            out.push_str(&format!("~ {old} -> {new}\n"));
+        }
+    }
+    for (title, changes) in [
+        ("Objects", &diff.objects),
+        ("DNS changes", &diff.dns),
+        ("Runbook steps", &diff.runbook_steps),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{title}\n"));
+        for change in changes {
+            let was = change
+                .was
+                .as_ref()
+                .map(|w| format!(", was {w}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{} {}  ({}{was})\n",
+                change.status.sign(),
+                change.item,
+                change.location
+            ));
+            if !brief {
+                for field in &change.fields {
+                    out.push_str(&format!(
+                        "    {}: {} -> {}\n",
+                        field.path,
+                        show(&field.old),
+                        show(&field.new)
+                    ));
+                }
+            }
+        }
+    }
+    if !diff.files.is_empty() && !brief {
+        out.push_str("\nFiles\n");
+        for (status, path) in &diff.files {
+            out.push_str(&format!("{} {path}\n", status.sign()));
+        }
+    }
+    out
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown for a pull-request comment: a summary table, then the details folded.
+pub fn render_markdown(diff: &Diff, brief: bool) -> String {
+    let mut out = String::from("## cutover diff\n\n");
+    if diff.is_empty() {
+        out.push_str("No differences: the bundle is unchanged.\n");
+        return out;
+    }
+    let count = |changes: &[Change], s: Status| changes.iter().filter(|c| c.status == s).count();
+    out.push_str("| | Changed | Added | Removed |\n| --- | ---: | ---: | ---: |\n");
+    for (title, changes) in [
+        ("Kubernetes objects", &diff.objects),
+        ("DNS changes", &diff.dns),
+        ("Runbook steps", &diff.runbook_steps),
+    ] {
+        out.push_str(&format!(
+            "| {title} | {} | {} | {} |\n",
+            count(changes, Status::Changed),
+            count(changes, Status::Added),
+            count(changes, Status::Removed)
+        ));
+    }
+    out.push_str(&format!("\n{} files differ.\n", diff.files.len()));
+    for (old, new) in &diff.renamed_phases {
+        out.push_str(&format!("\nPhase `{old}` is now `{new}`.\n"));
+    }
+    for (title, changes) in [
+        ("Kubernetes objects", &diff.objects),
+        ("DNS changes", &diff.dns),
+        ("Runbook steps", &diff.runbook_steps),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n### {title}\n\n"));
+        for change in changes {
+            let was = change
+                .was
+                .as_ref()
+                .map(|w| format!(", was `{w}`"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "- `{}` {} (`{}`{was})\n",
+                change.status.sign(),
+                md_cell(&change.item),
+                change.location
+            ));
+            if !brief && !change.fields.is_empty() {
+                out.push_str("\n  | Field | Old | New |\n  | --- | --- | --- |\n");
+                for field in &change.fields {
+                    out.push_str(&format!(
+                        "  | `{}` | `{}` | `{}` |\n",
+                        md_cell(&field.path),
+                        md_cell(&show(&field.old)),
+                        md_cell(&show(&field.new))
+                    ));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    if !brief {
+        out.push_str("\n<details><summary>Files</summary>\n\n");
+        for (status, path) in &diff.files {
+            out.push_str(&format!("- `{}` {path}\n", status.sign()));
+        }
+        out.push_str("\n</details>\n");
+    }
+    // One blank line between blocks, whatever the sections above left.
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out
+}
+
+/// Every file that differs between two bundles: for `cutover verify`, what a committed
+/// bundle lacks (`-`), has in excess (`+`) or has different (`~`) from the spec's.
+pub fn diff_files(expected: &Files, actual: &Files) -> Vec<(Status, String)> {
+    let paths: BTreeSet<&str> = expected.paths().chain(actual.paths()).collect();
+    paths
+        .into_iter()
+        .filter_map(|path| match (expected.get(path), actual.get(path)) {
+            (Some(a), Some(b)) if a == b => None,
+            (Some(_), Some(_)) => Some((Status::Changed, path.to_string())),
+            (Some(_), None) => Some((Status::Removed, path.to_string())),
+            (None, Some(_)) => Some((Status::Added, path.to_string())),
+            (None, None) => None,
+        })
+        .collect()
+}

@@ -1,0 +1,709 @@
+//! `cutover import compose FILE`: a starting spec from a Docker Swarm stack or compose file.
+//!
+//! Services, images, ports, replicas, `deploy.resources`, healthchecks, volumes, environment
+//! and `depends_on` map onto the spec. Everything else (global mode, configs, secrets,
+//! placement, commands, bind mounts, ...) has no equivalent: it becomes a comment beside the
+//! service in the generated spec *and* an `import/unsupported` warning pointing at the
+//! compose file. Nothing is dropped silently.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
+use crate::load::node::{Node, NodeKind};
+use crate::render::yaml::string as quote;
+
+/// The generated spec, and a warning for everything it could not map.
+pub struct Imported {
+    pub spec: String,
+    pub warnings: Vec<Diagnostic>,
+}
+
+struct Importer<'a> {
+    source: &'a Arc<SourceFile>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Importer<'_> {
+    /// Records a compose feature with no spec equivalent: a warning and a comment line.
+    fn unsupported(&mut self, node: &Node, path: &str, why: &str, comments: &mut Vec<String>) {
+        let summary = summarize(node);
+        comments.push(format!("# compose `{path}: {summary}`: {why}"));
+        self.warnings.push(
+            Diagnostic::new("import/unsupported", Severity::Warning, self.source, format!("`{path}` has no equivalent in the spec: {why}"))
+                .label(node.span, "not carried over")
+                .path(path.to_string())
+                .help("the generated spec keeps it as a comment beside the service; decide what the new cluster needs"),
+        );
+    }
+}
+
+fn text(node: &Node) -> Option<&str> {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
+fn entries(node: &Node) -> &[crate::load::node::Entry] {
+    match &node.kind {
+        NodeKind::Map(entries) => entries,
+        _ => &[],
+    }
+}
+
+fn items(node: &Node) -> &[Node] {
+    match &node.kind {
+        NodeKind::Seq(items) => items,
+        _ => &[],
+    }
+}
+
+/// Resolves YAML merge keys (`<<: *defaults`), which compose files use for shared blocks:
+/// the merged mapping's entries come first, the node's own entries override them.
+fn resolve_merges(node: &Node) -> Node {
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            let mut merged: Vec<crate::load::node::Entry> = Vec::new();
+            for entry in entries.iter().filter(|e| e.key == "<<") {
+                let sources: Vec<&Node> = match &entry.value.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![&entry.value],
+                };
+                for source in sources {
+                    for inherited in entries_of(&resolve_merges(source)) {
+                        if !merged.iter().any(|m| m.key == inherited.key) {
+                            merged.push(inherited.clone());
+                        }
+                    }
+                }
+            }
+            for entry in entries.iter().filter(|e| e.key != "<<") {
+                let own = crate::load::node::Entry {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span,
+                    value: resolve_merges(&entry.value),
+                };
+                match merged.iter_mut().find(|m| m.key == own.key) {
+                    Some(slot) => *slot = own,
+                    None => merged.push(own),
+                }
+            }
+            Node {
+                id: node.id,
+                span: node.span,
+                kind: NodeKind::Map(merged),
+            }
+        }
+        NodeKind::Seq(items) => Node {
+            id: node.id,
+            span: node.span,
+            kind: NodeKind::Seq(items.iter().map(resolve_merges).collect()),
+        },
+        NodeKind::Scalar { .. } => node.clone(),
+    }
+}
+
+fn entries_of(node: &Node) -> Vec<crate::load::node::Entry> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A node as one short line, for comments.
+fn summarize(node: &Node) -> String {
+    let text = match &node.kind {
+        NodeKind::Scalar { text, .. } => text.clone(),
+        NodeKind::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(summarize).collect::<Vec<_>>().join(", ")
+        ),
+        NodeKind::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|e| format!("{}: {}", e.key, summarize(&e.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(119).collect::<String>())
+    } else {
+        line
+    }
+}
+
+/// A DNS-1123 label from any name.
+fn label(name: &str) -> String {
+    let mut out: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    out.truncate(63);
+    let trimmed = out.trim_matches('-');
+    if trimmed.is_empty() {
+        "stack".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Compose CPUs (`"0.5"`, `2`) as a Kubernetes quantity (`500m`, `2`).
+fn cpus(value: &str) -> Option<String> {
+    let cores: f64 = value.trim().parse().ok()?;
+    let milli = (cores * 1000.0).round() as u64;
+    (milli > 0).then(|| {
+        if milli.is_multiple_of(1000) {
+            (milli / 1000).to_string()
+        } else {
+            format!("{milli}m")
+        }
+    })
+}
+
+/// Compose memory (`512M`, `1g`, `1073741824`; binary units) as a quantity (`512Mi`).
+fn memory(value: &str) -> Option<String> {
+    let value = value.trim().to_ascii_lowercase();
+    let value = value.trim_end_matches('b');
+    let (number, unit) = value.split_at(
+        value
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(value.len()),
+    );
+    let number: f64 = number.parse().ok()?;
+    let bytes = number
+        * match unit {
+            "" => 1.0,
+            "k" => 1024.0,
+            "m" => 1024.0 * 1024.0,
+            "g" => 1024.0 * 1024.0 * 1024.0,
+            _ => return None,
+        };
+    let mib = (bytes / (1024.0 * 1024.0)).ceil() as u64;
+    (mib > 0).then(|| {
+        if mib.is_multiple_of(1024) {
+            format!("{}Gi", mib / 1024)
+        } else {
+            format!("{mib}Mi")
+        }
+    })
+}
+
+/// The container port of a compose port (`8080:80`, `80`, `127.0.0.1:8080:80/tcp`, or the
+/// long form's `target`).
+fn container_port(node: &Node) -> Option<u16> {
+    match &node.kind {
+        NodeKind::Map(_) => node
+            .get("target")
+            .and_then(text)
+            .and_then(|t| t.parse().ok()),
+        _ => {
+            let spec = text(node)?;
+            let spec = spec.split('/').next().unwrap_or(spec);
+            spec.rsplit(':').next()?.split('-').next()?.parse().ok()
+        }
+    }
+}
+
+/// The HTTP path a healthcheck asks for, when it curls or wgets a URL.
+fn health_path(test: &Node) -> Option<String> {
+    let words: Vec<String> = match &test.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(text).map(str::to_string).collect(),
+        NodeKind::Scalar { text, .. } => text.split_whitespace().map(str::to_string).collect(),
+        NodeKind::Map(_) => Vec::new(),
+    };
+    let url = words
+        .iter()
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))?;
+    let after_scheme = url.split_once("://")?.1;
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let path = path.trim_end_matches(['\'', '"']);
+    Some(if path.is_empty() {
+        "/".into()
+    } else {
+        path.to_string()
+    })
+}
+
+struct Service {
+    name: String,
+    lines: Vec<String>,
+    comments: Vec<String>,
+    routed: bool,
+}
+
+/// Converts a compose file's text into a starting spec.
+pub fn compose(name: &str, file_name: &str, text: &str) -> Result<Imported, Vec<Diagnostic>> {
+    let source = SourceFile::new(file_name, text, Format::Yaml);
+    let loaded = crate::load::parse_yaml_tree(&source);
+    let root = resolve_merges(&loaded?);
+    let Some(services) = root.get("services") else {
+        return Err(vec![Diagnostic::new("spec/missing-field", Severity::Error, &source, "the compose file has no `services`")
+            .label(Span::new(0, 0), "here")
+            .help("point `cutover import compose` at a compose or stack file with a `services:` section")]);
+    };
+    let mut importer = Importer {
+        source: &source,
+        warnings: Vec::new(),
+    };
+    let stack = label(name);
+    let mut storage: BTreeMap<String, String> = BTreeMap::new();
+    let mut imported: Vec<Service> = Vec::new();
+    let service_names: Vec<String> = entries(services).iter().map(|e| label(&e.key)).collect();
+    for entry in entries(services) {
+        imported.push(import_service(
+            &mut importer,
+            &stack,
+            &entry.key,
+            &entry.value,
+            &service_names,
+            &mut storage,
+        ));
+    }
+    let mut top_comments = Vec::new();
+    for entry in entries(&root) {
+        match entry.key.as_str() {
+            "services" | "version" | "name" => {}
+            "volumes" => {
+                for volume in entries(&entry.value).iter().filter(|v| !matches!(v.value.kind, NodeKind::Scalar { .. })) {
+                    importer.unsupported(&volume.value, &format!("volumes.{}", volume.key), "volume drivers and options do not carry over: the spec's storage entry chooses an ACK volume", &mut top_comments);
+                }
+            }
+            "networks" => top_comments.push(format!("# compose `networks: {}`: the new cluster's network is `target.network`", summarize(&entry.value))),
+            key if key.starts_with("x-") => top_comments.push(format!("# compose extension `{key}` was used by anchors in the file; it is not part of the spec")),
+            key => importer.unsupported(&entry.value, key, "top-level configs and secrets become ConfigMaps and Secrets you create in the deploy phase", &mut top_comments),
+        }
+    }
+    let spec = write_spec(&stack, file_name, &imported, &storage, &top_comments);
+    Ok(Imported {
+        spec,
+        warnings: importer.warnings,
+    })
+}
+
+fn import_service(
+    importer: &mut Importer,
+    stack: &str,
+    raw_name: &str,
+    node: &Node,
+    names: &[String],
+    storage: &mut BTreeMap<String, String>,
+) -> Service {
+    let name = label(raw_name);
+    let at = |key: &str| format!("services.{raw_name}.{key}");
+    let mut lines = vec![format!("  - name: {}", quote(&name))];
+    let mut comments = Vec::new();
+    let deploy = node.get("deploy");
+    // image
+    match node.get("image").and_then(text) {
+        Some(image) => lines.push(format!("    image: {}", quote(image))),
+        None => {
+            lines.push(format!(
+                "    image: {}   # TODO: the image this service's build produces, with its tag",
+                quote(&format!("registry.example.com/{stack}/{name}:TODO"))
+            ));
+            if let Some(build) = node.get("build") {
+                importer.unsupported(build, &at("build"), "cutover moves images, it does not build them: push the built image and name it in `image`", &mut comments);
+            }
+        }
+    }
+    // replicas, global mode
+    let mut replicas = deploy
+        .and_then(|d| d.get("replicas"))
+        .and_then(text)
+        .and_then(|r| r.parse::<u32>().ok())
+        .unwrap_or(1);
+    if let Some(mode) = deploy.and_then(|d| d.get("mode"))
+        && text(mode) == Some("global")
+    {
+        importer.unsupported(mode, &at("deploy.mode"), "global mode (one task per node) has no equivalent; the service gets 3 replicas spread over zones and nodes", &mut comments);
+        replicas = 3;
+    }
+    lines.push(format!("    replicas: {replicas}"));
+    // ports
+    let ports: Vec<&Node> = node.get("ports").map(items).unwrap_or(&[]).iter().collect();
+    let exposed = node.get("expose").map(items).unwrap_or(&[]).first();
+    let port = ports
+        .first()
+        .and_then(|p| container_port(p))
+        .or_else(|| exposed.and_then(container_port));
+    match port {
+        Some(port) => lines.push(format!("    port: {port}")),
+        None => lines.push(
+            "    port: 8080   # TODO: the port the service listens on (compose publishes none)"
+                .into(),
+        ),
+    }
+    for (i, extra) in ports.iter().enumerate().skip(1) {
+        importer.unsupported(
+            extra,
+            &format!("{}[{i}]", at("ports")),
+            "a service has one port in the spec; route extra ports with their own service",
+            &mut comments,
+        );
+    }
+    // resources
+    let resources = deploy.and_then(|d| d.get("resources"));
+    let get = |kind: &str, field: &str| {
+        resources
+            .and_then(|r| r.get(kind))
+            .and_then(|k| k.get(field))
+            .and_then(text)
+    };
+    let limit_cpu = get("limits", "cpus").and_then(cpus);
+    let limit_mem = get("limits", "memory").and_then(memory);
+    let request_cpu = get("reservations", "cpus").and_then(cpus);
+    let request_mem = get("reservations", "memory").and_then(memory);
+    let defaulted = limit_cpu.is_none() && request_cpu.is_none()
+        || limit_mem.is_none() && request_mem.is_none();
+    let request_cpu = request_cpu
+        .or(limit_cpu.clone())
+        .unwrap_or_else(|| "250m".into());
+    let request_mem = request_mem
+        .or(limit_mem.clone())
+        .unwrap_or_else(|| "256Mi".into());
+    let limit_cpu = limit_cpu.unwrap_or_else(|| request_cpu.clone());
+    let limit_mem = limit_mem.unwrap_or_else(|| request_mem.clone());
+    lines.push(format!(
+        "    resources:{}",
+        if defaulted {
+            "   # TODO: compose gave no reservations or limits for all of these; defaults"
+        } else {
+            ""
+        }
+    ));
+    lines.push(format!(
+        "      requests: {{ cpu: {}, memory: {} }}",
+        quote(&request_cpu),
+        quote(&request_mem)
+    ));
+    lines.push(format!(
+        "      limits: {{ cpu: {}, memory: {} }}",
+        quote(&limit_cpu),
+        quote(&limit_mem)
+    ));
+    // health
+    if let Some(check) = node.get("healthcheck") {
+        let disabled = check.get("disable").and_then(text) == Some("true");
+        if let Some(test) = check.get("test").filter(|_| !disabled) {
+            match health_path(test) {
+                Some(path) => lines.push(format!("    health: {{ path: {} }}", quote(&path))),
+                None => {
+                    lines.push("    health: { tcp: true }".into());
+                    comments.push(format!("# compose `healthcheck.test: {}` runs a command; the new probes check the port over TCP", summarize(test)));
+                }
+            }
+        }
+    }
+    // routes: a published port serves clients
+    let routed = !ports.is_empty();
+    if routed {
+        lines.push("    routes:".into());
+        lines.push(format!(
+            "      - {{ host: {}, path: / }}   # TODO: the host and path clients use",
+            quote(&format!("{name}.{stack}.example.com"))
+        ));
+    }
+    // dependsOn
+    if let Some(depends) = node.get("depends_on") {
+        let deps: Vec<String> = match &depends.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(text).map(label).collect(),
+            NodeKind::Map(entries) => entries.iter().map(|e| label(&e.key)).collect(),
+            NodeKind::Scalar { .. } => Vec::new(),
+        };
+        let deps: Vec<String> = deps
+            .into_iter()
+            .filter(|d| names.contains(d) && *d != name)
+            .collect();
+        if !deps.is_empty() {
+            lines.push(format!(
+                "    dependsOn: [{}]",
+                deps.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    // volumes
+    let mut mounts = Vec::new();
+    for (i, volume) in node
+        .get("volumes")
+        .map(items)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let (source, target, read_only, kind) = match &volume.kind {
+            NodeKind::Map(_) => (
+                volume.get("source").and_then(text).map(str::to_string),
+                volume.get("target").and_then(text).map(str::to_string),
+                volume.get("read_only").and_then(text) == Some("true"),
+                volume
+                    .get("type")
+                    .and_then(text)
+                    .unwrap_or("volume")
+                    .to_string(),
+            ),
+            _ => {
+                let spec = text(volume).unwrap_or("");
+                let parts: Vec<&str> = spec.split(':').collect();
+                let (source, target) = match parts.as_slice() {
+                    [target] => (None, Some(target.to_string())),
+                    [source, target, ..] => (Some(source.to_string()), Some(target.to_string())),
+                    [] => (None, None),
+                };
+                let kind = match &source {
+                    Some(s) if s.starts_with(['/', '.', '~']) => "bind",
+                    _ => "volume",
+                };
+                (
+                    source,
+                    target,
+                    parts
+                        .get(2)
+                        .is_some_and(|o| o.split(',').any(|o| o == "ro")),
+                    kind.to_string(),
+                )
+            }
+        };
+        match (kind.as_str(), source, target) {
+            ("volume", Some(source), Some(target)) => {
+                let storage_name = label(&source);
+                storage.entry(storage_name.clone()).or_insert_with(|| {
+                    if replicas > 1 { "nas".into() } else { "disk".into() }
+                });
+                mounts.push(format!(
+                    "      - {{ storage: {}, mountPath: {}{} }}",
+                    quote(&storage_name),
+                    quote(&target),
+                    if read_only { ", readOnly: true" } else { "" }
+                ));
+            }
+            _ => importer.unsupported(volume, &format!("{}[{i}]", at("volumes")), "bind mounts, tmpfs and anonymous volumes have no equivalent: the data they hold must move to a declared storage volume", &mut comments),
+        }
+    }
+    if !mounts.is_empty() {
+        lines.push("    volumes:".into());
+        lines.extend(mounts);
+    }
+    // environment
+    let mut env: Vec<(String, String)> = Vec::new();
+    if let Some(environment) = node.get("environment") {
+        match &environment.kind {
+            NodeKind::Map(entries) => {
+                for e in entries {
+                    env.push((e.key.clone(), text(&e.value).unwrap_or("").to_string()));
+                }
+            }
+            NodeKind::Seq(items) => {
+                for item in items {
+                    let Some(pair) = text(item) else { continue };
+                    match pair.split_once('=') {
+                        Some((k, v)) => env.push((k.to_string(), v.to_string())),
+                        None => importer.unsupported(item, &at("environment"), "a variable without a value takes it from the deploying shell: set its value in `env`", &mut comments),
+                    }
+                }
+            }
+            NodeKind::Scalar { .. } => {}
+        }
+    }
+    if !env.is_empty() {
+        lines.push("    env:".into());
+        for (k, v) in env {
+            lines.push(format!("      {}: {}", quote(&k), quote(&v)));
+        }
+    }
+    // everything else
+    for entry in entries(node) {
+        let key = entry.key.as_str();
+        let why = match key {
+            "image" | "ports" | "expose" | "healthcheck" | "depends_on" | "volumes"
+            | "environment" | "build" => continue,
+            "deploy" => {
+                for d in entries(&entry.value) {
+                    let why = match d.key.as_str() {
+                        "replicas" | "resources" | "mode" => continue,
+                        "placement" => {
+                            "placement constraints and preferences do not carry over: the new pods spread over zones and nodes"
+                        }
+                        "update_config" | "rollback_config" => {
+                            "rolling-update settings do not carry over: Kubernetes rolls Deployments out by their own strategy"
+                        }
+                        "restart_policy" => {
+                            "Kubernetes restarts containers Always (`workload/restart-policy`)"
+                        }
+                        "labels" => "service labels do not carry over",
+                        "endpoint_mode" => {
+                            "the new cluster reaches services through Kubernetes Services"
+                        }
+                        _ => "this deploy setting has no equivalent",
+                    };
+                    importer.unsupported(
+                        &d.value,
+                        &at(&format!("deploy.{}", d.key)),
+                        why,
+                        &mut comments,
+                    );
+                }
+                continue;
+            }
+            "configs" => {
+                "configs become ConfigMaps you create and mount; the spec does not carry files"
+            }
+            "secrets" => {
+                "secrets become Kubernetes Secrets you create in the deploy phase; their values never go in a spec"
+            }
+            "command" | "entrypoint" => {
+                "the spec runs the image's own command: bake it into the image"
+            }
+            "env_file" => {
+                "variables from files do not carry over: list them in `env` (secrets in Secrets)"
+            }
+            "networks" => "the new cluster's network is `target.network`",
+            "logging" => "the new cluster's logs go to Log Service (`target.addons`)",
+            "labels" => "container labels do not carry over",
+            "user" | "working_dir" | "cap_add" | "cap_drop" | "privileged" | "sysctls"
+            | "ulimits" => {
+                "the new pods run with a restrictive security context; bake this into the image"
+            }
+            "container_name" | "hostname" => "Kubernetes names the pods",
+            _ => "this setting has no equivalent in the spec",
+        };
+        importer.unsupported(&entry.value, &at(key), why, &mut comments);
+    }
+    Service {
+        name,
+        lines,
+        comments,
+        routed,
+    }
+}
+
+fn write_spec(
+    stack: &str,
+    file_name: &str,
+    services: &[Service],
+    storage: &BTreeMap<String, String>,
+    top_comments: &[String],
+) -> String {
+    let mut out = Vec::new();
+    out.push(format!(
+        "# A starting spec imported by `cutover import compose` from {file_name}."
+    ));
+    out.push(
+        "# Fill in every TODO (the target cluster above all), then run `cutover check`.".into(),
+    );
+    out.push("# Comments starting `# compose` are settings that have no equivalent here.".into());
+    out.extend(top_comments.iter().cloned());
+    out.push("apiVersion: cutover.dev/v1alpha1".into());
+    out.push("kind: Migration".into());
+    out.push("metadata:".into());
+    out.push(format!("  name: {}", quote(stack)));
+    out.push(String::new());
+    out.push("source:".into());
+    out.push("  platform: swarm".into());
+    out.push(format!("  name: {}", quote(&format!("swarm-{stack}"))));
+    out.push(format!("  stack: {}", quote(stack)));
+    out.push("  entrypoint:".into());
+    out.push("    address: TODO   # the SLB address that serves the stack today".into());
+    out.push(String::new());
+    out.push(
+        "target:   # TODO: the new ACK cluster; every value below is an example to replace".into(),
+    );
+    for line in [
+        "  name: TODO",
+        "  edition: ack-pro",
+        "  region: TODO   # e.g. cn-hangzhou",
+        "  zones: [TODO-zone-1, TODO-zone-2]",
+        "  kubernetesVersion: \"1.31\"",
+        "  entrypoint:",
+        "    address: TODO   # the new cluster's ingress SLB address",
+        "  network:",
+        "    plugin: flannel",
+        "    vpc: 192.168.0.0/16",
+        "    vswitches:",
+        "      - { name: TODO-vsw-1, zone: TODO-zone-1, cidr: 192.168.0.0/20 }",
+        "      - { name: TODO-vsw-2, zone: TODO-zone-2, cidr: 192.168.16.0/20 }",
+        "    podCidr: 10.16.0.0/16",
+        "    serviceCidr: 10.17.0.0/20",
+        "    podsPerNode: 64",
+        "  nodes:",
+        "    profile: balanced",
+        "    totalCores: 16   # TODO: the cores the services need on a normal day",
+        "    faultTolerance: 25%",
+        "    systemDisk: { category: cloud_essd, size: 40Gi }",
+        "    dataDisk: { category: cloud_essd, size: 100Gi }",
+        "  ingressController: { replicas: 2 }",
+    ] {
+        out.push(line.to_string());
+    }
+    if !storage.is_empty() {
+        out.push(String::new());
+        out.push("storage:".into());
+        for (name, kind) in storage {
+            out.push(format!("  - name: {}", quote(name)));
+            if kind == "nas" {
+                out.push("    type: nas   # shared by several replicas; TODO: or oss".into());
+                out.push("    server: TODO.nas.aliyuncs.com   # TODO: the NAS mount target".into());
+                out.push(format!("    path: {}", quote(&format!("/{name}"))));
+                out.push("    nfsVersion: \"3\"".into());
+                out.push("    size: 20Gi   # TODO".into());
+            } else {
+                out.push("    type: disk".into());
+                out.push("    provisioning: dynamic".into());
+                out.push("    category: cloud_essd".into());
+                out.push("    size: 20Gi   # TODO".into());
+                out.push("    reclaimPolicy: Retain".into());
+            }
+        }
+    }
+    out.push(String::new());
+    out.push("services:".into());
+    for service in services {
+        out.extend(service.comments.iter().map(|c| format!("  {c}")));
+        out.extend(service.lines.iter().cloned());
+    }
+    let routed: Vec<String> = services
+        .iter()
+        .filter(|s| s.routed)
+        .map(|s| quote(&s.name))
+        .collect();
+    out.push(String::new());
+    out.push("rollout:".into());
+    out.push("  strategy: ingress-canary".into());
+    out.push("  controller: nginx".into());
+    out.push("  waves:   # TODO: lowest-traffic services first".into());
+    if routed.is_empty() {
+        out.push("    []   # no service publishes a port: nothing to move but the deploy".into());
+    } else {
+        out.push("    - name: all".into());
+        out.push(format!("      services: [{}]", routed.join(", ")));
+        out.push("      steps:".into());
+        out.push("        - { weight: 10, hold: 30m }".into());
+        out.push("        - { weight: 50, hold: 1h }".into());
+        out.push("        - { weight: 100, hold: 2h }".into());
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_units_become_quantities() {
+        assert_eq!(cpus("0.5").as_deref(), Some("500m"));
+        assert_eq!(cpus("2").as_deref(), Some("2"));
+        assert_eq!(memory("512M").as_deref(), Some("512Mi"));
+        assert_eq!(memory("1g").as_deref(), Some("1Gi"));
+        assert_eq!(memory("1073741824").as_deref(), Some("1Gi"));
+        assert_eq!(memory("12x"), None);
+    }
+}
