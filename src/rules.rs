@@ -809,7 +809,7 @@ pub static RULES: &[Rule] = &[
         "dns/coverage",
         Warning,
         Checked,
-        "Every routed production host inside the zone is one of the records that move.",
+        "Every routed production host inside the zone is one of the records that move, and every record that moves is served by a route.",
         "A routed host whose record does not move keeps sending its clients to the old cluster until it is decommissioned.",
         "routes: [{ host: shop.example.com }]\ndns: { zone: example.com, records: [{ name: www, type: A }] }",
         "dns: { zone: example.com, records: [{ name: shop, type: A }] }",

@@ -158,6 +158,37 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    // Moving records that no route serves: after the switch they answer with the new
+    // ingress, which has nothing for them.
+    let routed: std::collections::BTreeSet<String> = spec
+        .services
+        .iter()
+        .flat_map(|s| s.routes.iter().map(|r| r.host.to_ascii_lowercase()))
+        .collect();
+    for (i, record) in dns
+        .records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.value.is_none())
+    {
+        let name = fqdn(&dns.zone, &record.name);
+        let served = routed.contains(&name)
+            || routed.iter().any(|h| {
+                h.strip_prefix("*.")
+                    .is_some_and(|base| name.ends_with(&format!(".{base}")))
+            });
+        if !served && !name.starts_with("*.") {
+            out.push(
+                ctx.warning(
+                    "dns/coverage",
+                    &format!("dns.records[{i}].name"),
+                    "no route serves it",
+                    format!("`{name}` moves to the new entrypoint, but no service routes that host: its requests would get the new ingress's 404"),
+                )
+                .help(format!("add `{name}` to the routes of the service that answers it, or keep the record out of `dns.records`")),
+            );
+        }
+    }
     // Routed production hosts whose DNS cutover does not move.
     let moving: Vec<String> = dns
         .records

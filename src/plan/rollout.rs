@@ -211,7 +211,8 @@ impl Builder<'_> {
                 Action::Apply,
                 "re-create the legacy backend objects; the old cluster must not have been undeployed yet".to_string(),
             ),
-            _ => (Action::None, Action::None, "nothing to undo in the cluster".to_string()),
+            PhaseKind::Verify => (Action::None, Action::None, "nothing to undo: the checks change nothing".to_string()),
+            _ => (Action::None, Action::None, "by hand, as the phase's runbook says (cloud resources and data, not manifests)".to_string()),
         };
         self.phases.push(Phase {
             number: self.phases.len() + 1,

@@ -236,7 +236,10 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 .and_then(|d| d.phases.iter().find(|p| p.phase == phase.id));
             match phase.kind {
                 PhaseKind::Prepare => prepare(spec, plan, &mut book),
-                PhaseKind::Data => data(spec, &mut book),
+                PhaseKind::Data => {
+                    data(spec, &mut book);
+                    volume_copies(spec, &mut book);
+                }
                 PhaseKind::Images => images(spec, plan, &mut book),
                 PhaseKind::Deploy => deploy(spec, phase, &mut book),
                 PhaseKind::Verify => verify(spec, &mut book),
@@ -416,6 +419,18 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             },
             "target.addons",
         )
+        .setting(
+            "Ingress",
+            match (spec.rollout.strategy, spec.rollout.controller) {
+                (Strategy::Istio, _) => "Istio (Service Mesh), with its ingress gateway",
+                (_, Some(crate::model::Controller::Alb)) => "ALB Ingress controller add-on",
+                (_, Some(crate::model::Controller::GatewayApi)) => {
+                    "a Gateway API implementation and its Gateway"
+                }
+                _ => "NGINX Ingress controller add-on",
+            },
+            "rollout.controller",
+        )
         .commands(["kubectl get nodes -o wide".to_string()])
         .expect(format!(
             "{} nodes in Ready state across {}",
@@ -433,6 +448,17 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
                 })
                 .commands(ic.commands.clone())
                 .expect(format!("`rollout status` reports {} replicas available", ic.replicas)),
+        );
+        let service = if ic.namespace == "istio-system" {
+            "istio-ingressgateway"
+        } else {
+            "nginx-ingress-lb"
+        };
+        book.steps.push(
+            step(Role::Operations, format!("Confirm the ingress address is {}", t.entrypoint.address), "target.entrypoint.address")
+                .detail("Every DNS change later points at this address: it must be the controller's load balancer.")
+                .commands([format!("kubectl -n {} get svc {service} -o jsonpath='{{.status.loadBalancer.ingress[0].ip}}'", ic.namespace)])
+                .expect(format!("{} (if not, correct `target.entrypoint.address` and compile again)", t.entrypoint.address)),
         );
     }
     book.rollback.push(
@@ -489,7 +515,11 @@ fn data(spec: &Spec, book: &mut Runbook) {
         );
         book.rollback.push(
             step(Role::Operations, format!("Stop the DTS task of {}", db.name), format!("{src}.sync"))
-                .detail("The source database was only read (two-way: stop before the new side writes); release the task.")
+                .detail("Nothing has written to the new side yet, so the old database holds everything: stop the task and release it.")
+                .commands([
+                    "aliyun dts DescribeDtsJobs --RegionId REGION --PageSize 50   # note the DtsJobId of this database's task".replace("REGION", &spec.target.region),
+                    "aliyun dts StopDtsJob --RegionId REGION --DtsJobId '<DtsJobId from the line above>'".replace("REGION", &spec.target.region),
+                ])
                 .expect("the task is Stopped"),
         );
     }
@@ -498,7 +528,8 @@ fn data(spec: &Spec, book: &mut Runbook) {
             step(Role::Operations, format!("Create the PrivateZone {} and bind it to the VPC", pz.zone), "dns.privateZone.zone")
                 .detail("The apps keep resolving the database by this name while it moves (`dns/private-zone`).")
                 .commands([
-                    format!("aliyun pvtz AddZone --ZoneName {}", pz.zone),
+                    format!("aliyun pvtz AddZone --ZoneName {}   # prints the ZoneId", pz.zone),
+                    format!("aliyun vpc DescribeVpcs --RegionId {}   # the VpcId whose CidrBlock is {}", spec.target.region, n.vpc),
                     format!("aliyun pvtz BindZoneVpc --ZoneId '<zone-id: {}>' --Vpcs.1.RegionId {} --Vpcs.1.VpcId '<vpc-id of {}>'", pz.zone, spec.target.region, n.vpc),
                 ])
                 .expect("the zone is bound to the cluster's VPC"),
@@ -517,6 +548,51 @@ fn data(spec: &Spec, book: &mut Runbook) {
                 ])
                 .expect(format!("the job reports every task succeeded; the objects are in {} ({region})", store.target)),
         );
+    }
+}
+
+/// The data in the old cluster's volumes: cutover declares the new volumes, the copy is
+/// the operator's, from the old node's volume path (`docker volume inspect`).
+fn volume_copies(spec: &Spec, book: &mut Runbook) {
+    for storage in &spec.storage {
+        let users: Vec<&str> = spec
+            .services
+            .iter()
+            .filter(|s| s.volumes.iter().any(|v| v.storage == storage.name))
+            .map(|s| s.name.as_str())
+            .collect();
+        let source = format!("storage[{}]", storage.name);
+        let find = match spec.source.platform {
+            SourcePlatform::Swarm => format!(
+                "docker volume inspect --format '{{{{ .Mountpoint }}}}' <volume>   # on the old node that runs {}",
+                users.join(", ")
+            ),
+            SourcePlatform::Kubernetes => format!(
+                "kubectl --context {} get pvc -A   # the old claim of {}",
+                spec.source.name,
+                users.join(", ")
+            ),
+        };
+        let step = match (storage.kind, storage.provisioning) {
+            (StorageType::Nas, _) => step(Role::Operations, format!("Copy the data of `{}` into NAS {}", storage.name, storage.path.clone().unwrap_or_default()), source)
+                .detail("From a machine in the VPC that reaches the old node; repeat the rsync just before the traffic moves to catch up.")
+                .commands([
+                    find,
+                    format!("sudo mount -t nfs -o vers={},nolock,proto=tcp {}:{} /mnt/{}", storage.nfs_version.clone().unwrap_or_else(|| "3".into()), storage.server.clone().unwrap_or_default(), storage.path.clone().unwrap_or_default(), storage.name),
+                    format!("rsync -a --delete <old-node>:<mountpoint from the first command>/ /mnt/{}/", storage.name),
+                ])
+                .expect("rsync ends without errors and a second run copies nothing new"),
+            (StorageType::Disk, Some(Provisioning::Static)) => step(Role::Operations, format!("Put the data of `{}` on disk {}", storage.name, storage.disk_id.clone().unwrap_or_default()), source)
+                .detail(format!("The static disk must hold the data before the deploy: copy it from the old volume onto the disk while it is attached to an ECS instance in {}, then detach it.", storage.zone.clone().unwrap_or_default()))
+                .commands([find, format!("aliyun ecs DescribeDisks --RegionId {} --DiskIds '[\"{}\"]'", spec.target.region, storage.disk_id.clone().unwrap_or_default())])
+                .expect("the disk is Available (detached) and holds the copied data"),
+            (StorageType::Disk, _) => step(Role::Operations, format!("Decide how `{}` gets its data", storage.name), source)
+                .detail("A dynamic disk starts empty. If the service rebuilds its state (a cache), nothing to do; else copy the old volume into the new pods' volume after the deploy (`kubectl cp`).")
+                .commands([find])
+                .expect("the decision is written in the change ticket"),
+            (StorageType::Oss, _) => continue,
+        };
+        book.steps.push(step);
     }
 }
 
@@ -548,7 +624,7 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             format!("Copy {} images with image-syncer", plan.images.len()),
             "services[*].image",
         )
-        .detail("Export the registry credentials (never in a file), render the config, sync.")
+        .detail("Export the registry credentials in your shell, render the config into a private file, sync, and delete the file whatever the outcome.")
         .commands([
             format!(
                 "export {}   # fill in; never in a file",
@@ -558,9 +634,8 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
-            "envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml".to_string(),
-            "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3".to_string(),
-            "rm /tmp/image-syncer.yaml".to_string(),
+            "(umask 077 && envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml)".to_string(),
+                "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3; rm -f /tmp/image-syncer.yaml".to_string(),
         ])
         .expect("image-syncer ends with 0 failed tasks"),
     );
@@ -656,6 +731,28 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     apply.commands.push(format!("kubectl -n {ns} get pvc"));
     book.steps
         .push(apply.expect("every rollout completes, every claim is Bound"));
+    if let Some(test) = &spec.target.test_domain {
+        let address = spec.target.entrypoint.address;
+        let in_zone = spec.dns.as_ref().and_then(|d| {
+            test.strip_suffix(&format!(".{}", d.zone))
+                .map(|rr| (d.zone.clone(), rr.to_string()))
+        });
+        let mut commands = Vec::new();
+        if let Some((zone, rr)) = &in_zone {
+            commands.push(format!("aliyun alidns AddDomainRecord --DomainName {zone} --RR '{rr}' --Type A --Value {address} --TTL 600"));
+        }
+        commands.push(format!("dig +short A {test}"));
+        book.steps.push(
+            step(Role::Operations, format!("Point the test domain `{test}` at the new ingress"), "target.testDomain")
+                .detail(if in_zone.is_some() {
+                    "Testers reach the new cluster through it; production names are untouched.".to_string()
+                } else {
+                    format!("`{test}` is outside the zone cutover manages: add an A record for it to {address} with its DNS provider.")
+                })
+                .commands(commands)
+                .expect(format!("`dig` answers {address}")),
+        );
+    }
     if spec.source.platform == SourcePlatform::Swarm {
         book.notes.push("Application settings from the Swarm stack (configs, secrets, environment) belong in the spec's `env` and Secrets; `cutover import compose` starts the spec from a compose file.".into());
     }
@@ -666,7 +763,7 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     }
     book.rollback.push(
         step(Role::Developer, "Delete what the deploy created", "services, storage")
-            .detail("Retained volumes keep their data (reclaimPolicy Retain); the old cluster serves everything.")
+            .detail("Only while production DNS still points at the old cluster (before the entry or first traffic phase): afterwards, roll back the later phases first, or production traffic loses its route. Retained volumes keep their data (reclaimPolicy Retain).")
             .commands(kubectl_rollback(phase))
             .expect(format!("`kubectl -n {ns} get all` lists nothing cutover created")),
     );
@@ -733,8 +830,9 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
                     .map_or("rollout".into(), |w| format!("rollout.waves[{w}]")),
             )
             .commands(commands.into_iter().chain([format!(
-                "kubectl -n {ns} get ingress,httproute,virtualservice --ignore-not-found"
-            )]))
+                    "kubectl -n {ns} get -k manifests/{} -o yaml | grep -E 'name:|weight|canary|mirror'",
+                    phase.id
+                )]))
             .expect(match phase.weight {
                 Some(w) if phase.kind == PhaseKind::Step => format!(
                     "the routes send {w}% of the requests of {} to the new cluster",
@@ -836,6 +934,9 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
             .expect("the routes are as in the previous phase"),
         );
     }
+    if phase.kind == PhaseKind::Mirror {
+        book.notes.push("Mirrored requests run on the new services and on everything they call: writes the new side makes (to databases synced both ways above all) happen twice. Mirror read-only paths, or point the new side's writes at a scratch copy while mirroring.".into());
+    }
     if phase.kind == PhaseKind::Entry {
         book.notes.push("The new ingress still sends every request to the old cluster (the legacy backend); requests that carry the `rollout.match` go to the new services.".into());
     }
@@ -848,35 +949,41 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
 }
 
 fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
+    let region = &spec.target.region;
+    let old = spec.source.entrypoint.address;
     book.steps.push(
-        step(
-            Role::Operations,
-            "Confirm that the new cluster serves every request",
-            "rollout",
-        )
-        .commands(
-            spec.verification
-                .as_ref()
-                .and_then(|v| v.checks.first())
-                .and_then(|c| {
-                    let host = spec
-                        .services
-                        .iter()
-                        .flat_map(|s| s.routes.first())
-                        .next()?
-                        .host
-                        .clone();
-                    curl(&host, &c.request)
-                }),
-        )
-        .expect("the production hosts answer from the new cluster"),
+        step(Role::Operations, "Confirm that the new cluster serves every request", "rollout")
+            .detail("The production hosts resolve to the new entrypoint only, and answer from it.")
+            .commands(spec.services.iter().flat_map(|s| s.routes.first()).take(1).flat_map(|route| {
+                [
+                    format!("dig +short A {}", route.host),
+                    format!("curl -sS -o /dev/null -w '%{{http_code}} %{{remote_ip}}\\n' 'http://{}{}'", route.host, route.path),
+                ]
+            }))
+            .expect(format!("`dig` and curl's remote address show {}", spec.target.entrypoint.address)),
     );
     book.steps.push(
-        step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", spec.source.entrypoint.address), "source.entrypoint.address")
-            .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's traffic drop to zero before going on (`dns/drain`).")
-            .commands(["aliyun slb DescribeLoadBalancerAttribute --LoadBalancerId <old-slb-id>".to_string()])
-            .expect("no new connections on the old SLB for the last hours"),
+        step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {old}"), "source.entrypoint.address")
+            .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
+            .commands([
+                format!("aliyun slb DescribeLoadBalancers --RegionId {region} --Address {old}   # note its LoadBalancerId"),
+                "aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Dimensions '[{\"instanceId\":\"<LoadBalancerId from the line above>\"}]'".to_string(),
+            ])
+            .expect("no new connections on the old SLB for at least the last day"),
     );
+    if let Some(data) = &spec.data {
+        for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
+            book.steps.push(
+                step(Role::Operations, format!("Stop and release the DTS task of {}", db.name), format!("data.databases[{}].sync", db.name))
+                    .detail("Before the old services go: once stopped, nothing writes to the old database any more.")
+                    .commands([
+                        format!("aliyun dts DescribeDtsJobs --RegionId {region} --PageSize 50   # the DtsJobId of this database's task"),
+                        format!("aliyun dts StopDtsJob --RegionId {region} --DtsJobId '<DtsJobId from the line above>'"),
+                    ])
+                    .expect("the task is Stopped; release it in the DTS console once the rollback window closes"),
+            );
+        }
+    }
     let delete = kubectl_apply(phase);
     if !delete.is_empty() {
         book.steps.push(
@@ -892,11 +999,8 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let stack = spec.source.stack.as_deref().unwrap_or(&spec.metadata.name);
     let undeploy = match spec.source.platform {
         SourcePlatform::Swarm => vec![
-            format!(
-                "docker stack rm {stack}   # on a manager node of {}",
-                spec.source.name
-            ),
-            "docker stack ls".to_string(),
+            "docker stack ls   # on a manager node of the old cluster".to_string(),
+            format!("docker stack rm {stack}"),
         ],
         SourcePlatform::Kubernetes => vec![format!(
             "kubectl --context {} delete namespace {stack}",
@@ -904,27 +1008,12 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         )],
     };
     book.steps.push(
-        step(
-            Role::Operations,
-            format!("Undeploy the old cluster {}", spec.source.name),
-            "source.stack",
-        )
-        .commands(undeploy)
-        .expect("the old services are gone; keep the nodes until the rollback window closes"),
+        step(Role::Operations, format!("Undeploy the old cluster {}", spec.source.name), "source.stack (default: metadata.name)")
+            .detail("The last step that can be undone by redeploying the old stack: take a final backup of the old volumes and databases first.")
+            .commands(undeploy)
+            .expect("the old services are gone; keep the nodes until the rollback window closes"),
     );
     if let Some(data) = &spec.data {
-        for db in &data.databases {
-            if db.sync != SyncMode::Full {
-                book.steps.push(
-                    step(
-                        Role::Operations,
-                        format!("Stop and release the DTS task of {}", db.name),
-                        format!("data.databases[{}].sync", db.name),
-                    )
-                    .expect("the task is released; the old database is no longer written"),
-                );
-            }
-        }
         match &data.backups {
             Some(backups) => book.steps.push(
                 step(Role::Operations, format!("Purge the migration's backups in {backups}"), "data.backups")
@@ -933,6 +1022,9 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
             ),
             None => book.notes.push("No backup location in the spec (`data.backups`): no migration backups to purge from OSS.".into()),
         }
+    }
+    if spec.target.test_domain.is_some() {
+        book.notes.push("The test domain's routes (`-test` Ingresses or routes) stay: keep them for tests, or delete them with the test domain's DNS record.".into());
     }
     let recreate = kubectl_rollback(phase);
     if !recreate.is_empty() {

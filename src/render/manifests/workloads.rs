@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EnvVar, HTTPGetAction, LocalObjectReference, Namespace,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
@@ -87,6 +89,12 @@ fn deployment(spec: &Spec, service: &SpecService, source: &str) -> Deployment {
                 ..LabelSelector::default()
             },
             template: pod_template(spec, service, source),
+            // A ReadWriteOnce disk attaches to one pod: the old pod must let go of it
+            // before the new one starts, or the rollout hangs on a multi-attach error.
+            strategy: mounts_disk(spec, service).then(|| DeploymentStrategy {
+                type_: Some("Recreate".into()),
+                ..DeploymentStrategy::default()
+            }),
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
@@ -109,6 +117,14 @@ fn stateful_set(spec: &Spec, service: &SpecService, source: &str) -> StatefulSet
         }),
         ..StatefulSet::default()
     }
+}
+
+fn mounts_disk(spec: &Spec, service: &SpecService) -> bool {
+    service
+        .volumes
+        .iter()
+        .filter_map(|v| spec.storage(&v.storage))
+        .any(|s| s.kind == StorageType::Disk)
 }
 
 fn replicas(service: &SpecService) -> i32 {
