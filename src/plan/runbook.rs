@@ -749,9 +749,19 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 } else {
                     format!("`{test}` is outside the zone cutover manages: add an A record for it to {address} with its DNS provider.")
                 })
-                .commands(commands)
+                                .commands(commands)
                 .expect(format!("`dig` answers {address}")),
         );
+        if let Some((zone, rr)) = &in_zone {
+            book.rollback.push(
+                step(Role::Operations, format!("Remove the test domain `{test}`"), "target.testDomain")
+                    .commands([
+                        format!("aliyun alidns DescribeDomainRecords --DomainName {zone} --RRKeyWord '{rr}' --Type A   # its RecordId"),
+                        "aliyun alidns DeleteDomainRecord --RecordId '<RecordId from the line above>'".to_string(),
+                    ])
+                    .expect(format!("`dig +short A {test}` answers nothing")),
+            );
+        }
     }
     if spec.source.platform == SourcePlatform::Swarm {
         book.notes.push("Application settings from the Swarm stack (configs, secrets, environment) belong in the spec's `env` and Secrets; `cutover import compose` starts the spec from a compose file.".into());
