@@ -53,6 +53,35 @@ impl From<LoadError> for Failure {
     }
 }
 
+/// The whole pipeline on spec text already in memory (fuzzing, property tests): no file is
+/// read but `cutover.toml`, and none is written.
+pub fn compile_source(
+    source: std::sync::Arc<diagnostic::SourceFile>,
+    options: &Options,
+) -> Result<Compiled, Failure> {
+    let loaded = load::load_source(source)?;
+    let config = match &options.config {
+        Some(path) => config::Config::discover(path, Some(path))?,
+        None => config::Config::default(),
+    };
+    let diagnostics = check::check(&loaded, &config);
+    let checked = Checked {
+        loaded,
+        config,
+        diagnostics,
+    };
+    if diagnostic::has_errors(&checked.diagnostics) {
+        return Err(Failure::Spec(checked.diagnostics));
+    }
+    let renderer = render::Renderer::new(options.templates.as_deref())
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let files = compile_checked(&checked, &renderer).map_err(|e| Failure::Io(e.to_string()))?;
+    Ok(Compiled {
+        files,
+        warnings: checked.diagnostics,
+    })
+}
+
 /// A checked spec: its diagnostics (warnings only, or errors) and what it was checked with.
 pub struct Checked {
     pub loaded: Loaded,

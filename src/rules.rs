@@ -239,6 +239,16 @@ pub static RULES: &[Rule] = &[
         "cutover"
     ),
     rule!(
+        "spec/credential",
+        Error,
+        Checked,
+        "No value in the spec looks like a credential: an Alibaba Cloud AccessKey ID (`LTAI…`), an AWS key (`AKIA…`), a private key, or a secret-named environment variable (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, ...) with a written value.",
+        "A secret in a spec ends up in git history, CI logs and pull requests; the bundle must never carry one.",
+        "env: { DB_PASSWORD: hunter2 }",
+        "env: { DB_USER: app }   # the password in a Secret the runbook creates",
+        "cutover"
+    ),
+    rule!(
         "config/unknown-rule",
         Error,
         Checked,

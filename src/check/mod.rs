@@ -6,6 +6,7 @@ mod dns;
 mod ingress;
 mod network;
 pub mod rollout;
+mod secrets;
 mod sizing;
 mod spec;
 mod storage;
@@ -88,6 +89,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
     dns::check(&ctx, &mut found);
+    secrets::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found
         .into_iter()

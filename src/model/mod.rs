@@ -46,6 +46,17 @@ pub struct Spec {
     /// Regression tests run against the target's test domain before any traffic moves.
     #[serde(default)]
     pub verification: Option<Verification>,
+    /// Services and storage by name, built on first use: lookups stay O(log n) for specs
+    /// with thousands of services.
+    #[serde(skip)]
+    #[schemars(skip)]
+    names: std::sync::OnceLock<Names>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Names {
+    services: BTreeMap<String, usize>,
+    storage: BTreeMap<String, usize>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -754,11 +765,25 @@ impl Spec {
             .unwrap_or(DEFAULT_HELPER_IMAGE)
     }
 
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut names = Names::default();
+            // The first of duplicate names wins, as a linear search would find it.
+            for (i, s) in self.services.iter().enumerate().rev() {
+                names.services.insert(s.name.clone(), i);
+            }
+            for (i, s) in self.storage.iter().enumerate().rev() {
+                names.storage.insert(s.name.clone(), i);
+            }
+            names
+        })
+    }
+
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name == name)
+        self.names().services.get(name).map(|&i| &self.services[i])
     }
 
     pub fn storage(&self, name: &str) -> Option<&Storage> {
-        self.storage.iter().find(|s| s.name == name)
+        self.names().storage.get(name).map(|&i| &self.storage[i])
     }
 }
