@@ -139,12 +139,13 @@ fn every_rollback_is_the_state_before_and_the_first_returns_all_traffic() {
             plan.phases[first].before.all_old(),
             "{name}: the first rollback sends every request to the old cluster"
         );
+        // Each object's latest state, as the phases so far left it: the deploy's first.
         let deploy = plan
             .phases
             .iter()
             .find(|p| p.kind == PhaseKind::Deploy)
             .unwrap();
-        let mut previous_forward = folder(&files, &deploy.id);
+        let mut state = folder(&files, &deploy.id);
         for phase in plan.phases.iter().filter(|p| p.kind.moves_traffic()) {
             if phase.rollback != Action::Apply {
                 continue;
@@ -156,21 +157,22 @@ fn every_rollback_is_the_state_before_and_the_first_returns_all_traffic() {
                 "{name}: {}",
                 phase.id
             );
-            for (file, content) in &rollback {
-                if file == "kustomization.yaml" {
-                    continue;
-                }
+            for (file, content) in rollback.iter().filter(|(f, _)| *f != "kustomization.yaml") {
                 assert_eq!(
-                    previous_forward.get(file),
+                    state.get(file),
                     Some(content),
-                    "{name}: rollback/{}/{file} is not the previous state's file",
+                    "{name}: rollback/{}/{file} is not the object's state before the phase",
                     phase.id
                 );
             }
-            // The same objects in every traffic state: a rollback leaves nothing behind.
+            // A rollback restores exactly the objects the phase changed, and nothing else.
             let names = |f: &BTreeMap<String, Vec<u8>>| f.keys().cloned().collect::<Vec<_>>();
             assert_eq!(names(&forward), names(&rollback), "{name}: {}", phase.id);
-            previous_forward = forward;
+            for (file, content) in forward {
+                if file != "kustomization.yaml" {
+                    state.insert(file, content);
+                }
+            }
         }
     }
 }

@@ -160,6 +160,8 @@ fn pod_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         return;
     };
     let here = "target.network.podCidr";
+    // One proposal for all the conflicts: the search sorts every block in use.
+    let mut proposal: Option<String> = None;
     let mut conflict = |other: Cidr, path: String, what: String| {
         if pod.overlaps(&other) {
             out.push(
@@ -170,7 +172,7 @@ fn pod_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     format!("the pod CIDR {pod} overlaps {what} ({other})"),
                 )
                 .label(ctx.span(&path), format!("{what} {other}"))
-                .help(propose(ctx, pod)),
+                .help(proposal.get_or_insert_with(|| propose(ctx, pod)).clone()),
             );
         }
     };
@@ -209,6 +211,8 @@ fn service_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             .help("use a block from /16 (65,536 Services) to /24 (256 Services), such as a /20"),
         );
     }
+    // One proposal for all the conflicts: the search sorts every block in use.
+    let mut proposal: Option<String> = None;
     let mut conflict = |other: Cidr, path: String, what: String| {
         if service.overlaps(&other) {
             out.push(
@@ -219,7 +223,11 @@ fn service_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     format!("the service CIDR {service} overlaps {what} ({other})"),
                 )
                 .label(ctx.span(&path), format!("{what} {other}"))
-                .help(propose(ctx, service)),
+                .help(
+                    proposal
+                        .get_or_insert_with(|| propose(ctx, service))
+                        .clone(),
+                ),
             );
         }
     };

@@ -105,6 +105,10 @@ pub struct Phase {
     pub gates: Vec<String>,
     pub forward: Action,
     pub rollback: Action,
+    /// The folder under `manifests/` the rollback applies or deletes: the phase's own folder
+    /// when undoing means deleting what it created (deploy) or re-creating what it deleted
+    /// (decommission), `rollback/<id>` for traffic phases.
+    pub rollback_folder: Option<String>,
     /// How to roll the phase back, in one line.
     pub rollback_summary: String,
     /// Traffic before and after the phase (only `after` goes into plan.json: `before` is
@@ -174,14 +178,17 @@ pub fn in_cluster_traffic(strategy: Strategy) -> bool {
 /// The first NodePort handed to slb-weights services (ports follow the spec's order).
 pub const FIRST_NODE_PORT: u16 = 30_080;
 
-pub fn node_port(spec: &Spec, service: &str) -> u16 {
-    let index = spec
-        .services
+/// The NodePort of every routed service (slb-weights), in the spec's order.
+pub fn node_ports(spec: &Spec) -> BTreeMap<String, u16> {
+    spec.services
         .iter()
         .filter(|s| !s.routes.is_empty())
-        .position(|s| s.name == service)
-        .unwrap_or(0);
-    FIRST_NODE_PORT.saturating_add(u16::try_from(index).unwrap_or(u16::MAX))
+        .enumerate()
+        .map(|(i, s)| {
+            let offset = u16::try_from(i).unwrap_or(u16::MAX);
+            (s.name.clone(), FIRST_NODE_PORT.saturating_add(offset))
+        })
+        .collect()
 }
 
 struct Builder<'a> {
@@ -228,6 +235,7 @@ impl Builder<'_> {
             gates: Vec::new(),
             forward,
             rollback,
+            rollback_folder: None,
             rollback_summary,
             before: before.clone(),
             after: before,
@@ -435,6 +443,11 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
     let width = b.phases.len().to_string().len().max(2);
     for phase in &mut b.phases {
         phase.id = format!("{:0width$}-{}", phase.number, phase.id);
+        phase.rollback_folder = match (phase.kind, phase.rollback) {
+            (_, Action::None) => None,
+            (PhaseKind::Deploy | PhaseKind::Decommission, _) => Some(phase.id.clone()),
+            _ => Some(format!("rollback/{}", phase.id)),
+        };
     }
     b.phases
 }
@@ -467,6 +480,7 @@ pub fn slb_weights(weight: u32, servers_old: u32, servers_new: u32) -> (u32, u32
 
 fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbBackends> {
     let old_servers = spec.source.entrypoint.backends.unwrap_or(new_servers);
+    let ports = node_ports(spec);
     // The search is per weight, not per service: most services share their wave's weight.
     let mut weights: BTreeMap<u32, (u32, u32, u32)> = BTreeMap::new();
     state
@@ -478,7 +492,7 @@ fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbB
                 .entry(weight)
                 .or_insert_with(|| slb_weights(weight, old_servers, new_servers));
             let vserver_group = format!("<vsg-id-{service}>");
-            let port = node_port(spec, service);
+                        let port = ports.get(service).copied().unwrap_or(FIRST_NODE_PORT);
             let commands = vec![
                 format!(
                     "aliyun slb SetVServerGroupAttribute --RegionId {} --VServerGroupId {vserver_group} --BackendServers '[{{\"ServerId\":\"<old-server-id>\",\"Weight\":\"{old_weight}\"}}]'  # each of the {old_servers} old servers",

@@ -118,10 +118,10 @@ fn kubectl_apply(phase: &Phase) -> Vec<String> {
 }
 
 fn kubectl_rollback(phase: &Phase) -> Vec<String> {
-    match phase.rollback {
-        Action::Apply => vec![format!("kubectl apply -k manifests/rollback/{}", phase.id)],
-        Action::Delete => vec![format!("kubectl delete -k manifests/rollback/{}", phase.id)],
-        Action::None => Vec::new(),
+    match (phase.rollback, &phase.rollback_folder) {
+        (Action::Apply, Some(folder)) => vec![format!("kubectl apply -k manifests/{folder}")],
+        (Action::Delete, Some(folder)) => vec![format!("kubectl delete -k manifests/{folder}")],
+        _ => Vec::new(),
     }
 }
 

@@ -25,8 +25,14 @@ pub fn traffic_cell(phase: &Phase) -> String {
 /// How to roll a phase back, in a few words.
 pub fn rollback_cell(phase: &Phase) -> String {
     match (phase.rollback, phase.kind) {
-        (Action::Apply, _) => format!("apply rollback/{}", phase.id),
-        (Action::Delete, _) => format!("delete rollback/{}", phase.id),
+        (Action::Apply, _) => format!(
+            "apply {}",
+            phase.rollback_folder.clone().unwrap_or_default()
+        ),
+        (Action::Delete, _) => format!(
+            "delete {}",
+            phase.rollback_folder.clone().unwrap_or_default()
+        ),
         (Action::None, PhaseKind::Entry) => "DNS back to old".into(),
         (Action::None, kind) if kind.moves_traffic() => "previous weights".into(),
         (Action::None, _) => "-".into(),

@@ -110,13 +110,20 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
                 }
                 objects.extend(routes::legacy_objects(spec));
                 objects.extend(routes::traffic_objects(spec, &phase.after));
-                // Rolling back the deploy deletes what it created.
-                (objects.clone(), objects)
+                // Rolling back the deploy deletes what it created: its own folder.
+                (objects, Vec::new())
             }
-            kind if kind.moves_traffic() && phase.forward == rollout::Action::Apply => (
-                routes::traffic_objects(spec, &phase.after),
-                routes::traffic_objects(spec, &phase.before),
-            ),
+            kind if kind.moves_traffic() && phase.forward == rollout::Action::Apply => {
+                let (before, after) = (
+                    routes::traffic_objects(spec, &phase.before),
+                    routes::traffic_objects(spec, &phase.after),
+                );
+                match changed_objects(before.clone(), after.clone()) {
+                    // The runbook applies this folder: never leave it empty.
+                    (forward, _) if forward.is_empty() => (after, before),
+                    changed => changed,
+                }
+            }
             PhaseKind::Decommission => {
                 // The legacy backend and the canary objects, inert since the move completed.
                 let mut objects = routes::legacy_objects(spec);
@@ -125,7 +132,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
                         .into_iter()
                         .filter(|m| m.name.ends_with("-canary")),
                 );
-                (objects.clone(), objects)
+                (objects, Vec::new())
             }
             _ => (Vec::new(), Vec::new()),
         };
@@ -140,6 +147,31 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
         phases.patches.insert(INGRESS_PATCH.to_string(), patch);
     }
     phases
+}
+
+/// The objects a traffic phase changes, in their new state, and the same objects in the
+/// state before: applying the first moves the traffic, applying the second rolls it back.
+/// (Objects the phase leaves as they are stay out of both: a wave's step touches only the
+/// wave's routes, so the bundle grows with the services times their own steps.)
+fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest>, Vec<Manifest>) {
+    let previous: BTreeMap<(String, String), Manifest> = before
+        .into_iter()
+        .map(|m| ((m.kind.clone(), m.name.clone()), m))
+        .collect();
+    let mut forward = Vec::new();
+    let mut rollback = Vec::new();
+    for manifest in after {
+        let key = (manifest.kind.clone(), manifest.name.clone());
+        match previous.get(&key) {
+            Some(old) if old.yaml == manifest.yaml => {}
+            Some(old) => {
+                rollback.push(old.clone());
+                forward.push(manifest);
+            }
+            None => forward.push(manifest),
+        }
+    }
+    (forward, rollback)
 }
 
 #[derive(Serialize)]

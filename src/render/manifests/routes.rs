@@ -31,7 +31,7 @@ use crate::check::rollout::{Router, router};
 use crate::model::{MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};
-use crate::plan::rollout::{Share, TrafficState, node_port};
+use crate::plan::rollout::{Share, TrafficState, node_ports};
 
 /// host → paths of one service, sorted.
 fn hosts_of(service: &Service) -> BTreeMap<String, Vec<String>> {
@@ -227,39 +227,43 @@ pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
         spec.rollout.strategy,
         router(spec.rollout.strategy, spec.rollout.controller),
     ) {
-        (Strategy::SlbWeights, _) => routed(spec)
-            .map(|s| {
-                let object_name = format!("{}-nodeport", s.name);
-                let mut metadata = meta(spec, &object_name, true, format!("services[{}]", s.name));
-                metadata
-                    .labels
-                    .get_or_insert_with(BTreeMap::new)
-                    .insert(super::workloads::NAME_LABEL.into(), s.name.clone());
-                let service = K8sService {
-                    metadata,
-                    spec: Some(ServiceSpec {
-                        type_: Some("NodePort".into()),
-                        selector: Some(BTreeMap::from([(
-                            super::workloads::NAME_LABEL.to_string(),
-                            s.name.clone(),
-                        )])),
-                        // The old SLB's backends spread requests; nodes must not re-balance.
-                        external_traffic_policy: Some("Cluster".into()),
-                        ports: Some(vec![ServicePort {
-                            name: Some("http".into()),
-                            port: i32::from(s.port),
-                            target_port: Some(IntOrString::Int(i32::from(s.port))),
-                            node_port: Some(i32::from(node_port(spec, &s.name))),
-                            protocol: Some("TCP".into()),
-                            ..ServicePort::default()
-                        }]),
-                        ..ServiceSpec::default()
-                    }),
-                    ..K8sService::default()
-                };
-                Manifest::new(&service, &object_name)
-            })
-            .collect(),
+        (Strategy::SlbWeights, _) => {
+            let ports = node_ports(spec);
+            routed(spec)
+                .map(|s| {
+                    let object_name = format!("{}-nodeport", s.name);
+                    let mut metadata =
+                        meta(spec, &object_name, true, format!("services[{}]", s.name));
+                    metadata
+                        .labels
+                        .get_or_insert_with(BTreeMap::new)
+                        .insert(super::workloads::NAME_LABEL.into(), s.name.clone());
+                    let service = K8sService {
+                        metadata,
+                        spec: Some(ServiceSpec {
+                            type_: Some("NodePort".into()),
+                            selector: Some(BTreeMap::from([(
+                                super::workloads::NAME_LABEL.to_string(),
+                                s.name.clone(),
+                            )])),
+                            // The old SLB's backends spread requests; nodes must not re-balance.
+                            external_traffic_policy: Some("Cluster".into()),
+                            ports: Some(vec![ServicePort {
+                                name: Some("http".into()),
+                                port: i32::from(s.port),
+                                target_port: Some(IntOrString::Int(i32::from(s.port))),
+                                node_port: ports.get(&s.name).map(|p| i32::from(*p)),
+                                protocol: Some("TCP".into()),
+                                ..ServicePort::default()
+                            }]),
+                            ..ServiceSpec::default()
+                        }),
+                        ..K8sService::default()
+                    };
+                    Manifest::new(&service, &object_name)
+                })
+                .collect()
+        }
         (Strategy::IngressCanary, _) => {
             let service = K8sService {
                 metadata: meta(spec, &name, true, source.clone()),
