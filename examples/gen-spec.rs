@@ -79,7 +79,7 @@ fn spec(n: usize) -> Value {
         "allow": ["workload/single-replica"],
     }));
     // Cores: the requests, with room for one lost instance and growth.
-    let cores = ((n as f64 * 3.0 * 0.1 + 8.0) * 1.6).ceil() as u32;
+    let cores = (((n as f64 * 3.0 * 0.1 + 8.0) * 1.6).ceil() as u32).max(40);
     let wave_names: Vec<Value> = (0..waves)
         .map(|w| {
             let members: Vec<String> = (w * per_wave..((w + 1) * per_wave).min(n))

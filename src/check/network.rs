@@ -162,8 +162,10 @@ fn pod_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let here = "target.network.podCidr";
     // One proposal for all the conflicts: the search sorts every block in use.
     let mut proposal: Option<String> = None;
-    let mut conflict = |other: Cidr, path: String, what: String| {
+    // The paths and names are built only for the blocks that do overlap.
+    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (String, String)| {
         if pod.overlaps(&other) {
+            let (path, what) = describe();
             out.push(
                 ctx.error(
                     "network/pod-overlap",
@@ -176,21 +178,25 @@ fn pod_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
     };
-    conflict(network.vpc, "target.network.vpc".into(), "the VPC".into());
+    conflict(network.vpc, &|| {
+        ("target.network.vpc".into(), "the VPC".into())
+    });
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(
-            r.cidr,
-            format!("target.network.routes[{i}].cidr"),
-            format!("route `{}`", r.name),
-        );
+        conflict(r.cidr, &|| {
+            (
+                format!("target.network.routes[{i}].cidr"),
+                format!("route `{}`", r.name),
+            )
+        });
     }
     for (i, c) in network.other_clusters.iter().enumerate() {
         if let Some(other) = c.pod_cidr {
-            conflict(
-                other,
-                format!("target.network.otherClusters[{i}].podCidr"),
-                format!("the pod CIDR of cluster `{}`", c.name),
-            );
+            conflict(other, &|| {
+                (
+                    format!("target.network.otherClusters[{i}].podCidr"),
+                    format!("the pod CIDR of cluster `{}`", c.name),
+                )
+            });
         }
     }
 }
@@ -213,8 +219,9 @@ fn service_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     // One proposal for all the conflicts: the search sorts every block in use.
     let mut proposal: Option<String> = None;
-    let mut conflict = |other: Cidr, path: String, what: String| {
+    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (String, String)| {
         if service.overlaps(&other) {
+            let (path, what) = describe();
             out.push(
                 ctx.error(
                     "network/service-overlap",
@@ -231,18 +238,23 @@ fn service_cidr(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
     };
-    conflict(network.vpc, "target.network.vpc".into(), "the VPC".into());
+    conflict(network.vpc, &|| {
+        ("target.network.vpc".into(), "the VPC".into())
+    });
     if network.plugin == NetworkPlugin::Flannel
         && let Some(pod) = network.pod_cidr
     {
-        conflict(pod, "target.network.podCidr".into(), "the pod CIDR".into());
+        conflict(pod, &|| {
+            ("target.network.podCidr".into(), "the pod CIDR".into())
+        });
     }
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(
-            r.cidr,
-            format!("target.network.routes[{i}].cidr"),
-            format!("route `{}`", r.name),
-        );
+        conflict(r.cidr, &|| {
+            (
+                format!("target.network.routes[{i}].cidr"),
+                format!("route `{}`", r.name),
+            )
+        });
     }
 }
 
