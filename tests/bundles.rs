@@ -204,10 +204,9 @@ fn a_write_that_fails_half_way_leaves_the_previous_bundle_intact() {
     bundle::write(&first, &out, WriteOptions::default()).unwrap();
 
     let second = common::compile(Path::new("examples/piggymetrics.yaml")).files;
-    let mut written = 0;
-    let result = bundle::write_with(&second, &out, WriteOptions::default(), &mut |_| {
-        written += 1;
-        if written == 3 {
+    let written = std::sync::atomic::AtomicUsize::new(0);
+    let result = bundle::write_with(&second, &out, WriteOptions::default(), &|_| {
+        if written.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 3 {
             Err(std::io::Error::other("disk full (injected)"))
         } else {
             Ok(())

@@ -6,10 +6,11 @@
 //! cutover bundle holding nothing but the files its own index lists: nothing a user wrote is
 //! ever deleted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -224,7 +225,68 @@ pub struct WriteOptions {
 
 /// Writes the files as the bundle directory `dir`, atomically.
 pub fn write(files: &Files, dir: &Path, options: WriteOptions) -> Result<(), WriteError> {
-    write_with(files, dir, options, &mut |_| Ok(()))
+    write_with(files, dir, options, &|_| Ok(()))
+}
+
+/// Writes every file under `staging`: the folders first, once each, then the files from a
+/// few threads. Creating thousands of small files is the cost of a large bundle, and it is
+/// the kernel's work, which spreads over cores.
+fn write_files(
+    files: &Files,
+    staging: &Path,
+    before_file: &(dyn Fn(&str) -> io::Result<()> + Sync),
+) -> Result<(), WriteError> {
+    let folders: BTreeSet<&Path> = files
+        .iter()
+        .filter_map(|(path, _)| Path::new(path).parent())
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .collect();
+    for folder in folders {
+        let folder = staging.join(folder);
+        std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+    }
+    let entries: Vec<(&str, &[u8])> = files.iter().collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = entries.len().div_ceil(workers).max(1);
+    let failed = AtomicBool::new(false);
+    let write_part = |part: &[(&str, &[u8])]| -> Result<(), WriteError> {
+        for (path, content) in part {
+            // Another writer failed: the staging folder is about to be removed.
+            if failed.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let target = staging.join(path);
+            let written = before_file(path).and_then(|()| std::fs::write(&target, content));
+            if let Err(error) = written {
+                failed.store(true, Ordering::Relaxed);
+                return Err(WriteError::Io {
+                    path: target,
+                    error,
+                });
+            }
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| write_part(part)))
+            .collect();
+        // The first failure in file order is the one reported.
+        writers
+            .into_iter()
+            .map(|writer| {
+                writer.join().unwrap_or_else(|_| {
+                    Err(WriteError::Io {
+                        path: staging.to_path_buf(),
+                        error: io::Error::other("a writer thread stopped"),
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
+    })
 }
 
 /// [`write`] with a hook called before each file is written, so that tests can make a write
@@ -233,7 +295,7 @@ pub fn write_with(
     files: &Files,
     dir: &Path,
     options: WriteOptions,
-    before_file: &mut dyn FnMut(&str) -> io::Result<()>,
+    before_file: &(dyn Fn(&str) -> io::Result<()> + Sync),
 ) -> Result<(), WriteError> {
     let existing = inspect(dir, options)?;
     let parent = match dir.parent() {
@@ -252,14 +314,7 @@ pub fn write_with(
 
     let result = (|| {
         std::fs::create_dir(&staging).map_err(io_error(&staging))?;
-        for (path, content) in files.iter() {
-            let target = staging.join(path);
-            before_file(path).map_err(io_error(&target))?;
-            if let Some(folder) = target.parent() {
-                std::fs::create_dir_all(folder).map_err(io_error(folder))?;
-            }
-            std::fs::write(&target, content).map_err(io_error(&target))?;
-        }
+        write_files(files, &staging, before_file)?;
         match existing {
             Existing::Nothing => {}
             Existing::Replaceable => {

@@ -11,9 +11,13 @@ use serde_json::Value;
 
 /// Serializes any value as a YAML document (no `---`), ending in one newline.
 pub fn to_string<T: Serialize>(value: &T) -> String {
-    let value = serde_json::to_value(value).unwrap_or(Value::Null);
-    let mut out = String::new();
-    match &value {
+    from_value(&serde_json::to_value(value).unwrap_or(Value::Null))
+}
+
+/// [`to_string`] for a value already serialized, so a manifest is serialized only once.
+pub fn from_value(value: &Value) -> String {
+    let mut out = String::with_capacity(1024);
+    match value {
         Value::Object(map) if !map.is_empty() => write_map(map, 0, &mut out, false),
         Value::Array(items) if !items.is_empty() => write_seq(items, 0, &mut out),
         scalar => {
@@ -53,7 +57,7 @@ fn write_map(
         if i > 0 || !after_dash {
             indent(out, width);
         }
-        out.push_str(&string(key));
+        push_string(out, key);
         out.push(':');
         match value {
             Value::Object(inner) if !inner.is_empty() => {
@@ -64,6 +68,11 @@ fn write_map(
             Value::Array(items) if !items.is_empty() => {
                 out.push('\n');
                 write_seq(items, width, out);
+            }
+            Value::String(text) => {
+                out.push(' ');
+                push_string(out, text);
+                out.push('\n');
             }
             scalar => {
                 out.push(' ');
@@ -102,10 +111,17 @@ const RESERVED: &[&str] = &[
 /// A string as a plain scalar when that is unambiguous in YAML 1.1 and 1.2, else
 /// double-quoted with JSON escapes (a valid YAML double-quoted scalar).
 pub fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_string(&mut out, s);
+    out
+}
+
+/// [`string`], appended to `out` without an intermediate allocation for plain scalars.
+fn push_string(out: &mut String, s: &str) {
     if is_plain_safe(s) {
-        s.to_string()
+        out.push_str(s);
     } else {
-        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
     }
 }
 
@@ -113,7 +129,8 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if RESERVED.contains(&s) || looks_numeric(s) {
+    // Every reserved word is at most five bytes long: skip the list for longer strings.
+    if (s.len() <= 5 && RESERVED.contains(&s)) || looks_numeric(s) {
         return false;
     }
     // Block-context plain scalars (the only kind written here): after a safe first
@@ -132,8 +149,10 @@ fn is_plain_safe(s: &str) -> bool {
 /// exponents, `0x`/`0o`/`0b`, sexagesimal `1:20`, `.inf`, `.nan`, with `_` separators.
 fn looks_numeric(s: &str) -> bool {
     let t = s.trim_start_matches(['+', '-']);
-    let lower = t.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | ".nan" | "inf" | "nan" | "infinity") {
+    if [".inf", ".nan", "inf", "nan", "infinity"]
+        .iter()
+        .any(|word| t.eq_ignore_ascii_case(word))
+    {
         return true;
     }
     let first = match t.chars().next() {
