@@ -67,10 +67,14 @@ def bench(n, work):
     outputs = []
     for i in range(runs):
         bundle = os.path.join(work, f"bundle-{n}-{i}")
+        # Start each timed step with no dirty pages: otherwise `cp` competes with the
+        # writeback of the bundle compile just wrote, and the floor swings by 10x.
+        os.sync()
         elapsed, peak = run([BINARY, "compile", spec, "-o", bundle])
         compile_times.append(elapsed)
         peaks.append(peak)
         copy = os.path.join(work, f"copy-{n}-{i}")
+        os.sync()
         elapsed, _ = run(["cp", "-r", bundle, copy])
         floors.append(elapsed)
         elapsed, _ = run([BINARY, "verify", spec, bundle])
