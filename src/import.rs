@@ -141,18 +141,7 @@ fn summarize(node: &Node) -> String {
 
 /// A DNS-1123 label from any name.
 fn label(name: &str) -> String {
-    let mut out: String = name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    out.truncate(63);
-    let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() {
-        "stack".into()
-    } else {
-        trimmed.to_string()
-    }
+    crate::model::to_dns_label(name, "stack")
 }
 
 /// Compose CPUs (`"0.5"`, `2`) as a Kubernetes quantity (`500m`, `2`).

@@ -70,16 +70,7 @@ pub fn compile_source(
         config,
         diagnostics,
     };
-    if diagnostic::has_errors(&checked.diagnostics) {
-        return Err(Failure::Spec(checked.diagnostics));
-    }
-    let renderer = render::Renderer::new(options.templates.as_deref())
-        .map_err(|e| Failure::Io(e.to_string()))?;
-    let files = compile_checked(&checked, &renderer).map_err(|e| Failure::Io(e.to_string()))?;
-    Ok(Compiled {
-        files,
-        warnings: checked.diagnostics,
-    })
+    compile_when_clean(checked, options)
 }
 
 /// A checked spec: its diagnostics (warnings only, or errors) and what it was checked with.
@@ -126,16 +117,7 @@ pub struct Compiled {
 /// The whole pipeline short of writing: load, check, plan, render, seal.
 pub fn compile_file(spec: &Path, options: &Options) -> Result<Compiled, Failure> {
     let checked = check_file(spec, options)?;
-    if diagnostic::has_errors(&checked.diagnostics) {
-        return Err(Failure::Spec(checked.diagnostics));
-    }
-    let renderer = render::Renderer::new(options.templates.as_deref())
-        .map_err(|e| Failure::Io(e.to_string()))?;
-    let files = compile_checked(&checked, &renderer).map_err(|e| Failure::Io(e.to_string()))?;
-    Ok(Compiled {
-        files,
-        warnings: checked.diagnostics,
-    })
+    compile_when_clean(checked, options)
 }
 
 /// Stages 3 to 5 for a spec that passed its checks.
@@ -175,4 +157,18 @@ pub fn json_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Renders and seals a checked spec, or returns its diagnostics when any is an error.
+fn compile_when_clean(checked: Checked, options: &Options) -> Result<Compiled, Failure> {
+    if diagnostic::has_errors(&checked.diagnostics) {
+        return Err(Failure::Spec(checked.diagnostics));
+    }
+    let renderer = render::Renderer::new(options.templates.as_deref())
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let files = compile_checked(&checked, &renderer).map_err(|e| Failure::Io(e.to_string()))?;
+    Ok(Compiled {
+        files,
+        warnings: checked.diagnostics,
+    })
 }

@@ -244,18 +244,7 @@ fn is_env_name(name: &str) -> bool {
 }
 
 fn suggest_label(name: &str) -> String {
-    let mut out: String = name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    out.truncate(63);
-    let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() {
-        "my-service".into()
-    } else {
-        trimmed.to_string()
-    }
+    crate::model::to_dns_label(name, "my-service")
 }
 
 fn duplicates(ctx: &Ctx, out: &mut Vec<Diagnostic>) {

@@ -787,3 +787,20 @@ impl Spec {
         self.names().storage.get(name).map(|&i| &self.storage[i])
     }
 }
+
+/// `name` turned into a DNS-1123 label (lowercase, `-` for anything else, 63 bytes), or
+/// `fallback` when nothing of it is left: what the checks suggest and the importer writes.
+pub fn to_dns_label(name: &str, fallback: &str) -> String {
+    let mut out: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    out.truncate(63);
+    let trimmed = out.trim_matches('-');
+    if trimmed.is_empty() {
+        fallback.into()
+    } else {
+        trimmed.to_string()
+    }
+}

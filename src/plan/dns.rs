@@ -421,20 +421,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
                     );
                     let is_added = added.get(&r.fqdn).copied().unwrap_or(false);
                     if weights.new_weight.is_some() && !is_added {
-                        changes.push(lists.change(
-                            ChangeKind::Add,
-                            r,
-                            &r.new,
-                            lead(0),
-                            "add the new entrypoint beside the old one",
-                        ));
-                        changes.push(lists.change(
-                            ChangeKind::Verify,
-                            r,
-                            &r.new,
-                            verify_wait,
-                            "the name answers with both entrypoints",
-                        ));
+                        add_beside(&lists, r, &mut changes, &mut lead, verify_wait);
                         added.insert(r.fqdn.clone(), true);
                     }
                     match (weights.old_weight, weights.new_weight) {
@@ -524,8 +511,8 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
     })
 }
 
-/// Add the new answer, verify, remove the old: the name always answers.
-fn switch(
+/// Add the new entrypoint beside the old one and verify that the name answers with both.
+fn add_beside(
     lists: &Lists,
     r: &MovingRecord,
     changes: &mut Vec<DnsChange>,
@@ -546,6 +533,17 @@ fn switch(
         verify_wait,
         "the name answers with both entrypoints",
     ));
+}
+
+/// Add the new answer, verify, remove the old: the name always answers.
+fn switch(
+    lists: &Lists,
+    r: &MovingRecord,
+    changes: &mut Vec<DnsChange>,
+    lead: &mut impl FnMut(u64) -> u64,
+    verify_wait: u64,
+) {
+    add_beside(lists, r, changes, lead, verify_wait);
     changes.push(lists.change(
         ChangeKind::Remove,
         r,
