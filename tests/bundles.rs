@@ -8,18 +8,7 @@ use std::path::{Path, PathBuf};
 use cutover::bundle::{self, WriteOptions};
 
 fn examples() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "toml")
-            )
-        })
-        .collect();
-    specs.sort();
-    specs
+    common::example_specs(&["yaml", "yml", "toml"])
 }
 
 #[test]

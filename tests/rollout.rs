@@ -11,13 +11,7 @@ use cutover::plan::rollout::{Action, PhaseKind};
 use cutover::{load, plan};
 
 fn examples() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
-    specs
+    common::example_specs(&["yaml"])
 }
 
 fn plan_of(path: &Path) -> plan::Plan {

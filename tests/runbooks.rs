@@ -8,13 +8,7 @@ use std::path::{Path, PathBuf};
 use cutover::{load, plan};
 
 fn examples() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
-    specs
+    common::example_specs(&["yaml"])
 }
 
 #[test]

@@ -15,6 +15,21 @@ pub fn snapshots<F: FnOnce()>(f: F) {
     settings.bind(f);
 }
 
+/// The example specs with one of `extensions`, sorted.
+pub fn example_specs(extensions: &[&str]) -> Vec<PathBuf> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e))
+        })
+        .collect();
+    specs.sort();
+    specs
+}
+
 /// The fixture files of a folder under `tests/fixtures/`, sorted, without config files.
 pub fn fixtures(folder: &str) -> Vec<PathBuf> {
     let dir = Path::new("tests/fixtures").join(folder);
