@@ -272,7 +272,7 @@ fn write_files(
             .chunks(chunk)
             .map(|part| scope.spawn(|| write_part(part)))
             .collect();
-        // The first failure in file order is the one reported.
+        // The first failure in file order is the one reported; the scope joins the rest.
         writers
             .into_iter()
             .map(|writer| {
@@ -283,8 +283,6 @@ fn write_files(
                     })
                 })
             })
-            .collect::<Vec<_>>()
-            .into_iter()
             .collect()
     })
 }
