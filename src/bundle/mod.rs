@@ -273,17 +273,14 @@ fn write_files(
             .map(|part| scope.spawn(|| write_part(part)))
             .collect();
         // The first failure in file order is the one reported; the scope joins the rest.
-        writers
-            .into_iter()
-            .map(|writer| {
-                writer.join().unwrap_or_else(|_| {
-                    Err(WriteError::Io {
-                        path: staging.to_path_buf(),
-                        error: io::Error::other("a writer thread stopped"),
-                    })
+        writers.into_iter().try_for_each(|writer| {
+            writer.join().unwrap_or_else(|_| {
+                Err(WriteError::Io {
+                    path: staging.to_path_buf(),
+                    error: io::Error::other("a writer thread stopped"),
                 })
             })
-            .collect()
+        })
     })
 }
 
