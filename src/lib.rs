@@ -17,10 +17,12 @@ pub mod diagnostic;
 pub mod diff;
 pub mod import;
 pub mod load;
+pub mod markdown;
 pub mod model;
 pub mod plan;
 pub mod render;
 pub mod rules;
+pub mod shell;
 
 use std::path::{Path, PathBuf};
 
