@@ -199,6 +199,16 @@ pub static RULES: &[Rule] = &[
         "Kubernetes object names (RFC 1123)"
     ),
     rule!(
+        "spec/value",
+        Error,
+        Checked,
+        "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths, image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters.",
+        "The runbooks are pasted into a production shell and the tool configs are read line by line: a `;`, a `$(...)`, a `../` or a line break in a value would run a command, write outside the bundle or add a config key.",
+        "data: { backups: \"oss://bk;touch${IFS}/tmp/x;\" }",
+        "data: { backups: \"oss://shop-backups/migration/\" }",
+        "Alibaba Cloud id formats; OSS bucket naming; the distribution image reference grammar; RFC 3986; POSIX shell quoting"
+    ),
+    rule!(
         "spec/duplicate-name",
         Error,
         Checked,

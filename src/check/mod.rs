@@ -10,6 +10,7 @@ mod secrets;
 mod sizing;
 mod spec;
 mod storage;
+mod values;
 mod workload;
 
 use std::sync::Arc;
@@ -89,6 +90,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
     dns::check(&ctx, &mut found);
+    values::check(&ctx, &mut found);
     secrets::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found

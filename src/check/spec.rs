@@ -148,7 +148,7 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 &route.path,
                 is_http_path(&route.path),
                 "an absolute URL path",
-                "write a path such as `/api`: it starts with `/` and has no spaces",
+                "write a path such as `/api`: it starts with `/` and holds only URL path characters (letters, digits, `-._~%!$&'()*+,;=:@/`)",
             );
         }
         if let Some(path) = s.health.as_ref().and_then(|h| h.path.as_ref()) {
@@ -157,7 +157,7 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 path,
                 is_http_path(path),
                 "an absolute URL path",
-                "write a path such as `/healthz`: it starts with `/` and has no spaces",
+                "write a path such as `/healthz`: it starts with `/` and holds only URL path characters",
             );
         }
         for (j, volume) in s.volumes.iter().enumerate() {
@@ -230,9 +230,35 @@ fn is_host(host: &str) -> bool {
         })
 }
 
-/// An absolute path without whitespace or control characters.
+/// An absolute path of RFC 3986 path characters (unreserved, percent-encoded, sub-delims,
+/// `:`, `@`): no whitespace, quotes, backticks, backslashes or control characters.
 fn is_http_path(path: &str) -> bool {
-    path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+    path.starts_with('/')
+        && path.len() <= 2048
+        && path.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'/' | b'-'
+                        | b'_'
+                        | b'.'
+                        | b'~'
+                        | b'%'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b':'
+                        | b'@'
+                )
+        })
 }
 
 fn is_env_name(name: &str) -> bool {
