@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, is_dns_label, is_dns_subdomain};
+use super::{Ctx, is_dns_label, is_dns_subdomain, is_host, is_http_path};
 use crate::diagnostic::Diagnostic;
 use crate::model::{API_VERSION, KIND};
 use crate::render::manifests::{OLDEST_MINOR, REMOVED_BETA_APIS};
@@ -212,53 +212,6 @@ fn names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     if let Some(secret) = spec.images.as_ref().and_then(|i| i.pull_secret.as_ref()) {
         subdomain("images.pullSecret".into(), secret);
     }
-}
-
-/// A DNS name: labels of letters, digits and `-`, dot-separated, optionally `*.` first.
-fn is_host(host: &str) -> bool {
-    let host = host.strip_prefix("*.").unwrap_or(host);
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
-/// An absolute path of RFC 3986 path characters (unreserved, percent-encoded, sub-delims,
-/// `:`, `@`): no whitespace, quotes, backticks, backslashes or control characters.
-fn is_http_path(path: &str) -> bool {
-    path.starts_with('/')
-        && path.len() <= 2048
-        && path.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'/' | b'-'
-                        | b'_'
-                        | b'.'
-                        | b'~'
-                        | b'%'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'\''
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                )
-        })
 }
 
 fn is_env_name(name: &str) -> bool {

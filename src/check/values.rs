@@ -4,7 +4,7 @@
 //! every value anyway; this rule makes a hostile or mistyped value a diagnostic at its line
 //! instead of a surprise in a production shell.
 
-use super::Ctx;
+use super::{Ctx, is_host, is_http_path, is_url_path_byte};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::is_unsafe_char;
 
@@ -424,22 +424,6 @@ fn is_bucket_and_prefix(value: &str) -> bool {
         && !prefix.contains("//")
 }
 
-/// A DNS name: dot-separated labels of letters, digits, `-` (and `_`), optionally `*.`.
-fn is_host(value: &str) -> bool {
-    let host = value.strip_prefix("*.").unwrap_or(value);
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
 fn is_endpoint(value: &str) -> bool {
     let Some(rest) = value
         .strip_prefix("https://")
@@ -578,34 +562,11 @@ fn is_request(value: &str) -> bool {
     };
     let method_ok =
         (1..=16).contains(&method.len()) && method.bytes().all(|b| b.is_ascii_uppercase());
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     method_ok
-        && target.starts_with('/')
-        && target.len() <= 2048
-        && target.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'/' | b'-'
-                        | b'_'
-                        | b'.'
-                        | b'~'
-                        | b'%'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'\''
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                        | b'?'
-                )
-        })
+        && is_http_path(path)
+        && query.len() <= 2048
+        && query.bytes().all(|b| b == b'?' || is_url_path_byte(b))
 }
 
 #[cfg(test)]
