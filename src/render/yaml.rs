@@ -109,7 +109,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// A string as a plain scalar when that is unambiguous in YAML 1.1 and 1.2, else
-/// double-quoted with JSON escapes (a valid YAML double-quoted scalar).
+/// double-quoted with escapes for everything not printable in both (see [`push_quoted`]).
 pub fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     push_string(&mut out, s);
@@ -121,8 +121,34 @@ fn push_string(out: &mut String, s: &str) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else {
-        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+        push_quoted(out, s);
     }
+}
+
+/// A double-quoted scalar. JSON's escapes are not enough: YAML 1.1 readers (PyYAML, go-yaml
+/// v2, kubectl) take U+0085, U+2028 and U+2029 inside quotes for line breaks and fold them,
+/// and YAML forbids DEL, C1 controls and U+FEFF/U+FFFE/U+FFFF raw; bidirectional controls
+/// are escaped so that no reviewer reads a value other than the one it is.
+fn push_quoted(out: &mut String, s: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control()
+                || crate::markdown::is_unsafe_char(c)
+                || matches!(c, '\u{fffe}' | '\u{ffff}') =>
+            {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -170,6 +196,19 @@ fn looks_numeric(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_of_yaml_1_1_and_controls_are_escaped() {
+        let hostile = "a\u{85}b\u{2028}c\u{2029}d\u{7f}e\u{1b}f\u{202e}g\u{feff}h\"\\";
+        let written = string(hostile);
+        assert_eq!(
+            written,
+            "\"a\\u0085b\\u2028c\\u2029d\\u007Fe\\u001Bf\\u202Eg\\uFEFFh\\\"\\\\\""
+        );
+        assert!(written.is_ascii());
+        let read: String = serde_yaml::from_str(&written).unwrap();
+        assert_eq!(read, hostile);
+    }
 
     #[test]
     fn ambiguous_strings_are_quoted() {
