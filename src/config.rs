@@ -182,3 +182,39 @@ pub fn locked_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic
     .label(span, "cannot be silenced")
     .help("remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<Config, LoadError> {
+        parse(&SourceFile::new("cutover.toml", text, Format::Toml))
+    }
+
+    fn rules_of(result: Result<Config, LoadError>) -> Vec<&'static str> {
+        match result {
+            Err(LoadError::Diagnostics(d)) => d.iter().map(|d| d.rule).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn spec_credential_cannot_be_lowered_only_kept_at_deny() {
+        for level in ["allow", "warn"] {
+            let text = format!("[rules]\n\"spec/credential\" = \"{level}\"\n");
+            assert_eq!(rules_of(config(&text)), ["config/locked"], "{level}");
+        }
+        assert!(config("[rules]\n\"spec/credential\" = \"deny\"\n").is_ok());
+    }
+
+    #[test]
+    fn a_config_built_in_code_cannot_lower_a_locked_rule_either() {
+        let mut levels = BTreeMap::new();
+        levels.insert("spec/credential".to_string(), RuleLevel::Allow);
+        let config = Config { levels, file: None };
+        let source = SourceFile::new("spec.yaml", "", Format::Yaml);
+        let d = Diagnostic::new("spec/credential", Severity::Error, &source, "a secret");
+        let kept = config.apply(d).expect("not silenced");
+        assert_eq!(kept.severity, Severity::Error);
+    }
+}

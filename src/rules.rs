@@ -980,6 +980,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_locked_rule_is_explained_without_a_way_to_lower_it() {
+        let text = explain(find("spec/credential").unwrap());
+        assert!(text.contains("cannot be allowed or lowered"), "{text}");
+        assert!(!text.contains("= \"warn\""), "{text}");
+        assert!(!text.contains("allow: [spec/credential]"), "{text}");
+        for id in LOCKED {
+            assert!(find(id).is_some_and(|r| r.level.is_diagnostic()), "{id}");
+            assert!(!is_service_scoped(id), "{id}");
+        }
+    }
+
+    #[test]
     fn ids_are_unique_and_well_formed() {
         let mut seen = std::collections::BTreeSet::new();
         for rule in RULES {
