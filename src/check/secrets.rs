@@ -993,6 +993,93 @@ mod tests {
         }
     }
 
+    /// The fields the issue found unscanned, each holding an AccessKey id: every one is
+    /// reported at its own path, with the label on the key itself.
+    #[test]
+    fn every_string_of_the_spec_is_scanned() {
+        let key = "LTAI5tQ7exampleKey0001";
+        let minimal = include_str!("../../examples/minimal.yaml");
+        let head = &minimal[..minimal.find("services:").unwrap()];
+        let head = head.replace(
+            "  ingressController:",
+            &format!("  addons: [cloud-monitor-{key}]\n  ingressController:"),
+        );
+        let text = format!(
+            "{head}services:
+  - name: web
+    image: registry.example.com/hello/web:1.0.0
+    replicas: 3
+    port: 8080
+    resources:
+      requests: {{ cpu: 250m, memory: 256Mi }}
+      limits: {{ cpu: 500m, memory: 512Mi }}
+    health: {{ path: /healthz }}
+    env:
+      {key}: x
+    routes:
+      - {{ host: hello.example, path: / }}
+images:
+  target: registry.cn-hangzhou.aliyuncs.com/hello
+  helperImage: \"busybox:{key}\"
+data:
+  databases:
+    - name: db-{key}
+      engine: mysql
+      source: {{ host: mysql.internal, port: 3306 }}
+      target: {{ instance: rm-bp1example000001 }}
+      sync: full
+  objectStores:
+    - {{ name: {key}, source: s3://b, target: oss://b }}
+rollout:
+  strategy: ingress-canary
+  controller: nginx
+  match:
+    header: {{ name: X-{key}, value: \"on\" }}
+  waves:
+    - name: all
+      services: [web]
+      steps:
+        - {{ weight: 100, hold: 1h }}
+verification:
+  checks:
+    - {{ name: check {key}, request: \"GET /\", expect: 200 }}
+"
+        );
+        let source = crate::diagnostic::SourceFile::new(
+            "spec.yaml",
+            text.clone(),
+            crate::diagnostic::Format::Yaml,
+        );
+        let loaded = match crate::load::load_source(source) {
+            Ok(loaded) => loaded,
+            Err(crate::load::LoadError::Diagnostics(d)) => panic!("{:?}", d),
+            Err(crate::load::LoadError::Io(m)) => panic!("{m}"),
+        };
+        let diagnostics = crate::check::check(&loaded, &Default::default());
+        let found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .filter(|d| d.rule == "spec/credential")
+            .map(|d| {
+                let span = d.primary_span();
+                (d.path.as_str(), &text[span.start..span.end])
+            })
+            .collect();
+        for path in [
+            "target.addons[0]",
+            "services[web].env.LTAI5tQ7exampleKey0001",
+            "images.helperImage",
+            "data.databases[db-LTAI5tQ7exampleKey0001].name",
+            "data.objectStores[LTAI5tQ7exampleKey0001].name",
+            "rollout.match.header.name",
+            "verification.checks[check LTAI5tQ7exampleKey0001].name",
+        ] {
+            assert!(
+                found.contains(&(path, key)),
+                "{path} not reported: {found:?}"
+            );
+        }
+    }
+
     #[test]
     fn the_scan_is_linear_on_repetitive_input() {
         for unit in ["LTAI", "eyJ.", "ghp_", "://", "a=", "-----BEGIN ", "xoxb-1"] {
