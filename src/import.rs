@@ -418,10 +418,31 @@ pub fn compose(name: &str, file_name: &str, text: &str) -> Result<Imported, Vec<
         }
     }
     let spec = write_spec(&stack, file_name, &imported, &storage, &top_comments);
+    let spec = without_credentials(&mut importer, &spec);
     Ok(Imported {
         spec,
         warnings: importer.warnings,
     })
+}
+
+/// The last guard: a line of the generated spec that still looks like it holds a credential
+/// (a value the mapping above copied without recognizing it) is left out.
+fn without_credentials(importer: &mut Importer, spec: &str) -> String {
+    let mut out = String::with_capacity(spec.len());
+    for line in spec.lines() {
+        if find_credential(line).is_some() {
+            importer.secret(
+                Span::new(0, 0),
+                "(generated spec)",
+                "a generated line that would have quoted it is left out",
+            );
+            out.push_str("# (a line was left out here: it held a secret)\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn import_service(
@@ -863,6 +884,29 @@ fn write_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credential_in_a_value_the_import_copies_as_is_is_still_left_out() {
+        let file = "services:\n  app:\n    image: app:1.0\n    volumes:\n      - data:/srv/ghp_0123456789abcdefghijklmnopqrstuvwxyz\n";
+        let Ok(imported) = compose("shop", "compose.yml", file) else {
+            panic!("the compose file imports");
+        };
+        assert!(!imported.spec.contains("ghp_"), "{}", imported.spec);
+        assert!(
+            imported
+                .spec
+                .contains("# (a line was left out here: it held a secret)")
+        );
+        assert!(imported.warnings.iter().any(|w| w.rule == "import/secret"));
+    }
+
+    #[test]
+    fn secret_variable_names_become_shell_safe_references() {
+        assert_eq!(variable_name("DB_PASSWORD"), "DB_PASSWORD");
+        assert_eq!(variable_name("db.password"), "db_password");
+        assert_eq!(variable_name("1PASS"), "_1PASS");
+        assert_eq!(variable_name(""), "_");
+    }
 
     #[test]
     fn compose_units_become_quantities() {
