@@ -643,9 +643,13 @@ fn assignment(b: &[u8], i: usize) -> Option<Finding> {
     let key = std::str::from_utf8(&b[i - key_len..i]).ok()?;
     let key = key.trim_start_matches('-');
     let from = i + 1;
-    let value_len = run(b, from, 256, |c| {
+    let mut value_len = run(b, from, 256, |c| {
         !c.is_ascii_whitespace() && !b"&;,\"'<>`)".contains(&c)
     });
+    // The cap may fall inside a character: end before it.
+    while value_len > 0 && b.get(from + value_len).is_some_and(|c| c & 0xC0 == 0x80) {
+        value_len -= 1;
+    }
     let value = std::str::from_utf8(&b[from..from + value_len]).ok()?;
     let azure = ["AccountKey", "SharedAccessKey"].contains(&key);
     if azure && run(b, from, 41, is_base64) >= 40 {
@@ -922,6 +926,7 @@ mod tests {
         assert!(kind("password=${DB_PASSWORD}").is_none());
         assert!(kind("GET /login?password_reset=1").is_none());
         assert!(kind("a=b=c=d").is_none());
+        assert!(kind(&format!("password={}", "é".repeat(200))).is_some());
     }
 
     #[test]
@@ -1077,6 +1082,42 @@ verification:
                 found.contains(&(path, key)),
                 "{path} not reported: {found:?}"
             );
+        }
+    }
+
+    #[test]
+    fn findings_sit_on_character_boundaries_of_any_text() {
+        let pieces = [
+            "password=",
+            "é",
+            "日本",
+            "postgres://a:",
+            "@h",
+            "ghp_",
+            "LTAI",
+            "eyJ",
+            ".",
+            "ey",
+            "-----BEGIN ",
+            "PRIVATE KEY-----",
+            "\u{2028}",
+            "${X}",
+            "=",
+            ":",
+            "//",
+            "xoxb-1",
+        ];
+        let long = "é".repeat(200);
+        for a in pieces {
+            for b in pieces {
+                for c in [pieces[1], pieces[2], long.as_str(), "abc123"] {
+                    let text = format!("{a}{c}{b}{c}");
+                    if let Some(f) = find_credential(&text) {
+                        assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+                        assert!(f.start <= f.end && f.end <= text.len(), "{text:?}");
+                    }
+                }
+            }
         }
     }
 
