@@ -6,6 +6,9 @@
 //! "sizing/single-zone" = "allow"      # allow | warn | deny
 //! "network/node-capacity" = "deny"
 //! ```
+//!
+//! A locked rule (`spec/credential`, see [`rules::LOCKED`]) may only be set to `deny`: setting
+//! it to `allow` or `warn` is a `config/locked` error, as is naming it in `allow:`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -66,6 +69,11 @@ impl Config {
 
     /// Applies the levels to a diagnostic: `None` when it is allowed.
     pub fn apply(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+        // `parse` refuses a lowered level of a locked rule; a config built in code cannot
+        // lower it either.
+        if rules::is_locked(diagnostic.rule) {
+            return Some(diagnostic);
+        }
         match self.levels.get(diagnostic.rule) {
             None => Some(diagnostic),
             Some(RuleLevel::Allow) => None,
@@ -115,19 +123,23 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
     };
     let mut diagnostics = Vec::new();
     let rules_table = parsed.get_ref().get("rules");
-    for id in file.rules.keys() {
+    let key_span = |id: &str| {
+        rules_table
+            .and_then(|t| match t.get_ref() {
+                toml::de::DeValue::Table(t) => t
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == id)
+                    .map(|(k, _)| Span::new(k.span().start, k.span().end)),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    for (id, level) in &file.rules {
         let known = rules::find(id).filter(|r| r.level.is_diagnostic());
         if known.is_none() {
-            let span = rules_table
-                .and_then(|t| match t.get_ref() {
-                    toml::de::DeValue::Table(t) => t
-                        .iter()
-                        .find(|(k, _)| k.get_ref() == id)
-                        .map(|(k, _)| Span::new(k.span().start, k.span().end)),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            diagnostics.push(unknown_rule(source, span, id));
+            diagnostics.push(unknown_rule(source, key_span(id), id));
+        } else if rules::is_locked(id) && *level != RuleLevel::Deny {
+            diagnostics.push(locked_rule(source, key_span(id), id));
         }
     }
     if !diagnostics.is_empty() {
@@ -156,4 +168,53 @@ pub fn unknown_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnosti
     Diagnostic::new("config/unknown-rule", Severity::Error, source, message)
         .label(span, "this rule id")
         .help(help)
+}
+
+/// The diagnostic for an attempt to allow or lower a rule that cannot be lowered
+/// (`spec/credential`), in `cutover.toml` or a service's `allow:`.
+pub fn locked_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
+    Diagnostic::new(
+        "config/locked",
+        Severity::Error,
+        source,
+        format!("rule `{id}` cannot be allowed or lowered: a secret in the spec is always an error"),
+    )
+    .label(span, "cannot be silenced")
+    .help("remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<Config, LoadError> {
+        parse(&SourceFile::new("cutover.toml", text, Format::Toml))
+    }
+
+    fn rules_of(result: Result<Config, LoadError>) -> Vec<&'static str> {
+        match result {
+            Err(LoadError::Diagnostics(d)) => d.iter().map(|d| d.rule).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn spec_credential_cannot_be_lowered_only_kept_at_deny() {
+        for level in ["allow", "warn"] {
+            let text = format!("[rules]\n\"spec/credential\" = \"{level}\"\n");
+            assert_eq!(rules_of(config(&text)), ["config/locked"], "{level}");
+        }
+        assert!(config("[rules]\n\"spec/credential\" = \"deny\"\n").is_ok());
+    }
+
+    #[test]
+    fn a_config_built_in_code_cannot_lower_a_locked_rule_either() {
+        let mut levels = BTreeMap::new();
+        levels.insert("spec/credential".to_string(), RuleLevel::Allow);
+        let config = Config { levels, file: None };
+        let source = SourceFile::new("spec.yaml", "", Format::Yaml);
+        let d = Diagnostic::new("spec/credential", Severity::Error, &source, "a secret");
+        let kept = config.apply(d).expect("not silenced");
+        assert_eq!(kept.severity, Severity::Error);
+    }
 }

@@ -5,10 +5,16 @@
 //! placement, commands, bind mounts, ...) has no equivalent: it becomes a comment beside the
 //! service in the generated spec *and* an `import/unsupported` warning pointing at the
 //! compose file. Nothing is dropped silently.
+//!
+//! Nothing secret is copied either: a compose value the secret scan of `spec/credential`
+//! refuses (a secret-named variable with a written value, or a credential-shaped value) is
+//! written as a `${NAME}` reference, and a comment that would quote one says so without the
+//! value; each is an `import/secret` warning pointing at the compose line.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::check::secrets::{find_credential, is_variable_name, is_written_secret};
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
 use crate::load::node::{Node, NodeKind};
 use crate::render::yaml::string as quote;
@@ -22,12 +28,27 @@ pub struct Imported {
 struct Importer<'a> {
     source: &'a Arc<SourceFile>,
     warnings: Vec<Diagnostic>,
+    /// The secret values of the compose file's environments, so that a comment quoting
+    /// one elsewhere (a healthcheck command, a `command:`) leaves it out too.
+    secrets: Vec<String>,
 }
+
+/// A comment's text in place of a value that holds a secret.
+const NOT_COPIED: &str = "(not copied: it holds a secret)";
 
 impl Importer<'_> {
     /// Records a compose feature with no spec equivalent: a warning and a comment line.
     fn unsupported(&mut self, node: &Node, path: &str, why: &str, comments: &mut Vec<String>) {
-        let summary = summarize(node);
+        let summary = if self.node_leaks(node) {
+            self.secret(
+                node.span,
+                path,
+                "its value is left out of the comment the spec keeps",
+            );
+            NOT_COPIED.to_string()
+        } else {
+            summarize(node)
+        };
         comments.push(format!("# compose `{path}: {summary}`: {why}"));
         self.warnings.push(
             Diagnostic::new("import/unsupported", Severity::Warning, self.source, format!("`{path}` has no equivalent in the spec: {why}"))
@@ -36,6 +57,115 @@ impl Importer<'_> {
                 .help("the generated spec keeps it as a comment beside the service; decide what the new cluster needs"),
         );
     }
+
+    /// Records a secret the generated spec does not copy.
+    fn secret(&mut self, span: Span, path: &str, what: &str) {
+        self.warnings.push(
+            Diagnostic::new(
+                "import/secret",
+                Severity::Warning,
+                self.source,
+                format!("`{path}` holds a secret: {what}"),
+            )
+            .label(span, "a secret: not copied into the spec")
+            .path(path.to_string())
+            .help("provide the value at deploy time from a Kubernetes Secret (and rotate it if this file is in git); the spec only names it"),
+        );
+    }
+
+    /// Whether a text holds a credential, or one of the compose file's secret values.
+    fn leaks(&self, text: &str) -> bool {
+        find_credential(text).is_some() || self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    /// Whether a node holds a secret anywhere: a leaking scalar or key, or a secret-named
+    /// key with a written value.
+    fn node_leaks(&self, node: &Node) -> bool {
+        match &node.kind {
+            NodeKind::Scalar { text, .. } => self.leaks(text),
+            NodeKind::Seq(items) => items.iter().any(|item| self.node_leaks(item)),
+            NodeKind::Map(entries) => entries.iter().any(|e| {
+                self.leaks(&e.key)
+                    || text(&e.value).is_some_and(|v| is_written_secret(&e.key, v))
+                    || self.node_leaks(&e.value)
+            }),
+        }
+    }
+}
+
+/// Whether an environment variable's value is a secret the spec must not hold.
+fn is_secret_variable(name: &str, value: &str) -> bool {
+    is_written_secret(name, value) || find_credential(value).is_some()
+}
+
+/// A variable's `name=value` pairs as compose writes them (a mapping or `NAME=value` items),
+/// with the span of each value (of the item, in the list form). Items without `=` are
+/// `None`.
+fn environment(node: &Node) -> Vec<(&Node, Option<(String, String)>)> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|e| {
+                let value = text(&e.value).unwrap_or("").to_string();
+                (&e.value, Some((e.key.clone(), value)))
+            })
+            .collect(),
+        NodeKind::Seq(items) => items
+            .iter()
+            .filter_map(|item| {
+                let pair = text(item)?;
+                Some((
+                    item,
+                    pair.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                ))
+            })
+            .collect(),
+        NodeKind::Scalar { .. } => Vec::new(),
+    }
+}
+
+/// The secret values of every service's environment (long enough to find again).
+fn secret_values(services: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    for service in entries(services) {
+        let Some(env) = service.value.get("environment") else {
+            continue;
+        };
+        for (_, pair) in environment(env) {
+            let Some((name, value)) = pair else { continue };
+            if is_secret_variable(&name, &value) {
+                if let Some(f) = find_credential(&value) {
+                    out.push(value[f.start..f.end].to_string());
+                }
+                out.push(value);
+            }
+        }
+    }
+    out.retain(|s| s.chars().count() >= 4);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A shell-variable-safe name for a `${NAME}` reference: `_` for every other character,
+/// and a `_` before a leading digit.
+fn variable_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    debug_assert!(is_variable_name(&out));
+    out
 }
 
 fn text(node: &Node) -> Option<&str> {
@@ -241,6 +371,7 @@ pub fn compose(name: &str, file_name: &str, text: &str) -> Result<Imported, Vec<
     let mut importer = Importer {
         source: &source,
         warnings: Vec::new(),
+        secrets: secret_values(services),
     };
     let stack = label(name);
     let mut storage: BTreeMap<String, String> = BTreeMap::new();
@@ -265,16 +396,53 @@ pub fn compose(name: &str, file_name: &str, text: &str) -> Result<Imported, Vec<
                     importer.unsupported(&volume.value, &format!("volumes.{}", volume.key), "volume drivers and options do not carry over: the spec's storage entry chooses an ACK volume", &mut top_comments);
                 }
             }
-            "networks" => top_comments.push(format!("# compose `networks: {}`: the new cluster's network is `target.network`", summarize(&entry.value))),
-            key if key.starts_with("x-") => top_comments.push(format!("# compose extension `{key}` was used by anchors in the file; it is not part of the spec")),
+            "networks" => {
+                let summary = if importer.node_leaks(&entry.value) {
+                    importer.secret(entry.value.span, "networks", "its value is left out of the comment the spec keeps");
+                    NOT_COPIED.to_string()
+                } else {
+                    summarize(&entry.value)
+                };
+                top_comments.push(format!("# compose `networks: {summary}`: the new cluster's network is `target.network`"));
+            }
+            key if key.starts_with("x-") => {
+                let key = if importer.leaks(key) {
+                    importer.secret(entry.key_span, key, "the key is left out of the comment the spec keeps");
+                    "x-…"
+                } else {
+                    key
+                };
+                top_comments.push(format!("# compose extension `{key}` was used by anchors in the file; it is not part of the spec"));
+            }
             key => importer.unsupported(&entry.value, key, "top-level configs and secrets become ConfigMaps and Secrets you create in the deploy phase", &mut top_comments),
         }
     }
     let spec = write_spec(&stack, file_name, &imported, &storage, &top_comments);
+    let spec = without_credentials(&mut importer, &spec);
     Ok(Imported {
         spec,
         warnings: importer.warnings,
     })
+}
+
+/// The last guard: a line of the generated spec that still looks like it holds a credential
+/// (a value the mapping above copied without recognizing it) is left out.
+fn without_credentials(importer: &mut Importer, spec: &str) -> String {
+    let mut out = String::with_capacity(spec.len());
+    for line in spec.lines() {
+        if find_credential(line).is_some() {
+            importer.secret(
+                Span::new(0, 0),
+                "(generated spec)",
+                "a generated line that would have quoted it is left out",
+            );
+            out.push_str("# (a line was left out here: it held a secret)\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn import_service(
@@ -291,7 +459,16 @@ fn import_service(
     let mut comments = Vec::new();
     let deploy = node.get("deploy");
     // image
-    match node.get("image").and_then(text) {
+    let image = node.get("image");
+    let image_leaks = image.is_some_and(|i| importer.node_leaks(i));
+    if let Some(image) = image.filter(|_| image_leaks) {
+        importer.secret(
+            image.span,
+            &at("image"),
+            "the spec gets a placeholder image instead",
+        );
+    }
+    match image.and_then(text).filter(|_| !image_leaks) {
         Some(image) => lines.push(format!("    image: {}", quote(image))),
         None => {
             lines.push(format!(
@@ -382,12 +559,25 @@ fn import_service(
     if let Some(check) = node.get("healthcheck") {
         let disabled = check.get("disable").and_then(text) == Some("true");
         if let Some(test) = check.get("test").filter(|_| !disabled) {
-            match health_path(test) {
+            let leaks = importer.node_leaks(test);
+            match health_path(test).filter(|path| !importer.leaks(path)) {
                 Some(path) => lines.push(format!("    health: {{ path: {} }}", quote(&path))),
                 None => {
                     lines.push("    health: { tcp: true }".into());
-                    comments.push(format!("# compose `healthcheck.test: {}` runs a command; the new probes check the port over TCP", summarize(test)));
+                    let summary = if leaks {
+                        NOT_COPIED.to_string()
+                    } else {
+                        summarize(test)
+                    };
+                    comments.push(format!("# compose `healthcheck.test: {summary}` runs a command; the new probes check the port over TCP"));
                 }
+            }
+            if leaks {
+                importer.secret(
+                    test.span,
+                    &at("healthcheck.test"),
+                    "the spec keeps the probe without the command",
+                );
             }
         }
     }
@@ -480,25 +670,34 @@ fn import_service(
         lines.push("    volumes:".into());
         lines.extend(mounts);
     }
-    // environment
+    // environment: a secret becomes a `${NAME}` reference, provided at deploy time
     let mut env: Vec<(String, String)> = Vec::new();
     if let Some(environment) = node.get("environment") {
-        match &environment.kind {
-            NodeKind::Map(entries) => {
-                for e in entries {
-                    env.push((e.key.clone(), text(&e.value).unwrap_or("").to_string()));
-                }
+        for (value_node, pair) in self::environment(environment) {
+            let Some((key, value)) = pair else {
+                importer.unsupported(value_node, &at("environment"), "a variable without a value takes it from the deploying shell: set its value in `env`", &mut comments);
+                continue;
+            };
+            let path = at(&format!("environment.{key}"));
+            if find_credential(&key).is_some() {
+                importer.secret(
+                    value_node.span,
+                    &path,
+                    "the variable's name looks like a credential: the variable is left out",
+                );
+                continue;
             }
-            NodeKind::Seq(items) => {
-                for item in items {
-                    let Some(pair) = text(item) else { continue };
-                    match pair.split_once('=') {
-                        Some((k, v)) => env.push((k.to_string(), v.to_string())),
-                        None => importer.unsupported(item, &at("environment"), "a variable without a value takes it from the deploying shell: set its value in `env`", &mut comments),
-                    }
-                }
+            if is_secret_variable(&key, &value) {
+                let reference = format!("${{{}}}", variable_name(&key));
+                importer.secret(
+                    value_node.span,
+                    &path,
+                    &format!("the spec holds the reference `{reference}` instead of the value"),
+                );
+                env.push((key, reference));
+            } else {
+                env.push((key, value));
             }
-            NodeKind::Scalar { .. } => {}
         }
     }
     if !env.is_empty() {
@@ -685,6 +884,29 @@ fn write_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credential_in_a_value_the_import_copies_as_is_is_still_left_out() {
+        let file = "services:\n  app:\n    image: app:1.0\n    volumes:\n      - data:/srv/ghp_0123456789abcdefghijklmnopqrstuvwxyz\n";
+        let Ok(imported) = compose("shop", "compose.yml", file) else {
+            panic!("the compose file imports");
+        };
+        assert!(!imported.spec.contains("ghp_"), "{}", imported.spec);
+        assert!(
+            imported
+                .spec
+                .contains("# (a line was left out here: it held a secret)")
+        );
+        assert!(imported.warnings.iter().any(|w| w.rule == "import/secret"));
+    }
+
+    #[test]
+    fn secret_variable_names_become_shell_safe_references() {
+        assert_eq!(variable_name("DB_PASSWORD"), "DB_PASSWORD");
+        assert_eq!(variable_name("db.password"), "db_password");
+        assert_eq!(variable_name("1PASS"), "_1PASS");
+        assert_eq!(variable_name(""), "_");
+    }
 
     #[test]
     fn compose_units_become_quantities() {

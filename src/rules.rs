@@ -249,13 +249,33 @@ pub static RULES: &[Rule] = &[
         "cutover"
     ),
     rule!(
+        "import/secret",
+        Warning,
+        Checked,
+        "`cutover import compose`: a compose value that is a secret (a secret-named variable such as `MYSQL_ROOT_PASSWORD`, or a credential-shaped value) is never copied: the generated spec holds a `${NAME}` reference, or a comment without the value, and a warning points at the compose line.",
+        "A spec goes into git and pull requests; the secret is provided at deploy time from a Kubernetes Secret instead.",
+        "environment: { MYSQL_ROOT_PASSWORD: hunter2 }",
+        "env: { MYSQL_ROOT_PASSWORD: \"${MYSQL_ROOT_PASSWORD}\" }   # what the import writes",
+        "cutover; gitleaks default rules"
+    ),
+    rule!(
         "spec/credential",
         Error,
         Checked,
-        "No value in the spec looks like a credential: an Alibaba Cloud AccessKey ID (`LTAI…`), an AWS key (`AKIA…`), a private key, or a secret-named environment variable (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, ...) with a written value.",
-        "A secret in a spec ends up in git history, CI logs and pull requests; the bundle must never carry one.",
-        "env: { DB_PASSWORD: hunter2 }",
-        "env: { DB_USER: app }   # the password in a Secret the runbook creates",
+        "No string of the spec (any value, any key) holds a credential: a cloud AccessKey ID (`LTAI…`, `AKIA…`), a provider token (GitHub `ghp_…`, GitLab `glpat-…`, Slack `xoxb-…` and webhooks, Google `AIza…`, Stripe `sk_live_…`, ...), a JWT, a private key block, a password in a URL (`postgres://u:pw@host`) or after its name (`password=…`), or a secret-named variable (a word part `PASSWORD`, `PASS`, `PWD`, `SECRET`, `TOKEN`, `API_KEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `CREDENTIALS`, ...; not `*_FILE`, `*_PATH`, `*_ENV`) with a written value. Only a whole `${NAME}` is a reference. It cannot be allowed or lowered.",
+        "A secret in a spec ends up in git history, CI logs, pull requests and the bundle pasted into a production shell. No decision can accept that: the rule is not set in `cutover.toml` or `allow:`.",
+        "env: { DB_PASSWORD: hunter2, DB_URL: \"postgres://app:hunter2@db/app\" }",
+        "env: { DB_PASSWORD: \"${DB_PASSWORD}\", DB_PASSWORD_FILE: /run/secrets/db }   # the value from a Secret at deploy time",
+        "cutover; gitleaks default rules"
+    ),
+    rule!(
+        "config/locked",
+        Error,
+        Checked,
+        "`cutover.toml` does not set `spec/credential` to `allow` or `warn`, and no service's `allow:` names it: a secret in the spec is always an error.",
+        "Silencing the secret scan would let a credential reach git history and the bundle while the check looks green.",
+        "[rules]\n\"spec/credential\" = \"allow\"",
+        "# remove the secret from the spec; reference it as ${NAME}",
         "cutover"
     ),
     rule!(
@@ -870,6 +890,13 @@ pub const SERVICE_SCOPED: &[&str] = &[
     "workload/single-replica",
 ];
 
+/// Rules no `cutover.toml` level or `allow:` can lower (`config/locked` refuses it).
+pub const LOCKED: &[&str] = &["spec/credential"];
+
+pub fn is_locked(id: &str) -> bool {
+    LOCKED.contains(&id)
+}
+
 pub fn is_service_scoped(id: &str) -> bool {
     SERVICE_SCOPED.contains(&id)
 }
@@ -903,7 +930,11 @@ pub fn explain(rule: &Rule) -> String {
         ));
     }
     out.push_str(&format!("\nSource: {}\n", rule.source));
-    if rule.level.is_diagnostic() {
+    if is_locked(rule.id) {
+        out.push_str(
+            "\nIt cannot be allowed or lowered, in cutover.toml or `allow:`: remove the value from the spec.\n",
+        );
+    } else if rule.level.is_diagnostic() {
         if is_service_scoped(rule.id) {
             out.push_str(&format!(
                 "\nAccept it for one service with `allow: [{id}]` on that service.",
@@ -947,6 +978,18 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locked_rule_is_explained_without_a_way_to_lower_it() {
+        let text = explain(find("spec/credential").unwrap());
+        assert!(text.contains("cannot be allowed or lowered"), "{text}");
+        assert!(!text.contains("= \"warn\""), "{text}");
+        assert!(!text.contains("allow: [spec/credential]"), "{text}");
+        for id in LOCKED {
+            assert!(find(id).is_some_and(|r| r.level.is_diagnostic()), "{id}");
+            assert!(!is_service_scoped(id), "{id}");
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_well_formed() {

@@ -308,3 +308,79 @@ fn the_plan_table_is_pinned() {
         insta::assert_snapshot!("cli@plan-piggymetrics", out);
     });
 }
+
+#[test]
+fn importing_a_stack_never_copies_a_secret_into_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shop.yaml");
+    let (code, _, warnings) = common::run(
+        &[
+            "import",
+            "compose",
+            "tests/fixtures/compose/secrets.yml",
+            "--name",
+            "shop",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "{warnings}");
+    let spec = std::fs::read_to_string(&out).unwrap();
+    for secret in [
+        "hunter2",
+        "s3cr3t-Passw0rd",
+        "admin:pw@",
+        "ghp_",
+        "sk_live_",
+    ] {
+        assert!(!spec.contains(secret), "the spec holds {secret}:\n{spec}");
+    }
+    // Secrets become references to provide at deploy time; the rest is copied.
+    for line in [
+        "MYSQL_ROOT_PASSWORD: \"${MYSQL_ROOT_PASSWORD}\"",
+        "MYSQL_PASSWORD: \"${MYSQL_PASSWORD}\"",
+        "DB_PASS: \"${DB_PASS}\"",
+        "DATABASE_URL: \"${DATABASE_URL}\"",
+        "UPSTREAM: \"${UPSTREAM}\"",
+        "MYSQL_DATABASE: app",
+        "LOG_LEVEL: info",
+        "health: { path: /health }",
+    ] {
+        assert!(spec.contains(line), "{line} missing:\n{spec}");
+    }
+    // One warning per secret, each at its compose line.
+    for (path, line) in [
+        ("services.db.environment.MYSQL_ROOT_PASSWORD", 6),
+        ("services.db.healthcheck.test", 10),
+        ("services.api.environment.DB_PASS", 20),
+        ("services.api.environment.DATABASE_URL", 21),
+        ("services.api.environment.UPSTREAM", 22),
+        ("services.api.command", 24),
+    ] {
+        assert!(
+            warnings.contains(&format!("`{path}` holds a secret"))
+                && warnings.contains(&format!("secrets.yml:{line}:")),
+            "no import/secret warning for {path} at line {line}:\n{warnings}"
+        );
+    }
+    assert_eq!(warnings.matches("import/secret").count(), 6, "{warnings}");
+    assert!(!warnings.contains("MYSQL_PASSWORD` holds"), "{warnings}");
+
+    // Filled in with a real target, it checks without errors: no spec/credential.
+    let minimal = std::fs::read_to_string("examples/minimal.yaml").unwrap();
+    let target = &minimal[minimal.find("target:").unwrap()..minimal.find("services:").unwrap()];
+    let (start, end) = (
+        spec.find("target:").unwrap(),
+        spec.find("\nstorage:").unwrap(),
+    );
+    let filled = format!("{}{}{}", &spec[..start], target.trim_end(), &spec[end..]).replace(
+        "    address: TODO   # the SLB address that serves the stack today",
+        "    address: 203.0.113.10",
+    );
+    std::fs::write(&out, filled).unwrap();
+    let (_, stdout, _) = common::run(&["check", out.to_str().unwrap(), "--format", "json"], None);
+    assert!(!stdout.contains("spec/credential"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["errors"], 0, "{stdout}");
+}

@@ -6,7 +6,7 @@ mod dns;
 mod ingress;
 mod network;
 pub mod rollout;
-mod secrets;
+pub mod secrets;
 mod sizing;
 mod spec;
 mod storage;
@@ -107,18 +107,25 @@ fn allowed_for_service(ctx: &Ctx, d: &Diagnostic) -> bool {
     let Some(name) = &d.service else {
         return false;
     };
-    ctx.spec
-        .service(name)
-        .is_some_and(|s| s.allow.iter().any(|a| a == d.rule))
+    !rules::is_locked(d.rule)
+        && ctx
+            .spec
+            .service(name)
+            .is_some_and(|s| s.allow.iter().any(|a| a == d.rule))
 }
 
-/// `allow:` entries must name rules that exist and can fire.
+/// `allow:` entries must name rules that exist, can fire, and can be lowered.
 fn check_allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         for (j, id) in service.allow.iter().enumerate() {
             let path = format!("services[{i}].allow[{j}]");
             let known = rules::find(id).is_some_and(|r| r.level.is_diagnostic());
-            if !known {
+            if rules::is_locked(id) {
+                out.push(
+                    config::locked_rule(ctx.source, ctx.span(&path), id)
+                        .path(ctx.map.display(&path)),
+                );
+            } else if !known {
                 out.push(
                     config::unknown_rule(ctx.source, ctx.span(&path), id)
                         .path(ctx.map.display(&path)),

@@ -1,200 +1,836 @@
-//! Secret hygiene: credential-shaped values anywhere in the spec are refused, so that they
-//! never reach git history, CI logs or the bundle.
+//! Secret hygiene (`spec/credential`): a credential anywhere in the spec is refused, so that
+//! it never reaches git history, CI logs or the bundle.
+//!
+//! The scan walks every string of the loaded spec, every value and every mapping key (the
+//! model serialized to a tree, so a new field is covered without a list to keep up to date),
+//! and looks for two things:
+//!
+//! - credential shapes ([`find_credential`]): cloud AccessKey ids, provider tokens, JWTs,
+//!   private key blocks, passwords in URLs and `password=...` pairs, modelled on the
+//!   high-confidence rules of gitleaks' default configuration;
+//! - secret-named variables ([`is_secret_name`]) with a written value: `DB_PASSWORD: x` is a
+//!   secret, `DB_PASSWORD: ${DB_PASSWORD}` is a reference ([`is_reference`]).
+//!
+//! Each matcher looks only at positions where its token can start (after a byte outside the
+//! token's alphabet) and reads a bounded or disjoint stretch from there, so a scan is linear
+//! in the length of the text.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
 
 use super::Ctx;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity, Span};
+
+/// A credential found in a string: what it looks like, and its byte range in the string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
 
 /// What a value looks like, if it looks like a credential.
 pub fn credential_kind(value: &str) -> Option<&'static str> {
-    let chars: Vec<char> = value.chars().collect();
-    let run = |from: usize| {
-        chars[from..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count()
-    };
-    for i in 0..chars.len().saturating_sub(3) {
-        let prefix: String = chars[i..i + 4].iter().collect();
-        if prefix == "LTAI" && run(i) >= 16 {
-            return Some("an Alibaba Cloud AccessKey ID");
-        }
-        if (prefix == "AKIA" || prefix == "ASIA") && run(i) >= 20 {
-            return Some("an AWS access key ID");
-        }
-    }
-    if value.contains("PRIVATE KEY-----") {
-        return Some("a private key");
-    }
-    None
+    find_credential(value).map(|f| f.kind)
 }
 
-/// Environment variable names that hold secrets by convention.
-fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    // A file or path names where the secret is, not the secret.
-    if upper.ends_with("_FILE") || upper.ends_with("_PATH") {
+/// The first credential-shaped stretch of `text`, if any.
+pub fn find_credential(text: &str) -> Option<Finding> {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| MAY_START[b[i] as usize])
+        .find_map(|i| match_at(b, i))
+}
+
+/// The bytes a match can start at: the first bytes of [`match_at`]'s arms and of
+/// [`TOKENS`], so that every other byte costs one lookup.
+const MAY_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts = b"-:=AxheS";
+    let mut i = 0;
+    while i < starts.len() {
+        table[starts[i] as usize] = true;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < TOKEN_STARTS.len() {
+        table[TOKEN_STARTS[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// A value that only names a variable provided at deploy time: wholly `${NAME}`.
+/// (`${X}hunter2` is not: the rest is written in the spec.)
+pub fn is_reference(value: &str) -> bool {
+    value
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(is_variable_name)
+}
+
+/// A shell variable name: a letter or `_`, then letters, digits and `_`.
+pub fn is_variable_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Whether a secret-named variable's value is written in the spec (not empty, not a
+/// reference, not a plain flag such as `true`).
+pub fn is_written_secret(name: &str, value: &str) -> bool {
+    is_secret_name(name) && is_written(value)
+}
+
+fn is_written(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty()
+        && !is_reference(value)
+        && !["true", "false", "yes", "no", "null", "~"]
+            .iter()
+            .any(|flag| value.eq_ignore_ascii_case(flag))
+}
+
+/// Words that make a variable name secret when a word part ends with them (`DB_PASSWORD`,
+/// `DBPASSWORD`, `CLIENT_SECRET`, `GITHUB_TOKEN`, `X_APIKEY`, `CREDENTIALS`).
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "APIKEY",
+    "ACCESSKEY",
+    "PRIVATEKEY",
+];
+
+/// Abbreviations that count only as a whole word part: `DB_PASS`, `PASS`, `MYSQL_PWD`,
+/// `DB_PW`, never `PASSPORT_URL`, `BYPASS_CACHE` or `COMPASS`.
+const SECRET_ABBREVIATIONS: &[&str] = &["PASS", "PWD", "PW"];
+
+/// Two word parts that together name a key: `API_KEY`, `AWS_SECRET_ACCESS_KEY`,
+/// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `AUTH_KEY`. `AUTH` alone (`AUTH_URL`, `OAUTH_ENABLED`) is
+/// a setting, not a secret.
+const SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "API",
+    "ACCESS",
+    "PRIVATE",
+    "SECRET",
+    "AUTH",
+    "ENCRYPTION",
+    "SIGNING",
+    "MASTER",
+    "SESSION",
+];
+
+/// A last word part that makes the variable say where the secret is, or describe it,
+/// rather than hold it: `DB_PASSWORD_FILE`, `TOKEN_PATH`, `SECRET_NAME`, `TOKEN_URL`,
+/// `TOKEN_TTL`. (A URL is still scanned for a password in it.)
+const REFERENCE_WORDS: &[&str] = &[
+    "FILE", "PATH", "DIR", "ENV", "NAME", "REF", "URL", "URI", "ENDPOINT", "HOST", "PORT", "TTL",
+    "TIMEOUT", "EXPIRY", "LENGTH", "TYPE", "HEADER", "MODE",
+];
+
+/// Environment variable names (and header, cookie and query names) that hold secrets by
+/// convention. Names are split into word parts at `_`, `-`, `.` and lower-to-upper case
+/// changes, compared without case.
+pub fn is_secret_name(name: &str) -> bool {
+    let parts = word_parts(name);
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    if REFERENCE_WORDS.contains(&last.as_str()) {
         return false;
     }
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-        "API_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|word| upper.contains(word))
+    // `PWD` alone is the shell's working directory.
+    if parts.len() == 1 && last == "PWD" {
+        return false;
+    }
+    let word = |part: &str| {
+        SECRET_WORDS
+            .iter()
+            .any(|w| part.ends_with(w) || part.strip_suffix('S').is_some_and(|p| p.ends_with(w)))
+            || SECRET_ABBREVIATIONS.contains(&part)
+    };
+    parts.iter().any(|p| word(p))
+        || parts
+            .windows(2)
+            .any(|w| w[1] == "KEY" && SECRET_KEY_QUALIFIERS.contains(&w[0].as_str()))
 }
 
-/// Every free-text value of the spec with its path (typed values such as CIDRs, addresses
-/// and quantities cannot hold a credential). Walked directly, without serializing the spec.
-fn texts<'a>(spec: &'a crate::model::Spec) -> Vec<(String, &'a str)> {
-    let mut out: Vec<(String, &'a str)> = Vec::new();
-    let mut add = |path: String, value: &'a str| out.push((path, value));
-    add("metadata.name".into(), &spec.metadata.name);
-    if let Some(owner) = &spec.metadata.owner {
-        add("metadata.owner".into(), owner);
-    }
-    add("source.name".into(), &spec.source.name);
-    for (field, value) in [
-        ("testDomain", &spec.source.test_domain),
-        ("stack", &spec.source.stack),
-    ] {
-        if let Some(value) = value {
-            add(format!("source.{field}"), value);
-        }
-    }
-    let t = &spec.target;
-    add("target.name".into(), &t.name);
-    add("target.region".into(), &t.region);
-    for (field, value) in [("namespace", &t.namespace), ("testDomain", &t.test_domain)] {
-        if let Some(value) = value {
-            add(format!("target.{field}"), value);
-        }
-    }
-    for (i, v) in t.network.vswitches.iter().enumerate() {
-        add(format!("target.network.vswitches[{i}].name"), &v.name);
-    }
-    for (i, r) in t.network.routes.iter().enumerate() {
-        add(format!("target.network.routes[{i}].name"), &r.name);
-    }
-    for (i, s) in spec.services.iter().enumerate() {
-        add(format!("services[{i}].image"), &s.image);
-        for (key, value) in &s.env {
-            add(format!("services[{i}].env.{key}"), value);
-        }
-        for (j, r) in s.routes.iter().enumerate() {
-            add(format!("services[{i}].routes[{j}].host"), &r.host);
-            add(format!("services[{i}].routes[{j}].path"), &r.path);
-        }
-        if let Some(path) = s.health.as_ref().and_then(|h| h.path.as_ref()) {
-            add(format!("services[{i}].health.path"), path);
-        }
-    }
-    for (i, s) in spec.storage.iter().enumerate() {
-        for (field, value) in [
-            ("diskId", &s.disk_id),
-            ("server", &s.server),
-            ("path", &s.path),
-            ("bucket", &s.bucket),
-            ("endpoint", &s.endpoint),
-            ("credentialsSecret", &s.credentials_secret),
-        ] {
-            if let Some(value) = value {
-                add(format!("storage[{i}].{field}"), value);
-            }
-        }
-    }
-    if let Some(images) = &spec.images {
-        add("images.target".into(), &images.target);
-    }
-    if let Some(data) = &spec.data {
-        for (i, db) in data.databases.iter().enumerate() {
-            add(format!("data.databases[{i}].source.host"), &db.source.host);
-            add(
-                format!("data.databases[{i}].target.instance"),
-                &db.target.instance,
-            );
-        }
-        for (i, store) in data.object_stores.iter().enumerate() {
-            add(format!("data.objectStores[{i}].source"), &store.source);
-            add(format!("data.objectStores[{i}].target"), &store.target);
-            if let Some(endpoint) = &store.source_endpoint {
-                add(format!("data.objectStores[{i}].sourceEndpoint"), endpoint);
-            }
-        }
-        if let Some(backups) = &data.backups {
-            add("data.backups".into(), backups);
-        }
-    }
-    for (i, gate) in spec.rollout.gates.iter().enumerate() {
-        add(format!("rollout.gates[{i}]"), gate);
-    }
-    if let Some(rule) = &spec.rollout.match_rule {
-        for (kind, condition) in [
-            ("header", &rule.header),
-            ("cookie", &rule.cookie),
-            ("query", &rule.query),
-        ] {
-            if let Some(condition) = condition {
-                for (field, value) in [("value", &condition.value), ("pattern", &condition.pattern)]
-                {
-                    if let Some(value) = value {
-                        add(format!("rollout.match.{kind}.{field}"), value);
-                    }
-                }
-            }
-        }
-    }
-    if let Some(dns) = &spec.dns {
-        for (i, r) in dns
-            .private_zone
-            .iter()
-            .flat_map(|p| p.records.iter())
-            .enumerate()
-        {
-            if let Some(value) = &r.value {
-                add(format!("dns.privateZone.records[{i}].value"), value);
-            }
-        }
-    }
-    for (i, c) in spec
-        .verification
+/// A `key=value` key that ends in a secret word (`password`, `db_pass`, `access_token`,
+/// `api_key`): stricter than [`is_secret_name`], since query strings and command lines are
+/// full of keys that merely mention one (`password_reset=1`).
+fn is_secret_assignment_key(key: &str) -> bool {
+    let parts = word_parts(key);
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    SECRET_WORDS
         .iter()
-        .flat_map(|v| v.checks.iter())
-        .enumerate()
-    {
-        add(format!("verification.checks[{i}].request"), &c.request);
-    }
-    out
+        .any(|w| last.ends_with(w) || last.strip_suffix('S').is_some_and(|p| p.ends_with(w)))
+        || SECRET_ABBREVIATIONS.contains(&last.as_str())
+        || (last == "KEY"
+            && parts.len() >= 2
+            && SECRET_KEY_QUALIFIERS.contains(&parts[parts.len() - 2].as_str()))
 }
+
+fn word_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ') {
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_uppercase());
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+// --- credential shapes ------------------------------------------------------------------
+
+fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn is_word_or_dash(b: u8) -> bool {
+    is_word(b) || b == b'-'
+}
+
+fn is_hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+/// The length of the run of `ok` bytes at `from`, reading at most `max` of them.
+fn run(b: &[u8], from: usize, max: usize, ok: fn(u8) -> bool) -> usize {
+    b.get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take(max)
+        .take_while(|&&c| ok(c))
+        .count()
+}
+
+/// Whether byte `i` may start a token of alphabet `ok` (the byte before is not in it).
+fn starts_token(b: &[u8], i: usize, ok: fn(u8) -> bool) -> bool {
+    i == 0 || !ok(b[i - 1])
+}
+
+fn ends_token(b: &[u8], end: usize, ok: fn(u8) -> bool) -> bool {
+    b.get(end).is_none_or(|&c| !ok(c))
+}
+
+/// A fixed-prefix token: `prefix`, then at least `min` bytes of `body` (at most `max` read).
+struct Token {
+    kind: &'static str,
+    prefix: &'static [u8],
+    body: fn(u8) -> bool,
+    min: usize,
+    max: usize,
+    /// The token must end there (the next byte is outside `body`): `LTAI…`, `AKIA…`.
+    exact_end: bool,
+}
+
+/// The first bytes of [`TOKENS`]' prefixes, to skip the table quickly.
+const TOKEN_STARTS: &[u8] = b"LgGAsrnpdhx";
+
+const TOKENS: &[Token] = &[
+    Token {
+        kind: "an Alibaba Cloud AccessKey ID",
+        prefix: b"LTAI",
+        body: is_alnum,
+        min: 12,
+        max: 30,
+        exact_end: true,
+    },
+    Token {
+        kind: "a GitHub personal access token",
+        prefix: b"ghp_",
+        body: is_alnum,
+        min: 36,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitHub OAuth token",
+        prefix: b"gho_",
+        body: is_alnum,
+        min: 36,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitHub App token",
+        prefix: b"ghu_",
+        body: is_alnum,
+        min: 36,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitHub App token",
+        prefix: b"ghs_",
+        body: is_alnum,
+        min: 36,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitHub refresh token",
+        prefix: b"ghr_",
+        body: is_alnum,
+        min: 36,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitHub fine-grained access token",
+        prefix: b"github_pat_",
+        body: is_word,
+        min: 22,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitLab personal access token",
+        prefix: b"glpat-",
+        body: is_word_or_dash,
+        min: 20,
+        max: 400,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitLab deploy token",
+        prefix: b"gldt-",
+        body: is_word_or_dash,
+        min: 20,
+        max: 400,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitLab runner token",
+        prefix: b"glrt-",
+        body: is_word_or_dash,
+        min: 20,
+        max: 400,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitLab runner registration token",
+        prefix: b"GR1348941",
+        body: is_word_or_dash,
+        min: 20,
+        max: 400,
+        exact_end: false,
+    },
+    Token {
+        kind: "a GitLab pipeline trigger token",
+        prefix: b"glptt-",
+        body: is_hex,
+        min: 40,
+        max: 40,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Google API key",
+        prefix: b"AIza",
+        body: is_word_or_dash,
+        min: 35,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Stripe secret key",
+        prefix: b"sk_live_",
+        body: is_alnum,
+        min: 10,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Stripe secret key",
+        prefix: b"sk_test_",
+        body: is_alnum,
+        min: 10,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Stripe restricted key",
+        prefix: b"rk_live_",
+        body: is_alnum,
+        min: 10,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "an npm access token",
+        prefix: b"npm_",
+        body: is_alnum,
+        min: 36,
+        max: 36,
+        exact_end: true,
+    },
+    Token {
+        kind: "a PyPI upload token",
+        prefix: b"pypi-AgEIcHlwaS5vcmc",
+        body: is_word_or_dash,
+        min: 50,
+        max: 1000,
+        exact_end: false,
+    },
+    Token {
+        kind: "a DigitalOcean token",
+        prefix: b"dop_v1_",
+        body: is_hex,
+        min: 64,
+        max: 64,
+        exact_end: false,
+    },
+    Token {
+        kind: "a DigitalOcean token",
+        prefix: b"doo_v1_",
+        body: is_hex,
+        min: 64,
+        max: 64,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Shopify access token",
+        prefix: b"shpat_",
+        body: is_hex,
+        min: 32,
+        max: 32,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Shopify shared secret",
+        prefix: b"shpss_",
+        body: is_hex,
+        min: 32,
+        max: 32,
+        exact_end: false,
+    },
+    Token {
+        kind: "an Anthropic API key",
+        prefix: b"sk-ant-",
+        body: is_word_or_dash,
+        min: 40,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "an OpenAI API key",
+        prefix: b"sk-proj-",
+        body: is_word_or_dash,
+        min: 40,
+        max: 255,
+        exact_end: false,
+    },
+    Token {
+        kind: "a HashiCorp Vault token",
+        prefix: b"hvs.",
+        body: is_word_or_dash,
+        min: 90,
+        max: 300,
+        exact_end: false,
+    },
+    Token {
+        kind: "an age secret key",
+        prefix: b"AGE-SECRET-KEY-1",
+        body: is_alnum,
+        min: 58,
+        max: 58,
+        exact_end: false,
+    },
+    Token {
+        kind: "a Slack app token",
+        prefix: b"xapp-",
+        body: is_slack,
+        min: 10,
+        max: 255,
+        exact_end: false,
+    },
+];
+
+fn is_slack(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='
+}
+
+fn match_at(b: &[u8], i: usize) -> Option<Finding> {
+    let found = |kind, end| {
+        Some(Finding {
+            kind,
+            start: i,
+            end,
+        })
+    };
+    let rest = &b[i..];
+    match b[i] {
+        b'-' => private_key(b, i),
+        b':' => url_password(b, i),
+        b'=' => assignment(b, i),
+        b'A' if starts_token(b, i, is_alnum) && aws_prefix(rest) => {
+            let n = run(b, i + 4, 17, |c| {
+                c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c)
+            });
+            (n == 16 && ends_token(b, i + 20, is_alnum)).then_some(())?;
+            found("an AWS access key ID", i + 20)
+        }
+        b'x' if rest.starts_with(b"xox")
+            && rest.get(4) == Some(&b'-')
+            && rest.get(3).is_some_and(|c| b"abeoprs".contains(c))
+            && starts_token(b, i, is_alnum) =>
+        {
+            let n = run(b, i + 5, 255, is_slack);
+            (n >= 10 && b[i + 5..i + 5 + n].iter().any(u8::is_ascii_digit)).then_some(())?;
+            found("a Slack token", i + 5 + n)
+        }
+        b'h' if rest.starts_with(b"hooks.slack.com/") => {
+            let path = &rest[b"hooks.slack.com/".len()..];
+            let kind = [&b"services/"[..], b"workflows/", b"triggers/"]
+                .into_iter()
+                .find(|k| path.starts_with(k))?;
+            let from = i + b"hooks.slack.com/".len() + kind.len();
+            let n = run(b, from, 255, |c| c.is_ascii_alphanumeric() || c == b'/');
+            (n >= 20).then_some(())?;
+            found("a Slack webhook URL", from + n)
+        }
+        b'e' if rest.starts_with(b"eyJ") && starts_token(b, i, is_base64url) => jwt(b, i),
+        b'S' if rest.starts_with(b"SG.") && starts_token(b, i, is_word) => {
+            let first = run(b, i + 3, 23, is_word_or_dash);
+            (first == 22 && b.get(i + 25) == Some(&b'.')).then_some(())?;
+            let second = run(b, i + 26, 44, is_word_or_dash);
+            (second == 43).then_some(())?;
+            found("a SendGrid API key", i + 69)
+        }
+        // Most bytes sit inside a word, where no token starts.
+        c if !TOKEN_STARTS.contains(&c) || !starts_token(b, i, is_word) => None,
+        c => TOKENS.iter().filter(|t| t.prefix[0] == c).find_map(|t| {
+            if !rest.starts_with(t.prefix) {
+                return None;
+            }
+            let from = i + t.prefix.len();
+            let n = run(b, from, t.max + 1, t.body);
+            let fits =
+                n >= t.min && (!t.exact_end || (n <= t.max && ends_token(b, from + n, t.body)));
+            fits.then(|| Finding {
+                kind: t.kind,
+                start: i,
+                end: from + n.min(t.max),
+            })
+        }),
+    }
+}
+
+fn aws_prefix(rest: &[u8]) -> bool {
+    [&b"AKIA"[..], b"ASIA", b"ABIA", b"ACCA"]
+        .iter()
+        .any(|p| rest.starts_with(p))
+        || (rest.starts_with(b"A3T") && rest.get(3).is_some_and(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `eyJ…` `.` `ey…` `.` signature: a JSON Web Token (the signature may be empty).
+fn jwt(b: &[u8], i: usize) -> Option<Finding> {
+    let header = run(b, i, usize::MAX, is_base64url);
+    (header >= 13).then_some(())?;
+    let dot = i + header;
+    (b.get(dot) == Some(&b'.')).then_some(())?;
+    (b.get(dot + 1..dot + 3) == Some(b"ey")).then_some(())?;
+    let payload = run(b, dot + 1, usize::MAX, is_base64url);
+    (payload >= 12).then_some(())?;
+    let dot = dot + 1 + payload;
+    (b.get(dot) == Some(&b'.')).then_some(())?;
+    let signature = run(b, dot + 1, usize::MAX, is_base64url);
+    let padding = run(b, dot + 1 + signature, 2, |c| c == b'=');
+    Some(Finding {
+        kind: "a JSON Web Token",
+        start: i,
+        end: dot + 1 + signature + padding,
+    })
+}
+
+/// `-----BEGIN … PRIVATE KEY-----` or `-----BEGIN PGP PRIVATE KEY BLOCK-----`, in any case.
+fn private_key(b: &[u8], i: usize) -> Option<Finding> {
+    let rest = &b[i..];
+    let begin = b"-----BEGIN";
+    (rest.len() > begin.len() && rest[..begin.len()].eq_ignore_ascii_case(begin)).then_some(())?;
+    let label_start = i + begin.len();
+    let label_len = run(b, label_start, 100, |c| {
+        c.is_ascii_alphanumeric() || c == b' ' || c == b'_' || c == b'-'
+    });
+    let label = &b[label_start..label_start + label_len];
+    let close = label.windows(5).position(|w| w == b"-----")?;
+    let squeezed: Vec<u8> = label[..close]
+        .iter()
+        .filter(|c| **c != b' ')
+        .map(u8::to_ascii_uppercase)
+        .collect();
+    let private = squeezed.ends_with(b"PRIVATEKEY") || squeezed.ends_with(b"PRIVATEKEYBLOCK");
+    private.then_some(Finding {
+        kind: "a private key",
+        start: i,
+        end: label_start + close + 5,
+    })
+}
+
+/// `scheme://user:password@host`: a password in a URL's userinfo (not `${NAME}`).
+fn url_password(b: &[u8], i: usize) -> Option<Finding> {
+    (b.get(i + 1..i + 3) == Some(b"//")).then_some(())?;
+    let scheme_len = b[..i]
+        .iter()
+        .rev()
+        .take(33)
+        .take_while(|c| c.is_ascii_alphanumeric() || b"+.-".contains(c))
+        .count();
+    let scheme_start = i - scheme_len;
+    let valid_scheme = (1..=32).contains(&scheme_len) && b[scheme_start].is_ascii_alphabetic();
+    valid_scheme.then_some(())?;
+    let from = i + 3;
+    let authority = run(b, from, usize::MAX, |c| {
+        !c.is_ascii_whitespace() && !b"/?#\"'<>`".contains(&c)
+    });
+    let at = b[from..from + authority].iter().rposition(|c| *c == b'@')?;
+    let userinfo = &b[from..from + at];
+    let colon = userinfo.iter().position(|c| *c == b':')?;
+    let password = &userinfo[colon + 1..];
+    let password = std::str::from_utf8(password).ok()?;
+    (!password.is_empty() && !is_reference(password)).then_some(Finding {
+        kind: "a password in a URL",
+        start: from + colon + 1,
+        end: from + at,
+    })
+}
+
+/// `password=…`, `db_pass=…`, `access_token=…` inside a value (a query string, a
+/// connection string, a command line), and Azure's `AccountKey=…`.
+fn assignment(b: &[u8], i: usize) -> Option<Finding> {
+    let key_len = b[..i]
+        .iter()
+        .rev()
+        .take(65)
+        .take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+        .count();
+    (1..=64).contains(&key_len).then_some(())?;
+    let key = std::str::from_utf8(&b[i - key_len..i]).ok()?;
+    let key = key.trim_start_matches('-');
+    let from = i + 1;
+    let mut value_len = run(b, from, 256, |c| {
+        !c.is_ascii_whitespace() && !b"&;,\"'<>`)".contains(&c)
+    });
+    // The cap may fall inside a character: end before it.
+    while value_len > 0 && b.get(from + value_len).is_some_and(|c| c & 0xC0 == 0x80) {
+        value_len -= 1;
+    }
+    let value = std::str::from_utf8(&b[from..from + value_len]).ok()?;
+    let azure = ["AccountKey", "SharedAccessKey"].contains(&key);
+    if azure && run(b, from, 41, is_base64) >= 40 {
+        return Some(Finding {
+            kind: "an Azure storage or service bus key",
+            start: from,
+            end: from + value_len,
+        });
+    }
+    (is_secret_assignment_key(key) && is_written(value)).then_some(Finding {
+        kind: "a secret after a secret-named key",
+        start: from,
+        end: from + value_len,
+    })
+}
+
+// --- the check --------------------------------------------------------------------------
+
+const HELP_VALUE: &str = "remove it from the spec and rotate it (it is in your history now); \
+    write a `${NAME}` reference where the spec needs it, and provide the value at deploy time \
+    from a Kubernetes Secret";
+
+const HELP_NAME: &str = "write a reference instead (`${NAME}`, the whole value) and provide \
+    the value at deploy time from a Kubernetes Secret";
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (i, service) in ctx.spec.services.iter().enumerate() {
-        for (key, value) in &service.env {
-            if secret_name(key) && !value.is_empty() && !value.starts_with("${") {
-                out.push(
-                    ctx.error(
-                        "spec/credential",
-                        &format!("services[{i}].env.{key}"),
-                        "a secret in the spec",
-                        format!("`{key}` looks like a secret, and its value is written in the spec"),
-                    )
-                    .service(&service.name)
-                    .help("keep secrets out of the spec: create a Kubernetes Secret in the deploy phase and leave the variable out of `env`"),
-                );
+    match serde_json::to_value(ctx.spec) {
+        Ok(tree) => {
+            let mut walk = Walk {
+                ctx,
+                out,
+                path: String::new(),
+            };
+            walk.value(&tree);
+        }
+        // Not expected (every map of the model has string keys); scan the file instead.
+        Err(_) => scan_source(ctx, out),
+    }
+}
+
+fn scan_source(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    if let Some(f) = find_credential(&ctx.source.text) {
+        out.push(
+            ctx.error(
+                "spec/credential",
+                "",
+                f.kind,
+                format!("the spec holds {}", f.kind),
+            )
+            .help(HELP_VALUE),
+        );
+    }
+}
+
+struct Walk<'a, 'b> {
+    ctx: &'a Ctx<'a>,
+    out: &'b mut Vec<Diagnostic>,
+    /// The spec path of the node being walked (`services[2].env.DB_PASSWORD`).
+    path: String,
+}
+
+impl Walk<'_, '_> {
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::String(text) => {
+                if let Some(f) = find_credential(text) {
+                    let span = self.narrow(self.ctx.span(&self.path), text, f);
+                    self.report(span, f.kind, format!("this value looks like {}", f.kind));
+                }
             }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = self.path.len();
+                    let _ = write!(self.path, "[{i}]");
+                    self.value(item);
+                    self.path.truncate(len);
+                }
+            }
+            Value::Object(entries) => {
+                let named_values = self.holds_named_values();
+                for (key, item) in entries {
+                    let len = self.path.len();
+                    if !self.path.is_empty() {
+                        self.path.push('.');
+                    }
+                    self.path.push_str(key);
+                    if let Some(f) = find_credential(key) {
+                        let span = self.narrow(self.ctx.map.key_span(&self.path), key, f);
+                        self.report(span, f.kind, format!("this name looks like {}", f.kind));
+                    }
+                    if (named_values || self.is_storage_access_key(key))
+                        && let Value::String(text) = item
+                        && is_written_secret(key, text)
+                        && find_credential(text).is_none()
+                    {
+                        self.secret_named(key);
+                    }
+                    self.value(item);
+                    self.path.truncate(len);
+                }
+                // A header, cookie or query condition: `{ name: X-Api-Key, value: ... }`.
+                if self.path.starts_with("rollout.match.")
+                    && let (Some(Value::String(name)), Some(Value::String(text))) =
+                        (entries.get("name"), entries.get("value"))
+                    && is_written_secret(name, text)
+                    && find_credential(text).is_none()
+                {
+                    let len = self.path.len();
+                    self.path.push_str(".value");
+                    self.secret_named(name);
+                    self.path.truncate(len);
+                }
+            }
+            _ => {}
         }
     }
-    for (path, text) in texts(ctx.spec) {
-        if let Some(kind) = credential_kind(text) {
-            out.push(
-                ctx.error("spec/credential", &path, kind, format!("this value looks like {kind}"))
-                    .help("remove it (and rotate it: it is in your history now); credentials live in Secrets the runbooks create"),
-            );
+
+    /// Whether the node at the current path maps free names to values (a service's `env`).
+    fn holds_named_values(&self) -> bool {
+        self.path.starts_with("services[")
+            && self.path.ends_with("].env")
+            && self.path.matches('.').count() == 1
+    }
+
+    /// `storage[].accessKeyId` and `accessKeySecret`, which `storage/oss-credentials` refuses
+    /// too; that rule can be lowered, this one cannot.
+    fn is_storage_access_key(&self, key: &str) -> bool {
+        self.path.starts_with("storage[")
+            && self.path.matches('.').count() == 1
+            && (key == "accessKeyId" || key == "accessKeySecret")
+    }
+
+    fn secret_named(&mut self, name: &str) {
+        let span = self.ctx.span(&self.path);
+        let label = "a secret written in the spec";
+        let message = format!(
+            "`{name}` names a secret, and its value is written in the spec",
+            name = name.escape_default()
+        );
+        let d = self.diagnostic(span, label, message).help(HELP_NAME);
+        self.out.push(d);
+    }
+
+    fn report(&mut self, span: Span, kind: &'static str, message: String) {
+        let d = self.diagnostic(span, kind, message).help(HELP_VALUE);
+        self.out.push(d);
+    }
+
+    fn diagnostic(&self, span: Span, label: &str, message: String) -> Diagnostic {
+        // The label sits on the credential itself, not on the whole value.
+        let d = Diagnostic::new("spec/credential", Severity::Error, self.ctx.source, message)
+            .path(self.ctx.map.display(&self.path))
+            .label(span, label.to_string());
+        match self.service() {
+            Some(service) => d.service(service),
+            None => d,
+        }
+    }
+
+    /// The service the current path lies in, for reports.
+    fn service(&self) -> Option<&str> {
+        let index: usize = self
+            .path
+            .strip_prefix("services[")?
+            .split(']')
+            .next()?
+            .parse()
+            .ok()?;
+        self.ctx.spec.services.get(index).map(|s| s.name.as_str())
+    }
+
+    /// The span of the credential inside the value's span, when the file writes the value's
+    /// text as it is (plain or quoted without escapes); else the whole value.
+    fn narrow(&self, span: Span, text: &str, f: Finding) -> Span {
+        let matched = &text[f.start..f.end];
+        let written = self.ctx.source.text.get(span.start..span.end).unwrap_or("");
+        match written.find(matched) {
+            Some(at) if !matched.is_empty() => {
+                Span::new(span.start + at, span.start + at + matched.len())
+            }
+            _ => span,
         }
     }
 }
@@ -203,12 +839,299 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
 
+    fn kind(text: &str) -> Option<&'static str> {
+        credential_kind(text)
+    }
+
     #[test]
-    fn credential_shapes_are_recognized() {
-        assert!(credential_kind("LTAI5tQ7exampleKey0001").is_some());
-        assert!(credential_kind("id=AKIAIOSFODNN7EXAMPLE").is_some());
-        assert!(credential_kind("-----BEGIN RSA PRIVATE KEY-----").is_some());
-        assert!(credential_kind("registry.example.com/app:1.0").is_none());
-        assert!(credential_kind("LTAI").is_none());
+    fn cloud_keys_are_recognized() {
+        assert!(kind("LTAI5tQ7exampleKey0001").is_some());
+        assert!(kind("key=LTAI5tQ7exampleKey0001;").is_some());
+        assert!(kind("id=AKIAIOSFODNN7EXAMPLE").is_some());
+        assert!(kind("ASIAY34FZKBOKMUTVV7A").is_some());
+        assert!(kind("AIzaSyA1234567890abcdefghijklmnopqrstuv").is_some());
+        assert!(kind("LTAI").is_none());
+        assert!(kind("LTAI123").is_none());
+        assert!(kind("registry.example.com/app:1.0").is_none());
+        assert!(kind("AKIAshort").is_none());
+    }
+
+    #[test]
+    fn tokens_are_recognized() {
+        let pad = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+        for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+            assert!(kind(&format!("{prefix}{pad}")).is_some(), "{prefix}");
+        }
+        assert!(kind(&format!("github_pat_11ABCDEFG0{pad}")).is_some());
+        assert!(kind("glpat-xxxxxxxxxxxxxxxxxxxx").is_some());
+        for slack in ["xoxb", "xoxp", "xoxa", "xoxr", "xoxs"] {
+            assert!(
+                kind(&format!("{slack}-1234567890-abcdef")).is_some(),
+                "{slack}"
+            );
+        }
+        assert!(
+            kind("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")
+                .is_some()
+        );
+        assert!(kind("sk_live_4eC39HqLyjWDarjtT1zdp7dc").is_some());
+        assert!(kind("ghp_short").is_none());
+        assert!(kind("xoxb-").is_none());
+        assert!(kind("sk_live_").is_none());
+    }
+
+    #[test]
+    fn jwts_and_private_keys_are_recognized() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        assert_eq!(kind(jwt), Some("a JSON Web Token"));
+        assert_eq!(kind(&format!("Bearer {jwt}")), Some("a JSON Web Token"));
+        assert!(kind("eyJhbGciOiJIUzI1NiJ9").is_none());
+        for key in [
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----\nMIIE",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "-----begin ec private key-----",
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+        ] {
+            assert_eq!(kind(key), Some("a private key"), "{key}");
+        }
+        assert!(kind("-----BEGIN CERTIFICATE-----").is_none());
+        assert!(kind("-----BEGIN PUBLIC KEY-----").is_none());
+        assert!(kind("-----BEGIN PGP PUBLIC KEY BLOCK-----").is_none());
+    }
+
+    #[test]
+    fn url_passwords_are_recognized_but_not_users_or_references() {
+        let f = find_credential("postgres://admin:pw@db/app").unwrap();
+        assert_eq!(f.kind, "a password in a URL");
+        assert_eq!(&"postgres://admin:pw@db/app"[f.start..f.end], "pw");
+        assert!(kind("redis://:s3cret@cache:6379/0").is_some());
+        assert!(kind("mongodb+srv://u:p@cluster0.example.net").is_some());
+        assert!(kind("amqp://${USER}:hunter2@mq").is_some());
+        assert!(kind("postgres://admin@db/app").is_none());
+        assert!(kind("postgres://admin:${DB_PASSWORD}@db/app").is_none());
+        assert!(kind("http://[::1]:8080/health").is_none());
+        assert!(kind("http://host:8080/a@b").is_none());
+        assert!(kind("user@host").is_none());
+        assert!(kind("git@github.com:org/repo.git").is_none());
+    }
+
+    #[test]
+    fn secrets_after_their_name_are_recognized() {
+        assert!(kind("jdbc:mysql://db/app?user=app&password=hunter2").is_some());
+        assert!(kind("Server=db;User Id=sa;Password=hunter2;").is_some());
+        assert!(kind("--db-pass=hunter2").is_some());
+        assert!(kind("GET /api?access_token=abc123").is_some());
+        assert!(kind("password=${DB_PASSWORD}").is_none());
+        assert!(kind("GET /login?password_reset=1").is_none());
+        assert!(kind("a=b=c=d").is_none());
+        assert!(kind(&format!("password={}", "é".repeat(200))).is_some());
+    }
+
+    #[test]
+    fn secret_names_match_word_parts() {
+        for name in [
+            "DB_PASSWORD",
+            "MYSQL_ROOT_PASSWORD",
+            "DBPASSWORD",
+            "dbPassword",
+            "DB_PASS",
+            "PASS",
+            "MYSQL_PWD",
+            "DB_PW",
+            "PASSWD",
+            "CLIENT_SECRET",
+            "SECRET_KEY_BASE",
+            "GITHUB_TOKEN",
+            "APIKEY",
+            "X_API_KEY",
+            "apiKey",
+            "OPENAI_API_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "SSH_PRIVATE_KEY",
+            "GOOGLE_CREDENTIALS",
+            "AUTH_KEY",
+            "GPG_PASSPHRASE",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "PASSPORT_URL",
+            "BYPASS_CACHE",
+            "COMPASS",
+            "PWD",
+            "DB_PASSWORD_FILE",
+            "TOKEN_PATH",
+            "SECRET_NAME",
+            "GITHUB_TOKEN_ENV",
+            "AUTH_URL",
+            "OAUTH_ENABLED",
+            "KEYCLOAK_REALM",
+            "DB_USER",
+            "SECRETARY",
+            "TOKENIZER",
+            "MONKEY",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_a_whole_reference_is_a_reference() {
+        assert!(is_reference("${DB_PASSWORD}"));
+        assert!(!is_reference("${X}hunter2"));
+        assert!(!is_reference("hunter2${X}"));
+        assert!(!is_reference("${X}${Y}"));
+        assert!(!is_reference("${}"));
+        assert!(!is_reference("$DB_PASSWORD"));
+        assert!(is_written_secret("DB_PASSWORD", "${X}hunter2"));
+        assert!(!is_written_secret("DB_PASSWORD", "${DB_PASSWORD}"));
+        assert!(!is_written_secret("DB_PASSWORD", ""));
+    }
+
+    #[test]
+    fn every_token_prefix_starts_with_a_listed_byte() {
+        for t in TOKENS {
+            assert!(TOKEN_STARTS.contains(&t.prefix[0]), "{}", t.kind);
+        }
+    }
+
+    /// The fields the issue found unscanned, each holding an AccessKey id: every one is
+    /// reported at its own path, with the label on the key itself.
+    #[test]
+    fn every_string_of_the_spec_is_scanned() {
+        let key = "LTAI5tQ7exampleKey0001";
+        let minimal = include_str!("../../examples/minimal.yaml");
+        let head = &minimal[..minimal.find("services:").unwrap()];
+        let head = head.replace(
+            "  ingressController:",
+            &format!("  addons: [cloud-monitor-{key}]\n  ingressController:"),
+        );
+        let text = format!(
+            "{head}services:
+  - name: web
+    image: registry.example.com/hello/web:1.0.0
+    replicas: 3
+    port: 8080
+    resources:
+      requests: {{ cpu: 250m, memory: 256Mi }}
+      limits: {{ cpu: 500m, memory: 512Mi }}
+    health: {{ path: /healthz }}
+    env:
+      {key}: x
+    routes:
+      - {{ host: hello.example, path: / }}
+images:
+  target: registry.cn-hangzhou.aliyuncs.com/hello
+  helperImage: \"busybox:{key}\"
+data:
+  databases:
+    - name: db-{key}
+      engine: mysql
+      source: {{ host: mysql.internal, port: 3306 }}
+      target: {{ instance: rm-bp1example000001 }}
+      sync: full
+  objectStores:
+    - {{ name: {key}, source: s3://b, target: oss://b }}
+rollout:
+  strategy: ingress-canary
+  controller: nginx
+  match:
+    header: {{ name: X-{key}, value: \"on\" }}
+  waves:
+    - name: all
+      services: [web]
+      steps:
+        - {{ weight: 100, hold: 1h }}
+verification:
+  checks:
+    - {{ name: check {key}, request: \"GET /\", expect: 200 }}
+"
+        );
+        let source = crate::diagnostic::SourceFile::new(
+            "spec.yaml",
+            text.clone(),
+            crate::diagnostic::Format::Yaml,
+        );
+        let loaded = match crate::load::load_source(source) {
+            Ok(loaded) => loaded,
+            Err(crate::load::LoadError::Diagnostics(d)) => panic!("{:?}", d),
+            Err(crate::load::LoadError::Io(m)) => panic!("{m}"),
+        };
+        let diagnostics = crate::check::check(&loaded, &Default::default());
+        let found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .filter(|d| d.rule == "spec/credential")
+            .map(|d| {
+                let span = d.primary_span();
+                (d.path.as_str(), &text[span.start..span.end])
+            })
+            .collect();
+        for path in [
+            "target.addons[0]",
+            "services[web].env.LTAI5tQ7exampleKey0001",
+            "images.helperImage",
+            "data.databases[db-LTAI5tQ7exampleKey0001].name",
+            "data.objectStores[LTAI5tQ7exampleKey0001].name",
+            "rollout.match.header.name",
+            "verification.checks[check LTAI5tQ7exampleKey0001].name",
+        ] {
+            assert!(
+                found.contains(&(path, key)),
+                "{path} not reported: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn findings_sit_on_character_boundaries_of_any_text() {
+        let pieces = [
+            "password=",
+            "é",
+            "日本",
+            "postgres://a:",
+            "@h",
+            "ghp_",
+            "LTAI",
+            "eyJ",
+            ".",
+            "ey",
+            "-----BEGIN ",
+            "PRIVATE KEY-----",
+            "\u{2028}",
+            "${X}",
+            "=",
+            ":",
+            "//",
+            "xoxb-1",
+        ];
+        let long = "é".repeat(200);
+        for a in pieces {
+            for b in pieces {
+                for c in [pieces[1], pieces[2], long.as_str(), "abc123"] {
+                    let text = format!("{a}{c}{b}{c}");
+                    if let Some(f) = find_credential(&text) {
+                        assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+                        assert!(f.start <= f.end && f.end <= text.len(), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_scan_is_linear_on_repetitive_input() {
+        for unit in ["LTAI", "eyJ.", "ghp_", "://", "a=", "-----BEGIN ", "xoxb-1"] {
+            let text = unit.repeat(200_000);
+            let started = std::time::Instant::now();
+            let _ = find_credential(&text);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{unit}: {:?}",
+                started.elapsed()
+            );
+        }
     }
 }
