@@ -13,8 +13,18 @@
 /// paragraph), so block syntax at its start is escaped too; line breaks and other control
 /// characters are shown as escapes, leading spaces as entities (four would open a code block).
 pub fn text(value: &str) -> String {
+    escape(value, true)
+}
+
+/// `value` with a backslash before every character that could read as syntax; block
+/// syntax too when the value may start a line.
+fn escape(value: &str, may_start_a_line: bool) -> String {
     let mut out = String::with_capacity(value.len() + 8);
-    let lead = value.len() - value.trim_start_matches(' ').len();
+    let lead = if may_start_a_line {
+        value.len() - value.trim_start_matches(' ').len()
+    } else {
+        0
+    };
     for _ in 0..lead {
         out.push_str("&#32;");
     }
@@ -24,7 +34,8 @@ pub fn text(value: &str) -> String {
             push_escaped(&mut out, c);
             continue;
         }
-        if needs_escape(&chars, i) {
+        if needs_inline_escape(&chars, i) || (may_start_a_line && needs_block_escape(&chars, i))
+        {
             out.push('\\');
         }
         out.push(c);
@@ -32,12 +43,11 @@ pub fn text(value: &str) -> String {
     out
 }
 
-/// Whether `chars[i]` could be read as Markdown syntax where it stands.
-fn needs_escape(chars: &[char], i: usize) -> bool {
+/// Whether `chars[i]` could be read as inline syntax (or break a table row) where it stands.
+fn needs_inline_escape(chars: &[char], i: usize) -> bool {
     let c = chars[i];
     let prev = i.checked_sub(1).map(|j| chars[j]);
     let next = chars.get(i + 1).copied();
-    let only = |set: &[char]| chars.iter().all(|c| set.contains(c) || *c == ' ');
     match c {
         // Code spans, emphasis, links, tables, strikethrough, and escapes themselves.
         '\\' | '`' | '*' | '[' | ']' | '|' | '~' => true,
@@ -52,8 +62,17 @@ fn needs_escape(chars: &[char], i: usize) -> bool {
         '&' => starts_entity(&chars[i + 1..]),
         // `![` is an image; `[` is always escaped, so only a final `!` can meet one.
         '!' => next.is_none(),
-        // Block syntax at the start: headings, block quotes, list items, thematic breaks
-        // and setext underlines.
+        _ => false,
+    }
+}
+
+/// Whether `chars[i]` could start a block (a heading, a block quote, a list item, a
+/// thematic break, a setext underline) were the value to start a line.
+fn needs_block_escape(chars: &[char], i: usize) -> bool {
+    let c = chars[i];
+    let next = chars.get(i + 1).copied();
+    let only = |set: &[char]| chars.iter().all(|c| set.contains(c) || *c == ' ');
+    match c {
         '#' | '>' => i == 0,
         '-' => i == 0 && (next.is_none_or(char::is_whitespace) || only(&['-'])),
         '+' => i == 0 && next.is_none_or(char::is_whitespace),
@@ -81,9 +100,10 @@ fn starts_entity(rest: &[char]) -> bool {
     len > 0 && name.get(len) == Some(&';')
 }
 
-/// A value as a table cell: plain text (which escapes `|`), never an empty cell.
+/// A value as a table cell: plain text (which escapes `|`), never an empty cell. A cell
+/// holds inline content only, so what would start a block at the start of a line is left.
 pub fn cell(value: &str) -> String {
-    let out = text(value);
+    let out = escape(value, false);
     if out.is_empty() { "-".into() } else { out }
 }
 
@@ -270,6 +290,8 @@ mod tests {
     #[test]
     fn cells_escape_pipes_even_in_code() {
         assert_eq!(cell(""), "-");
+        assert_eq!(cell("-"), "-");
+        assert_eq!(cell("# 1. x"), "# 1. x");
         assert_eq!(cell("a|b"), "a\\|b");
         assert_eq!(code_cell("a|b"), "`a\\|b`");
     }
