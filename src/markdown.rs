@@ -34,8 +34,7 @@ fn escape(value: &str, may_start_a_line: bool) -> String {
             push_escaped(&mut out, c);
             continue;
         }
-        if needs_inline_escape(&chars, i) || (may_start_a_line && needs_block_escape(&chars, i))
-        {
+        if needs_inline_escape(&chars, i) || (may_start_a_line && needs_block_escape(&chars, i)) {
             out.push('\\');
         }
         out.push(c);
@@ -62,6 +61,13 @@ fn needs_inline_escape(chars: &[char], i: usize) -> bool {
         '&' => starts_entity(&chars[i + 1..]),
         // `![` is an image; `[` is always escaped, so only a final `!` can meet one.
         '!' => next.is_none(),
+        // GitHub links bare `scheme://` and `www.` addresses; an escape breaks the pattern.
+        ':' => chars[i + 1..].starts_with(&['/', '/']),
+        '.' => {
+            i >= 3
+                && chars[i - 3..i] == ['w', 'w', 'w']
+                && (i == 3 || !chars[i - 4].is_alphanumeric())
+        }
         _ => false,
     }
 }
@@ -249,6 +255,10 @@ mod tests {
         assert_eq!(text("1. item"), "1\\. item");
         assert_eq!(text("12) item"), "12\\) item");
         assert_eq!(text("a [link](x)"), "a \\[link\\](x)");
+        assert_eq!(
+            text("see http://x or www.x.io"),
+            "see http\\://x or www\\.x.io"
+        );
         assert_eq!(text("![i](x)"), "!\\[i\\](x)");
         assert_eq!(text("<img onerror=x>"), "\\<img onerror=x>");
         assert_eq!(text("a <"), "a \\<");
@@ -281,7 +291,9 @@ mod tests {
             "wave 1. canary",
             "Hello! world",
             "10.0.0.0/8",
-            "https://example.com/a?b=c",
+            "10.0.0.1:80",
+            "owner@example.com",
+            "awww.x",
         ] {
             assert_eq!(text(value), value);
         }
