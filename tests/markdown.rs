@@ -70,7 +70,7 @@ fn reading(markdown: &str, value: &str, original: &str) -> Vec<String> {
         | Extensions::ENABLE_TASKLISTS;
     let mut events = Vec::new();
     let mut text = String::new();
-    let mut flush = |text: &mut String, events: &mut Vec<String>| {
+    let flush = |text: &mut String, events: &mut Vec<String>| {
         if !text.is_empty() {
             events.push(format!("text {}", text.replace(value, original)));
             text.clear();
