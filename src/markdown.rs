@@ -66,7 +66,7 @@ fn needs_inline_escape(chars: &[char], i: usize) -> bool {
         '.' => {
             i >= 3
                 && chars[i - 3..i] == ['w', 'w', 'w']
-                && (i == 3 || !chars[i - 4].is_alphanumeric())
+                && (i == 3 || chars[i - 4].is_whitespace() || "*_~(".contains(chars[i - 4]))
         }
         _ => false,
     }
@@ -294,6 +294,7 @@ mod tests {
             "10.0.0.1:80",
             "owner@example.com",
             "awww.x",
+            "a-www.x",
         ] {
             assert_eq!(text(value), value);
         }

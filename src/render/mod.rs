@@ -404,7 +404,7 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[0],
-            "\\# h \\[l\\](http://x) \\<img src=x onerror=alert(1)> a\\`b \\| \\*c\\*"
+            "\\# h \\[l\\](http\\://x) \\<img src=x onerror=alert(1)> a\\`b \\| \\*c\\*"
         );
         assert_eq!(
             lines[1],
