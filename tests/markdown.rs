@@ -262,3 +262,47 @@ fn control_characters_never_reach_the_terminal_or_json() {
         );
     }
 }
+
+/// An overriding template gets the environment's escaping: it prints a hostile owner raw,
+/// and the owner still adds no structure.
+#[test]
+fn overriding_templates_are_escaped_too() {
+    let example = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    let payload = PAYLOADS[0];
+    let hostile = example.replace(
+        "owner: platform-team",
+        &format!("owner: {}", serde_json::to_string(payload).unwrap()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::temp_spec(&dir, "piggymetrics.yaml", &hostile);
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(
+        templates.join("bundle-readme.md.j2"),
+        "# Bundle\n\n{{ spec.metadata.owner }}\n\n- {{ spec.metadata.owner | upper }}\n\n| a |\n| --- |\n| {{ spec.metadata.owner | cell }} |\n",
+    )
+    .unwrap();
+    let options = cutover::Options {
+        config: None,
+        templates: Some(templates),
+    };
+    let compiled = match cutover::compile_file(&path, &options) {
+        Ok(compiled) => compiled,
+        Err(_) => panic!("the hostile spec compiles"),
+    };
+    let readme = documents(&compiled.files)["README.md"].clone();
+    let reading = reading(&readme, payload, "x");
+    let expected = reading_of("# Bundle\n\nx\n\n- X\n\n| a |\n| --- |\n| x |\n");
+    assert_eq!(
+        reading
+            .iter()
+            .map(|e| e.replace(&payload.to_uppercase(), "X"))
+            .collect::<Vec<_>>(),
+        expected,
+        "{readme}"
+    );
+}
+
+fn reading_of(markdown: &str) -> Vec<String> {
+    reading(markdown, "\0", "\0")
+}
