@@ -3,12 +3,19 @@
 //! A diagnostic carries a stable rule id (see [`crate::rules`]), a severity, a message, one or
 //! more labelled spans and a help line. Stages collect them all instead of stopping at the
 //! first; the driver sorts them by position and renders them with miette.
+//!
+//! No control character of a spec reaches a terminal or a JSON or SARIF reader raw: every
+//! message, label, help and file name is shown through [`markdown::visible`], and miette
+//! reads the source through a copy whose unsafe characters have visible stand-ins of the
+//! same UTF-8 length, so that every span stays where it was.
 
 use std::fmt;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
+
+use crate::markdown;
 
 /// A byte range in a source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,13 +46,17 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub format: Format,
+    /// `text` as a terminal may show it: see [`shown_source`].
+    shown: String,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>, format: Format) -> Arc<Self> {
+        let text = text.into();
         Arc::new(SourceFile {
             name: name.into(),
-            text: text.into(),
+            shown: shown_source(&text),
+            text,
             format,
         })
     }
@@ -70,16 +81,45 @@ impl miette::SourceCode for SourceFile {
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let inner = self
-            .text
+            .shown
             .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.clone(),
+            markdown::visible(&self.name),
             inner.data(),
             *inner.span(),
             inner.line(),
             inner.column(),
             inner.line_count(),
         )))
+    }
+}
+
+/// The source with every character that may not reach a terminal raw (ESC, BEL, NUL, a
+/// lone CR, U+0085, U+2028, bidirectional controls) replaced by a visible stand-in of the
+/// same UTF-8 length, so that byte spans into `text` hold for it too. Line feeds and tabs
+/// stay; the CR of a CRLF line end becomes a space.
+fn shown_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let shown = match c {
+            '\n' | '\t' => c,
+            '\r' if chars.peek() == Some(&'\n') => ' ',
+            c if markdown::is_unsafe_char(c) => stand_in(c),
+            c => c,
+        };
+        out.push(shown);
+    }
+    out
+}
+
+/// A visible character as long in UTF-8 as `c`.
+fn stand_in(c: char) -> char {
+    match c.len_utf8() {
+        1 => '?',
+        2 => '\u{bf}',
+        3 => '\u{fffd}',
+        _ => '\u{1f6ab}',
     }
 }
 
@@ -206,7 +246,12 @@ impl Diagnostic {
         let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail; keep a plain fallback all the same.
-            out = format!("{}[{}]: {}\n", self.severity, self.rule, self.message);
+            out = format!(
+                "{}[{}]: {}\n",
+                self.severity,
+                self.rule,
+                markdown::visible(&self.message)
+            );
         }
         out
     }
@@ -227,13 +272,13 @@ struct MietteView<'a>(&'a Diagnostic);
 
 impl fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
+        f.write_str(&markdown::visible(&self.0.message))
     }
 }
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
+        f.write_str(&markdown::visible(&self.0.message))
     }
 }
 
@@ -255,7 +300,7 @@ impl miette::Diagnostic for MietteView<'_> {
         if self.0.help.is_empty() {
             None
         } else {
-            Some(Box::new(&self.0.help))
+            Some(Box::new(markdown::visible(&self.0.help)))
         }
     }
 
@@ -273,7 +318,7 @@ impl miette::Diagnostic for MietteView<'_> {
             let start = floor_char_boundary(text, label.span.start.min(text.len()));
             let end = floor_char_boundary(text, label.span.end.min(text.len())).max(start);
             let span = SourceSpan::new(start.into(), end - start);
-            let text = (!label.text.is_empty()).then(|| label.text.clone());
+            let text = (!label.text.is_empty()).then(|| markdown::visible(&label.text));
             if i == 0 {
                 LabeledSpan::new_primary_with_span(text, span)
             } else {
@@ -290,7 +335,7 @@ pub fn render_human(diagnostics: &[Diagnostic], color: bool, width: usize) -> St
     for d in diagnostics {
         if d.labels.is_empty() {
             // Without a label miette shows no position; name the file at least.
-            out.push_str(&format!("{}:\n", d.source.name));
+            out.push_str(&format!("{}:\n", markdown::visible(&d.source.name)));
         }
         out.push_str(&d.render(color, width));
         out.push('\n');
@@ -339,19 +384,19 @@ impl From<&Diagnostic> for JsonDiagnostic {
         JsonDiagnostic {
             rule: d.rule,
             severity: d.severity,
-            message: d.message.clone(),
-            help: d.help.clone(),
-            file: d.source.name.clone(),
+            message: markdown::visible(&d.message),
+            help: markdown::visible(&d.help),
+            file: markdown::visible(&d.source.name),
             line,
             column,
-            path: d.path.clone(),
+            path: markdown::visible(&d.path),
             labels: d
                 .labels
                 .iter()
                 .map(|l| {
                     let (line, column) = d.source.line_col(l.span.start);
                     JsonLabel {
-                        message: l.text.clone(),
+                        message: markdown::visible(&l.text),
                         line,
                         column,
                         offset: l.span.start,
@@ -425,9 +470,9 @@ pub fn render_sarif(diagnostics: &[Diagnostic]) -> String {
             let (start_line, start_column) = d.source.line_col(span.start);
             let (end_line, end_column) = d.source.line_col(span.end);
             let text = if d.help.is_empty() {
-                d.message.clone()
+                markdown::visible(&d.message)
             } else {
-                format!("{} (help: {})", d.message, d.help)
+                markdown::visible(&format!("{} (help: {})", d.message, d.help))
             };
             json!({
                 "ruleId": d.rule,
@@ -436,7 +481,7 @@ pub fn render_sarif(diagnostics: &[Diagnostic]) -> String {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": d.source.name.replace('\\', "/") },
+                        "artifactLocation": { "uri": markdown::visible(&d.source.name).replace('\\', "/") },
                         "region": {
                             "startLine": start_line,
                             "startColumn": start_column,
@@ -488,5 +533,44 @@ mod tests {
         assert_eq!(file.line_col(5), (2, 1));
         let e = file.text.find('é').unwrap();
         assert_eq!(file.line_col(e), (2, 7));
+    }
+
+    #[test]
+    fn stand_ins_keep_every_byte_offset() {
+        let text = "a: \u{1b}[31m\u{7}x\u{0}\u{85}\u{2028}\u{202e}é\r\nb: \ry\t\n";
+        let shown = shown_source(text);
+        assert_eq!(shown.len(), text.len());
+        for (i, _) in text.char_indices() {
+            assert!(shown.is_char_boundary(i), "offset {i}");
+        }
+        assert_eq!(shown, "a: ?[31m?x?\u{bf}\u{fffd}\u{fffd}é \nb: ?y\t\n");
+    }
+
+    #[test]
+    fn reports_show_control_characters_escaped() {
+        let text = "owner: \"\u{1b}[2J\u{7}\u{2028}boss\"\nname: x\n";
+        let file = SourceFile::new("s\u{1b}.yaml", text, Format::Yaml);
+        let d = Diagnostic::new(
+            "spec/value",
+            Severity::Error,
+            &file,
+            "bad \u{1b}[2J\u{7} value",
+        )
+        .label(Span::new(7, 20), "here \u{7}")
+        .help("drop \u{85}\u{202e} them")
+        .path("metadata.owner");
+        let human = render_human(std::slice::from_ref(&d), false, 100);
+        let json = serde_json::to_string(&JsonDiagnostic::from(&d)).unwrap();
+        let sarif = render_sarif(std::slice::from_ref(&d));
+        for out in [&human, &json, &sarif] {
+            let bad: Vec<char> = out
+                .chars()
+                .filter(|c| markdown::is_unsafe_char(*c) && *c != '\n')
+                .collect();
+            assert!(bad.is_empty(), "{bad:?} in {out}");
+        }
+        assert!(human.contains("bad \\u{1b}[2J\\u{7} value"), "{human}");
+        assert!(human.contains("?[2J?\u{fffd}boss"), "{human}");
+        assert!(json.contains("drop \\\\u{85}\\\\u{202e} them"), "{json}");
     }
 }

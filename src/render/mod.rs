@@ -1,11 +1,21 @@
 //! Stage 4, render: the plan as files. Human documents come from minijinja templates in
 //! `templates/`, compiled into the binary; `--templates DIR` overrides any of them by name.
 //! Templates are strict: an undefined variable is an error, never an empty string.
+//!
+//! Escaping is the environment's, so built-in and overriding templates get it alike: every
+//! value a template prints is Markdown plain text ([`markdown::text`]) unless a filter
+//! chose its context: `code` (inline code), `cell` (a table cell; `cell("code")` for code
+//! in a cell), `text`, `fence` (the fence of a code block holding the value), `mermaid` and
+//! `gantt` (Mermaid labels), or `markdown` for the plan's fields that are Markdown already
+//! (runbook prose built around escaped spec values, and shell commands, which are pasted
+//! and must reach their code block unchanged). Filters return safe strings, so nothing is
+//! escaped twice; numbers and booleans print as they are.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::value::{Value, ValueKind};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
 pub mod dns;
@@ -16,6 +26,7 @@ pub mod yaml;
 
 use crate::bundle::Files;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::markdown;
 use crate::model::Spec;
 use crate::plan::Plan;
 
@@ -65,9 +76,7 @@ impl Renderer {
             .build()
             .map_err(|e| RenderError(format!("template syntax: {e}")))?;
         env.set_syntax(syntax);
-        env.add_filter("cell", cell);
-        env.add_filter("thousands", thousands);
-        env.add_filter("mermaid", |s: String| mermaid_text(&s));
+        install_markdown(&mut env);
         for (name, builtin) in TEMPLATES {
             let text = match overrides.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => std::fs::read_to_string(&path)
@@ -92,12 +101,86 @@ impl Renderer {
     }
 }
 
-/// Escapes a value for a Markdown table cell: no `|`, no line breaks.
-fn cell(value: String) -> String {
+/// The escape mode every template renders in, whatever its name.
+const MARKDOWN: AutoEscape = AutoEscape::Custom(std::borrow::Cow::Borrowed("markdown"));
+
+/// Markdown escaping for every printed value, and the filters that choose another context.
+fn install_markdown(env: &mut Environment<'static>) {
+    env.set_auto_escape_callback(|_| MARKDOWN);
+    env.set_formatter(format_value);
+    env.add_filter("text", |v: Value| safe(markdown::text(&plain(&v))));
+    env.add_filter("code", |v: Value| safe(markdown::code(&plain(&v))));
+    env.add_filter("cell", cell);
+    env.add_filter("fence", fence);
+    env.add_filter("markdown", |v: Value| safe(plain(&v)));
+    env.add_filter("mermaid", |v: Value| {
+        safe(markdown::mermaid_label(&plain(&v)))
+    });
+    env.add_filter("gantt", |v: Value| {
+        safe(markdown::mermaid_gantt(&plain(&v)))
+    });
+    env.add_filter("thousands", thousands);
+}
+
+/// Prints a value: safe strings (what the filters return) as they are, numbers, booleans
+/// and none as they are, everything else as Markdown plain text.
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    let raw = value.is_safe()
+        || *state.auto_escape() == AutoEscape::None
+        || matches!(
+            value.kind(),
+            ValueKind::Number | ValueKind::Bool | ValueKind::None | ValueKind::Undefined
+        );
+    let shown = if raw {
+        value.to_string()
+    } else {
+        markdown::text(&value.to_string())
+    };
+    out.write_str(&shown).map_err(Error::from)
+}
+
+/// The text of a value: a string's own characters, anything else as minijinja prints it.
+fn plain(value: &Value) -> String {
     value
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
+fn safe(text: String) -> Value {
+    Value::from_safe_string(text)
+}
+
+/// A value as a table cell: plain text, or inline code with `cell("code")`; `-` when empty
+/// or none.
+fn cell(value: Value, kind: Option<String>) -> Result<Value, Error> {
+    let text = if value.is_none() || value.is_undefined() {
+        String::new()
+    } else {
+        plain(&value)
+    };
+    match kind.as_deref() {
+        None | Some("text") => Ok(safe(markdown::cell(&text))),
+        Some("code") if text.is_empty() => Ok(safe("-".into())),
+        Some("code") => Ok(safe(markdown::code_cell(&text))),
+        Some(other) => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cell({other:?}): the kinds are \"text\" and \"code\""),
+        )),
+    }
+}
+
+/// The fence for a code block holding a value, or a list of lines.
+fn fence(value: Value) -> Result<Value, Error> {
+    let body = if value.kind() == ValueKind::Seq {
+        value
+            .try_iter()?
+            .map(|line| plain(&line))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        plain(&value)
+    };
+    Ok(safe(markdown::fence(&body)))
 }
 
 /// `65536` as `65,536`.
@@ -170,7 +253,8 @@ struct Context<'a> {
     files: Vec<String>,
     /// `manifests/<folder>/` → number of objects.
     manifest_folders: BTreeMap<String, usize>,
-    /// The holds of the traffic phases, back to back, for the Mermaid Gantt chart.
+    /// The holds of the traffic phases, back to back, for the Mermaid Gantt chart (names as
+    /// they are: the template's `gantt` filter escapes them).
     gantt: Vec<GanttTask>,
 }
 
@@ -191,11 +275,11 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
         .filter(|p| p.hold_seconds > 0)
         .map(|p| {
             let task = GanttTask {
-                section: mermaid_text(p.wave.as_deref().unwrap_or("rollout")),
-                label: mermaid_text(&match p.weight {
+                section: p.wave.clone().unwrap_or_else(|| "rollout".into()),
+                label: match p.weight {
                     Some(0) | None => format!("{} shadow", p.number),
                     Some(w) => format!("{} at {w} percent", p.number),
-                }),
+                },
                 id: format!("p{}", p.number),
                 start,
                 end: start + p.hold_seconds,
@@ -204,25 +288,6 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
             task
         })
         .collect()
-}
-
-/// Text safe inside Mermaid labels and task names: no quotes, colons, semicolons or `#`.
-fn mermaid_text(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if matches!(
-                c,
-                '"' | ':' | ';' | '#' | '`' | '[' | ']' | '{' | '}' | '<' | '>'
-            ) {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[derive(Serialize)]
@@ -316,9 +381,55 @@ mod tests {
         assert_eq!(tidy("\n# a  \n\n\n\nb\n\n\n"), "# a\n\nb\n");
     }
 
+    fn render_str(template: &str, context: serde_json::Value) -> String {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        install_markdown(&mut env);
+        env.add_template_owned("t.md.j2", template.to_string())
+            .unwrap();
+        Renderer { env }.render("t.md.j2", &context).unwrap()
+    }
+
     #[test]
-    fn filters_escape_cells_and_group_digits() {
-        assert_eq!(cell("a|b\nc".into()), "a\\|b c");
+    fn every_printed_value_is_escaped_by_its_context() {
+        let v = serde_json::json!({
+            "s": "# h [l](http://x) <img src=x onerror=alert(1)> a`b | *c*",
+            "n": 42, "b": true, "list": ["x`", "y"], "empty": "",
+        });
+        let out = render_str(
+            "{{ s }}\n{{ s | code }}\n| {{ s | cell }} | {{ s | cell(\"code\") }} | {{ empty | cell }} |\n\
+             {{ n }} {{ b }} {{ n | code }}\n{{ list | fence }}\n{{ s | markdown }}\n",
+            v.clone(),
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "\\# h \\[l\\](http\\://x) \\<img src=x onerror=alert(1)> a\\`b \\| \\*c\\*"
+        );
+        assert_eq!(
+            lines[1],
+            "``# h [l](http://x) <img src=x onerror=alert(1)> a`b | *c*``"
+        );
+        assert!(
+            lines[2]
+                .ends_with("``# h [l](http://x) <img src=x onerror=alert(1)> a`b \\| *c*`` | - |")
+        );
+        assert_eq!(lines[3], "42 True `42`", "as minijinja prints them");
+        assert_eq!(lines[4], "```");
+        assert_eq!(lines[5], v["s"].as_str().unwrap());
+    }
+
+    #[test]
+    fn concatenations_and_builtin_filters_are_escaped_too() {
+        let out = render_str(
+            "{{ a ~ b }} {{ a | upper }} {{ a | e }}\n",
+            serde_json::json!({ "a": "[x]", "b": "(y)" }),
+        );
+        assert_eq!(out, "\\[x\\](y) \\[X\\] \\[x\\]\n");
+    }
+
+    #[test]
+    fn filters_group_digits() {
         assert_eq!(thousands(65_536), "65,536");
         assert_eq!(thousands(512), "512");
     }

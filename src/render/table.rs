@@ -1,5 +1,8 @@
-//! `cutover plan`: the phase table for a terminal, at most 100 columns wide.
+//! `cutover plan`: the phase table for a terminal, at most 100 columns wide. Spec values
+//! (wave, service and migration names, gates) are shown through [`visible`]: no control
+//! character reaches the terminal raw.
 
+use crate::markdown::visible;
 use crate::plan::Plan;
 use crate::plan::rollout::{Action, Phase, PhaseKind};
 
@@ -62,6 +65,7 @@ pub fn render(plan: &Plan) -> String {
                 p.hold.clone().unwrap_or_else(|| "-".into()),
                 rollback_cell(p),
             ]
+            .map(|cell| visible(&cell))
         })
         .collect();
     let headers = [
@@ -96,7 +100,7 @@ pub fn render(plan: &Plan) -> String {
     };
     let mut out = format!(
         "{} · {} · {} phases\n\n",
-        plan.name,
+        visible(&plan.name),
         crate::check::rollout::strategy_name(plan.strategy),
         plan.phases.len()
     );
@@ -120,7 +124,7 @@ pub fn render(plan: &Plan) -> String {
     if !gates.is_empty() {
         out.push_str("\nBefore every next step, after its hold:\n");
         for gate in gates {
-            out.push_str(&format!("  - {gate}\n"));
+            out.push_str(&format!("  - {}\n", visible(&gate)));
         }
     }
     out.push_str(
