@@ -739,7 +739,7 @@ fn dts_task_name(db: &crate::model::Database) -> String {
 }
 
 /// The variable that holds the id of a database's DTS task, and its lookup by task name.
-fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> String {
+fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> (String, String) {
     let name = shell::variable(&["dts-job-id", &db.name]);
     let job_type = if db.sync == SyncMode::Bidirectional {
         "SYNC"
@@ -755,8 +755,9 @@ fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> 
             &[("name", &dts_task_name(db))],
             ".DtsJobList[] | select(.DtsJobName == $name) | .DtsJobId",
         ));
-    book.lookup(&name, Line::assign(&name, lookup).build());
-    name
+    let line = Line::assign(&name, lookup).build();
+    book.lookup(&name, line.clone());
+    (name, line)
 }
 
 fn stop_dts(region: &str, job: &str) -> String {
@@ -806,6 +807,7 @@ fn data(spec: &Spec, book: &mut Runbook) {
                 "two-way synchronization (a DTS synchronization task in both directions)"
             }
         };
+        let (job, find_job) = dts_job_id(book, region, db);
         book.steps.push(
             step(Role::Operations, format!("Move database {} with DTS", code(&db.name)), format!("{src}.sync"))
                 .detail("Create the DTS task in the console with these settings (its name is how the later runbooks find it); start it and wait for the full copy.")
@@ -814,12 +816,13 @@ fn data(spec: &Spec, book: &mut Runbook) {
                 .setting("Source", format!("{}:{}", db.source.host, db.source.port), &format!("{src}.source"))
                 .setting("Destination", format!("RDS {instance}"), &format!("{src}.target.instance"))
                 .setting("Mode", mode, &format!("{src}.sync"))
+                // Once the task exists, its id: this runbook's rollback stops it.
+                .commands([find_job, shell::show(&job)])
                 .expect(match db.sync {
-                    SyncMode::Full => "the task reports Completed and the row counts match".to_string(),
-                    _ => "the task is Running with a delay under 10 s".to_string(),
+                    SyncMode::Full => "the task reports Completed and the row counts match; the commands print its id".to_string(),
+                    _ => "the task is Running with a delay under 10 s; the commands print its id".to_string(),
                 }),
         );
-        let job = dts_job_id(book, region, db);
         book.rollback.push(
             step(Role::Operations, format!("Stop the DTS task of {}", code(&db.name)), format!("{src}.sync"))
                 .detail("Nothing has written to the new side yet, so the old database holds everything: stop the task and release it.")
@@ -1613,7 +1616,7 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     );
     if let Some(data) = &spec.data {
         for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
-            let job = dts_job_id(book, region, db);
+            let (job, _) = dts_job_id(book, region, db);
             book.steps.push(
                 step(Role::Operations, format!("Stop and release the DTS task of {}", code(&db.name)), format!("data.databases[{}].sync", db.name))
                     .detail("Before the old services go: once stopped, nothing writes to the old database any more.")
