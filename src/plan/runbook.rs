@@ -526,20 +526,22 @@ fn manual_dns(spec: &Spec) -> (Vec<Step>, Vec<Step>) {
     )
 }
 
-/// The new cluster's id, found by its name.
-fn cluster_id(book: &mut Runbook, name: &str) -> &'static str {
+/// The new cluster's id, found by its name: the variable and the line that sets it.
+fn cluster_id(book: &mut Runbook, name: &str) -> (&'static str, String) {
     let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq(
         "-r",
         &[("name", name)],
         ".[] | select(.name == $name) | .cluster_id",
     ));
-    book.lookup("CLUSTER_ID", Line::assign("CLUSTER_ID", lookup).build());
-    "CLUSTER_ID"
+    let line = Line::assign("CLUSTER_ID", lookup).build();
+    book.lookup("CLUSTER_ID", line.clone());
+    ("CLUSTER_ID", line)
 }
 
 fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     let t = &spec.target;
     let n = &t.network;
+    let (cluster, cluster_line) = cluster_id(book, &t.name);
     let mut create = step(Role::Operations, "Create the ACK cluster with these settings", "target")
         .detail("In the ACK console (Create Cluster) or with `aliyun cs`. The network plugin, the service CIDR and (Flannel) the pod CIDR cannot be changed once the cluster exists: check them twice (`network/fixed-after-create`).")
         .setting("Cluster name", &t.name, "target.name")
@@ -662,9 +664,14 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             },
             "rollout.controller",
         )
-        .commands(["kubectl get nodes -o wide".to_string()])
+        // Once the cluster exists, its id: this runbook's rollback releases it.
+        .commands([
+            "kubectl get nodes -o wide".to_string(),
+            cluster_line,
+            shell::show(cluster),
+        ])
         .expect(format!(
-            "{} nodes in Ready state across {}",
+            "{} nodes in Ready state across {}, and the cluster's id",
             plan.sizing.planned_nodes,
             text(t.zones.join(", "))
         ));
@@ -722,7 +729,6 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
                 .expect(format!("{} (if not, correct `target.entrypoint.address` and compile again)", text(&address))),
         );
     }
-    let cluster = cluster_id(book, &t.name);
     book.rollback.push(
         step(Role::Operations, "Release the new cluster", "target")
             .detail("Only while nothing else has been moved: the cluster holds nothing yet.")
