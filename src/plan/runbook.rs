@@ -671,7 +671,7 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             shell::show(cluster),
         ])
         .expect(format!(
-            "{} nodes in Ready state across {}, and the cluster's id",
+            "{} nodes in Ready state across {}; the last line prints the cluster's id",
             plan.sizing.planned_nodes,
             text(t.zones.join(", "))
         ));
