@@ -276,7 +276,7 @@ fn the_mermaid_blocks_are_well_formed() {
 }
 
 /// Every command line of a bundle's plan: the runbooks' steps and rollbacks, the DNS change
-/// list with its lookups, and the ingress controller's.
+/// list with its lookups, the ingress controller's and the SLB weights' (plan.json).
 fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
     let mut lines: Vec<String> = plan
         .runbooks
@@ -294,6 +294,11 @@ fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
     }
     if let Some(ic) = &plan.ingress_controller {
         lines.extend(ic.commands.iter().cloned());
+    }
+    for phase in &plan.phases {
+        for slb in &phase.slb_backends {
+            lines.extend(slb.commands.iter().cloned());
+        }
     }
     lines
 }

@@ -1333,10 +1333,23 @@ struct SlbIds {
     old_servers: String,
 }
 
+/// The variable names of a service's SLB commands, the same in every runbook.
+fn slb_vars(service: &str) -> SlbIds {
+    SlbIds {
+        group: shell::variable(&["vsg-id", service]),
+        new_nodes: "NEW_NODE_IDS",
+        old_servers: shell::variable(&["old-server-ids", service]),
+    }
+}
+
 fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
     let region = &spec.target.region;
     let slb = old_slb(book, spec);
-    let group = shell::variable(&["vsg-id", service]);
+    let SlbIds {
+        group,
+        new_nodes,
+        old_servers,
+    } = slb_vars(service);
     book.guard_after(
         &group,
         format!("set {group} to the VServerGroupId of the old SLB’s group that serves {service} (the line above lists the groups)"),
@@ -1345,7 +1358,6 @@ fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
             .opt_var("--LoadBalancerId", slb)
             .build(),
     );
-    let new_nodes = "NEW_NODE_IDS";
     let nodes = Line::new("kubectl get nodes")
         .opt("-l", "!node-role.kubernetes.io/master")
         .lit("-o json")
@@ -1355,7 +1367,6 @@ fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
             "[.items[].spec.providerID | split(\".\") | .[1]]",
         ));
     book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
-    let old_servers = shell::variable(&["old-server-ids", service]);
     let servers =
         Line::new("aliyun slb DescribeVServerGroupAttribute")
             .opt("--RegionId", region)
@@ -1391,14 +1402,51 @@ fn slb_servers(
 /// The commands that set a service's weights on the old SLB: the old servers', then the new
 /// nodes' (adding them to the group when they join).
 fn slb_weight_commands(region: &str, ids: &SlbIds, slb: &SlbBackends, join: bool) -> Vec<String> {
-    let port = slb.node_port.to_string();
+    weight_lines(
+        region,
+        ids,
+        slb.old_weight,
+        slb.new_weight,
+        slb.node_port,
+        join,
+    )
+}
+
+/// The commands that set a service's weights, by the variables every runbook sets (for the
+/// plan's own record of them).
+pub fn slb_weight_lines(
+    region: &str,
+    service: &str,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+) -> Vec<String> {
+    weight_lines(
+        region,
+        &slb_vars(service),
+        old_weight,
+        new_weight,
+        node_port,
+        false,
+    )
+}
+
+fn weight_lines(
+    region: &str,
+    ids: &SlbIds,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+    join: bool,
+) -> Vec<String> {
+    let port = node_port.to_string();
     vec![
         slb_servers(
             region,
             "SetVServerGroupAttribute",
             &ids.group,
             &ids.old_servers,
-            &[("Weight", slb.old_weight.to_string())],
+            &[("Weight", old_weight.to_string())],
         ),
         slb_servers(
             region,
@@ -1409,7 +1457,7 @@ fn slb_weight_commands(region: &str, ids: &SlbIds, slb: &SlbBackends, join: bool
             },
             &ids.group,
             ids.new_nodes,
-            &[("Port", port), ("Weight", slb.new_weight.to_string())],
+            &[("Port", port), ("Weight", new_weight.to_string())],
         ),
     ]
 }
