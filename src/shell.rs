@@ -47,6 +47,155 @@ pub fn variable(parts: &[&str]) -> String {
     name
 }
 
+/// One command line, built word by word: the generator's own program names and flags go in
+/// as they are ([`Line::lit`]), every value through [`quote`] ([`Line::arg`], [`Line::opt`],
+/// [`Line::json`]), every id found at run time as a double-quoted variable ([`Line::var`]).
+#[derive(Clone, Debug)]
+pub struct Line(String);
+
+/// A piece of one shell word: literal text (quoted) or a variable (`"$NAME"`).
+#[derive(Clone, Copy, Debug)]
+pub enum Piece<'a> {
+    Lit(&'a str),
+    Var(&'a str),
+}
+
+/// One word made of literal text and variables, such as `/clusters/"$CLUSTER_ID"`.
+pub fn word(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Lit(text) => quote(text),
+            Piece::Var(name) => format!("\"${name}\""),
+        })
+        .collect()
+}
+
+impl Line {
+    /// Starts with the generator's own words (a program and its subcommand), never a value.
+    pub fn new(words: &str) -> Line {
+        Line(words.to_string())
+    }
+    /// The generator's own words (flags), never a value.
+    pub fn lit(mut self, words: &str) -> Line {
+        self.0.push(' ');
+        self.0.push_str(words);
+        self
+    }
+    /// A value as one word.
+    pub fn arg(mut self, value: impl AsRef<str>) -> Line {
+        self.0.push(' ');
+        self.0.push_str(&quote(value.as_ref()));
+        self
+    }
+    /// A flag and its value.
+    pub fn opt(self, flag: &str, value: impl AsRef<str>) -> Line {
+        self.lit(flag).arg(value)
+    }
+    /// A flag and a variable.
+    pub fn opt_var(self, flag: &str, name: &str) -> Line {
+        self.lit(flag).var(name)
+    }
+    /// A variable as one word.
+    pub fn var(mut self, name: &str) -> Line {
+        self.0.push_str(&format!(" \"${name}\""));
+        self
+    }
+    /// A word of literal text and variables.
+    pub fn word(mut self, pieces: &[Piece]) -> Line {
+        self.0.push(' ');
+        self.0.push_str(&word(pieces));
+        self
+    }
+    /// A JSON value (built with serde_json, never by hand) as one word.
+    pub fn json(self, value: &serde_json::Value) -> Line {
+        let text = serde_json::to_string(value).unwrap_or_default();
+        self.arg(text)
+    }
+    /// The output of `inner` as one word: `"$(inner)"`.
+    pub fn subst(mut self, inner: Line) -> Line {
+        self.0.push_str(&format!(" \"$({})\"", inner.0));
+        self
+    }
+    /// `self | next`.
+    pub fn pipe(mut self, next: Line) -> Line {
+        self.0.push_str(" | ");
+        self.0.push_str(&next.0);
+        self
+    }
+    /// A trailing `# comment`, one line whatever the text holds.
+    pub fn comment(mut self, text: &str) -> Line {
+        self.0.push_str("   # ");
+        self.0.push_str(&one_line(text));
+        self
+    }
+    /// `self && next`.
+    pub fn and(mut self, next: Line) -> Line {
+        self.0.push_str(" && ");
+        self.0.push_str(&next.0);
+        self
+    }
+    /// `( self )`: a subshell, so a `cd` stays inside it.
+    pub fn subshell(self) -> Line {
+        Line(format!("({})", self.0))
+    }
+    /// `NAME=$(command)`.
+    pub fn assign(name: &str, command: Line) -> Line {
+        Line(format!("{name}=$({})", command.0))
+    }
+    pub fn build(self) -> String {
+        self.0
+    }
+}
+
+impl From<Line> for String {
+    fn from(line: Line) -> String {
+        line.0
+    }
+}
+
+/// `jq` with `--arg` values (quoted) and a filter of the generator's own.
+pub fn jq(flags: &str, args: &[(&str, &str)], filter: &str) -> Line {
+    let mut line = Line::new("jq").lit(flags);
+    for (name, value) in args {
+        line = line.lit("--arg").lit(name).arg(value);
+    }
+    line.arg(filter)
+}
+
+/// A line that stops with `help` when `name` is empty or unset: `: "${NAME:?help}"`.
+pub fn guard(name: &str, help: &str) -> String {
+    format!(": \"${{{name}:?{}}}\"", in_parameter_word(help))
+}
+
+/// A line that shows what a lookup found, and stops when it found nothing.
+pub fn show(name: &str) -> String {
+    format!("echo \"{name}=${{{name}:?not found: check the lookup above}}\"")
+}
+
+/// Text for the word of `"${NAME:?word}"`: one line, nothing the shell expands there, and
+/// no `'` (shown as `’`).
+fn in_parameter_word(text: &str) -> String {
+    let mut out = String::new();
+    for c in one_line(text).chars() {
+        match c {
+            '\\' | '$' | '`' | '"' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // bash still pairs single quotes there, even inside the double quotes.
+            '\'' => out.push('\u{2019}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text on one line: line breaks and other control characters shown as escapes.
+fn one_line(text: &str) -> String {
+    crate::markdown::visible(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +220,23 @@ mod tests {
         assert_eq!(variable(&["vsg-id", "blog"]), "VSG_ID_BLOG");
         assert_eq!(variable(&["record-id", "@", "A"]), "RECORD_ID_A");
         assert_eq!(variable(&["1x"]), "_1X");
+    }
+
+    #[test]
+    fn lines_quote_values_and_keep_variables_whole() {
+        let line = Line::new("aliyun cs")
+            .lit("DELETE")
+            .word(&[Piece::Lit("/clusters/"), Piece::Var("CLUSTER_ID")])
+            .opt("--Name", "a b")
+            .comment("x\n$(id)")
+            .build();
+        assert_eq!(
+            line,
+            "aliyun cs DELETE /clusters/\"$CLUSTER_ID\" --Name 'a b'   # x\\n$(id)"
+        );
+        assert_eq!(
+            guard("X", "see \"$Y\" `z` }"),
+            ": \"${X:?see \\\"\\$Y\\\" \\`z\\` \\}}\""
+        );
     }
 }

@@ -268,7 +268,98 @@ fn private_zone_records_land_in_the_data_phase() {
         .changes;
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].kind, ChangeKind::AddPrivate);
-    assert!(changes[0].commands[0].starts_with("aliyun pvtz AddZoneRecord"));
+    // The record's id is kept in the variable its removal reads.
+    assert!(
+        changes[0].commands[0].starts_with("PVTZ_RECORD_ID_")
+            && changes[0].commands[0].contains("=$(aliyun pvtz AddZoneRecord --ZoneId \"$ZONE_ID_"),
+        "{}",
+        changes[0].commands[0]
+    );
+}
+
+/// The upper-case variables a command reads, outside single quotes.
+fn reads(line: &str) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let (mut single, mut names, mut i) = (false, Vec::new(), 0);
+    while i < chars.len() {
+        match chars[i] {
+            '\'' => single = !single,
+            '\\' if !single => i += 1,
+            '$' if !single => {
+                let start = i + 1 + usize::from(chars.get(i + 1) == Some(&'{'));
+                let name: String = chars[start.min(chars.len())..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+#[test]
+fn every_id_a_change_reads_is_set_by_the_lists_lookups() {
+    for spec in common::example_specs(&["yaml"]) {
+        let loaded = cutover::load::load(&spec).unwrap_or_else(|_| panic!("loads"));
+        let plan = cutover::plan::build(&loaded.spec);
+        let Some(dns) = &plan.dns else { continue };
+        let set: Vec<String> = dns
+            .lookup
+            .iter()
+            .filter_map(|l| l.split_once("=$(").map(|(name, _)| name.to_string()))
+            .collect();
+        for change in dns
+            .phases
+            .iter()
+            .flat_map(|p| p.changes.iter().chain(&p.rollback))
+        {
+            for command in &change.commands {
+                assert!(!command.contains('<'), "{}: {command}", spec.display());
+                for name in reads(command) {
+                    assert!(
+                        set.contains(&name),
+                        "{}: {command} reads ${name}, which no lookup sets",
+                        spec.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_commands_pass_each_value_as_one_word() {
+    let (_, dns) = dns_plan(Path::new("examples/piggymetrics.yaml"));
+    let dir = tempfile::tempdir().unwrap();
+    let stub = dir.path().join("aliyun");
+    std::fs::write(&stub, "#!/bin/sh\nprintf '[%s]' \"$@\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let change = dns
+        .phases
+        .iter()
+        .flat_map(|p| &p.changes)
+        .find(|c| c.kind == ChangeKind::Remove)
+        .unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&change.commands[0])
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .env(
+            cutover::plan::dns::record_var(&change.name, &change.record_type, &change.value),
+            "id with space",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[alidns][DeleteDomainRecord][--RecordId][id with space]"
+    );
 }
 
 #[test]

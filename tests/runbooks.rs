@@ -54,7 +54,7 @@ fn every_phase_has_a_runbook_whose_steps_name_role_source_and_check() {
 fn the_verify_runbook_runs_the_spec_checks_as_curl_commands() {
     let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
     let verify = String::from_utf8(files.get("runbooks/05-verify.md").unwrap().to_vec()).unwrap();
-    assert!(verify.contains("curl -sS -o /dev/null -w '%{http_code}\\n' -X GET 'http://k8s-test.piggymetrics.example/uaa/users/current'"), "{verify}");
+    assert!(verify.contains("curl -sS -o /dev/null -w '%{http_code}\\n' -X GET http://k8s-test.piggymetrics.example/uaa/users/current"), "{verify}");
     assert!(
         verify.contains("Check before going on: 401 from the new cluster."),
         "{verify}"
@@ -75,8 +75,9 @@ fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
         assert!(prepare.contains(row), "{row} missing:\n{prepare}");
     }
     assert!(
-        prepare
-            .contains("kubectl label nodes <ingress-node-1> node-role.kubernetes.io/ingress=true")
+        prepare.contains(
+            "kubectl label nodes \"$INGRESS_NODE_1\" node-role.kubernetes.io/ingress=true"
+        )
     );
 }
 
@@ -145,6 +146,10 @@ fn credentials_in(text: &str) -> Vec<String> {
             let quote = |c: char| c == '"' || c == '\'' || c == '\\';
             let rest =
                 line[at + key.len()..].trim_start_matches(|c: char| quote(c) || c.is_whitespace());
+            // `${DB_PASSWORD:?help}` reads a variable; it sets nothing.
+            if rest.starts_with(":?") {
+                continue;
+            }
             let Some(value) = rest.strip_prefix([':', '=']) else {
                 continue;
             };
@@ -268,4 +273,233 @@ fn the_mermaid_blocks_are_well_formed() {
     }
     assert!(check_mermaid("flowchart LR\n  a[\"x\"]\n  a --> b").is_err());
     assert!(check_mermaid("gantt\n  section s\n  t :p1, 10, 5").is_err());
+}
+
+/// Every command line of a bundle's plan: the runbooks' steps and rollbacks, the DNS change
+/// list with its lookups, the ingress controller's and the SLB weights' (plan.json).
+fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
+    let mut lines: Vec<String> = plan
+        .runbooks
+        .iter()
+        .flat_map(|b| b.steps.iter().chain(&b.rollback))
+        .flat_map(|s| s.commands.clone())
+        .collect();
+    if let Some(dns) = &plan.dns {
+        lines.extend(dns.lookup.iter().cloned());
+        for phase in &dns.phases {
+            for change in phase.changes.iter().chain(&phase.rollback) {
+                lines.extend(change.commands.iter().cloned());
+            }
+        }
+    }
+    if let Some(ic) = &plan.ingress_controller {
+        lines.extend(ic.commands.iter().cloned());
+    }
+    for phase in &plan.phases {
+        for slb in &phase.slb_backends {
+            lines.extend(slb.commands.iter().cloned());
+        }
+    }
+    lines
+}
+
+#[test]
+fn no_command_holds_an_angle_bracket_placeholder() {
+    for spec in examples() {
+        let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
+        let plan = plan::build(&loaded.spec);
+        for line in command_lines(&plan) {
+            // `<word` is a redirection from a file named `word` when pasted.
+            let placeholder = line
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic());
+            assert!(!placeholder, "{}: {line}", spec.display());
+        }
+    }
+}
+
+/// The upper-case variables a line reads (`$NAME`, `${NAME…}`), outside single quotes and
+/// comments: a scanner of the test's own, not the runbook builder's.
+fn reads(line: &str) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let (mut single, mut double, mut i) = (false, false, 0);
+    let mut names = Vec::new();
+    while i < chars.len() {
+        match chars[i] {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '\\' if !single => i += 1,
+            '#' if !single && !double && (i == 0 || chars[i - 1] == ' ') => break,
+            '$' if !single => {
+                let start = i + 1 + usize::from(chars.get(i + 1) == Some(&'{'));
+                let name: String = chars[start.min(chars.len())..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+#[test]
+fn every_variable_a_runbook_reads_is_set_or_guarded_before() {
+    for spec in examples() {
+        let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
+        let plan = plan::build(&loaded.spec);
+        for book in &plan.runbooks {
+            let mut known: Vec<String> = Vec::new();
+            for line in book
+                .steps
+                .iter()
+                .chain(&book.rollback)
+                .flat_map(|s| &s.commands)
+            {
+                let guarded = line
+                    .strip_prefix(": \"${")
+                    .and_then(|rest| rest.split_once(":?"))
+                    .map(|(name, _)| name.to_string());
+                known.extend(guarded);
+                for name in reads(line) {
+                    assert!(
+                        known.contains(&name),
+                        "{}: {}: ${name} is read before it is set: {line}",
+                        spec.display(),
+                        book.phase
+                    );
+                }
+                if let Some((name, _)) = line.split_once('=')
+                    && !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                {
+                    known.push(name.to_string());
+                }
+            }
+            // The step that sets the ids comes first, where the runbook has one.
+            let at = book
+                .steps
+                .iter()
+                .position(|s| s.title == "Set the ids this phase uses");
+            assert!(
+                at.is_none_or(|i| i == 0),
+                "{}: {}: the ids are set at step {at:?}",
+                spec.display(),
+                book.phase
+            );
+        }
+    }
+}
+
+/// Runs `command` under bash in a scratch folder with stub `curl`, `aliyun`, `kubectl` and
+/// `jq` first on PATH, each printing its arguments one per line; returns what they printed.
+fn run_with_stubs(command: &str) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in ["curl", "aliyun", "kubectl", "jq", "dig"] {
+        let stub = bin.join(tool);
+        std::fs::write(&stub, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&work)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), dir)
+}
+
+#[test]
+fn hostile_but_valid_values_stay_one_word_and_plain_text() {
+    let request = "GET /x';touch'marker';$(touch'marker2')&*!";
+    let name = "$(touch x)'`y` # [z](w)";
+    let gate = "`rm` $(touch g) ' <img onerror=x>";
+    let text = std::fs::read_to_string("examples/piggymetrics.yaml")
+        .unwrap()
+        .replace(
+            "{ name: login page, request: \"GET /\", expect: 200 }",
+            &format!(
+                "{{ name: {}, request: {}, expect: 200 }}",
+                serde_json::to_string(name).unwrap(),
+                serde_json::to_string(request).unwrap()
+            ),
+        )
+        .replace(
+            "- error rate below 1% on the new cluster",
+            &format!("- {}", serde_json::to_string(gate).unwrap()),
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::temp_spec(&dir, "hostile.yaml", &text);
+    // It passes check: these are values the grammar lets through.
+    common::compile(&path);
+    let loaded = load::load(&path).unwrap_or_else(|_| panic!("loads"));
+    let plan = plan::build(&loaded.spec);
+    let verify = plan
+        .runbooks
+        .iter()
+        .find(|b| b.phase.ends_with("verify"))
+        .unwrap();
+    let check = verify
+        .steps
+        .iter()
+        .find(|s| s.source == format!("verification.checks[{name}]"))
+        .unwrap_or_else(|| panic!("no step for the check: {:#?}", verify.steps));
+    assert_eq!(
+        check.title,
+        format!("Check: {}", cutover::markdown::text(name))
+    );
+    for command in &check.commands {
+        let (printed, scratch) = run_with_stubs(command);
+        let words: Vec<&str> = printed.lines().collect();
+        let url = words.last().copied().unwrap_or_default();
+        assert!(
+            url.ends_with(&request["GET ".len()..]) && url.starts_with("http://"),
+            "{command} passed {words:?}"
+        );
+        let written: Vec<_> = std::fs::read_dir(scratch.path().join("work"))
+            .unwrap()
+            .collect();
+        assert!(written.is_empty(), "{command} wrote {written:?}");
+    }
+    let metrics = verify
+        .steps
+        .iter()
+        .find(|s| s.title == "Compare the metrics")
+        .unwrap();
+    assert!(
+        metrics.expect.contains(&cutover::markdown::text(gate)),
+        "{}",
+        metrics.expect
+    );
+    let gated: Vec<_> = plan
+        .runbooks
+        .iter()
+        .filter(|b| !b.gates.is_empty())
+        .collect();
+    assert!(!gated.is_empty());
+    for book in gated {
+        assert!(
+            book.gates.contains(&cutover::markdown::text(gate)),
+            "{:?}",
+            book.gates
+        );
+    }
 }

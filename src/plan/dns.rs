@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::rollout::{Phase, PhaseKind};
 use crate::model::{DnsEdition, DnsRecord, RecordType, Spec, Strategy};
+use crate::shell::{self, Line};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -57,7 +58,9 @@ pub struct DnsChange {
     /// Seconds to wait after the previous change of the list before making this one.
     pub wait_seconds: u64,
     pub reason: String,
-    /// Alibaba Cloud CLI commands (or the check to run); ids as `<placeholders>`.
+    /// Alibaba Cloud CLI commands (or the check to run), every value quoted; the ids only
+    /// the cloud knows are shell variables, set as the plan's `lookup` says (or by the
+    /// command that creates the record).
     pub commands: Vec<String>,
 }
 
@@ -93,7 +96,8 @@ pub struct DnsPlan {
     pub records: Vec<MovingRecord>,
     pub private_zone: Option<String>,
     pub phases: Vec<PhaseChanges>,
-    /// How to find the record ids the commands need.
+    /// The lines that set the variables the commands use (record and zone ids), each from
+    /// the lookup that finds it exactly, then a line that shows each and stops on an empty one.
     pub lookup: Vec<String>,
 }
 
@@ -133,9 +137,183 @@ pub fn fqdn(zone: &str, name: &str) -> String {
     }
 }
 
-/// A placeholder for the id of the record holding `value`, filled from `DescribeDomainRecords`.
-fn record_id(name: &str, kind: &str, value: &str) -> String {
-    format!("<record-id: {name} {kind} {value}>")
+/// The shell variable that holds the id of the public record `name` `kind` `value`: the
+/// cloud assigns it, so the commands use `"$RECORD_ID_WWW_A_203_0_113_10"`, set by
+/// [`record_lookup`] or by the command that adds the record.
+pub fn record_var(name: &str, kind: &str, value: &str) -> String {
+    shell::variable(&["record-id", rr_word(name), kind, value])
+}
+
+/// `@` in a variable name is `apex`.
+fn rr_word(name: &str) -> &str {
+    if name == "@" { "apex" } else { name }
+}
+
+/// `RECORD_ID_…=$(…)`: the id of the record that answers `value`, exactly (DescribeDomainRecords
+/// matches `RRKeyWord` and `ValueKeyWord` loosely; jq keeps the exact match).
+pub fn record_lookup(zone: &str, name: &str, kind: &str, value: &str) -> String {
+    let describe = Line::new("aliyun alidns DescribeDomainRecords")
+        .opt("--DomainName", zone)
+        .opt("--RRKeyWord", name)
+        .opt("--Type", kind)
+        .opt("--ValueKeyWord", value)
+        .lit("--PageSize 100");
+    let pick = shell::jq(
+        "-r",
+        &[("rr", name), ("type", kind), ("value", value)],
+        ".DomainRecords.Record[] | select(.RR == $rr and .Type == $type and .Value == $value) | .RecordId",
+    );
+    Line::assign(&record_var(name, kind, value), describe.pipe(pick)).build()
+}
+
+/// The variable that holds a PrivateZone's id.
+pub fn private_zone_var(zone: &str) -> String {
+    shell::variable(&["zone-id", zone])
+}
+
+/// `ZONE_ID_…=$(…)`: the id of the PrivateZone named `zone`.
+pub fn private_zone_lookup(zone: &str) -> String {
+    let describe = Line::new("aliyun pvtz DescribeZones")
+        .opt("--Keyword", zone)
+        .lit("--PageSize 100");
+    let pick = shell::jq(
+        "-r",
+        &[("zone", zone)],
+        ".Zones.Zone[] | select(.ZoneName == $zone) | .ZoneId",
+    );
+    Line::assign(&private_zone_var(zone), describe.pipe(pick)).build()
+}
+
+/// The variable that holds the id of a PrivateZone record.
+pub fn private_record_var(name: &str, kind: &str, value: &str) -> String {
+    shell::variable(&["pvtz-record-id", rr_word(name), kind, value])
+}
+
+/// `PVTZ_RECORD_ID_…=$(…)`: the id of a PrivateZone record (needs the zone's variable).
+pub fn private_record_lookup(zone: &str, name: &str, kind: &str, value: &str) -> String {
+    let describe = Line::new("aliyun pvtz DescribeZoneRecords")
+        .opt_var("--ZoneId", &private_zone_var(zone))
+        .opt("--Keyword", name)
+        .lit("--PageSize 100");
+    let pick = shell::jq(
+        "-r",
+        &[("rr", name), ("type", kind), ("value", value)],
+        ".Records.Record[] | select(.Rr == $rr and .Type == $type and .Value == $value) | .RecordId",
+    );
+    Line::assign(&private_record_var(name, kind, value), describe.pipe(pick)).build()
+}
+
+/// Every variable a change's commands may use, each with the line that sets it.
+pub fn change_lookups(change: &DnsChange) -> Vec<(String, String)> {
+    let (zone, name, ty) = (&change.zone, &change.name, &change.record_type);
+    match change.kind {
+        ChangeKind::AddPrivate | ChangeKind::RemovePrivate => vec![
+            (private_zone_var(zone), private_zone_lookup(zone)),
+            (
+                private_record_var(name, ty, &change.value),
+                private_record_lookup(zone, name, ty, &change.value),
+            ),
+        ],
+        _ => std::iter::once(&change.value)
+            .chain(change.weights.keys())
+            .map(|value| {
+                (
+                    record_var(name, ty, value),
+                    record_lookup(zone, name, ty, value),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Commands that create a record and keep its id: `VAR=$(… | jq -r .RecordId)`, then show it.
+fn creating(var: &str, command: Line) -> Vec<String> {
+    vec![
+        Line::assign(var, command.pipe(shell::jq("-r", &[], ".RecordId"))).build(),
+        shell::show(var),
+    ]
+}
+
+/// The command of a TTL change, an add or a remove (the forward list and its undo share it).
+fn record_commands(
+    kind: ChangeKind,
+    zone: &str,
+    name: &str,
+    ty: &str,
+    value: &str,
+    ttl: u32,
+) -> Vec<String> {
+    match kind {
+        ChangeKind::LowerTtl | ChangeKind::RestoreTtl => vec![
+            Line::new("aliyun alidns UpdateDomainRecord")
+                .opt_var("--RecordId", &record_var(name, ty, value))
+                .opt("--RR", name)
+                .opt("--Type", ty)
+                .opt("--Value", value)
+                .opt("--TTL", ttl.to_string())
+                .build(),
+        ],
+        ChangeKind::Add => creating(
+            &record_var(name, ty, value),
+            Line::new("aliyun alidns AddDomainRecord")
+                .opt("--DomainName", zone)
+                .opt("--RR", name)
+                .opt("--Type", ty)
+                .opt("--Value", value)
+                .opt("--TTL", ttl.to_string()),
+        ),
+        ChangeKind::Remove => vec![
+            Line::new("aliyun alidns DeleteDomainRecord")
+                .opt_var("--RecordId", &record_var(name, ty, value))
+                .build(),
+        ],
+        ChangeKind::AddPrivate => creating(
+            &private_record_var(name, ty, value),
+            Line::new("aliyun pvtz AddZoneRecord")
+                .opt_var("--ZoneId", &private_zone_var(zone))
+                .opt("--Rr", name)
+                .opt("--Type", ty)
+                .opt("--Value", value)
+                .opt("--Ttl", ttl.to_string()),
+        ),
+        ChangeKind::RemovePrivate => vec![
+            Line::new("aliyun pvtz DeleteZoneRecord")
+                .opt_var("--RecordId", &private_record_var(name, ty, value))
+                .build(),
+        ],
+        ChangeKind::Verify | ChangeKind::SetWeights => Vec::new(),
+    }
+}
+
+/// Switches weighting on or off for a name, then sets each answer's weight.
+fn weight_commands(
+    zone: &str,
+    change: &DnsChange,
+    weights: &BTreeMap<String, u32>,
+    open: bool,
+) -> Vec<String> {
+    std::iter::once(
+        Line::new("aliyun alidns SetDNSSLBStatus")
+            .opt("--DomainName", zone)
+            .opt("--SubDomain", &change.fqdn)
+            .opt("--Type", &change.record_type)
+            .lit(if open { "--Open true" } else { "--Open false" })
+            .build(),
+    )
+    .chain(weights.iter().map(|(value, weight)| {
+        Line::new("aliyun alidns UpdateDNSSLBWeight")
+            .opt_var(
+                "--RecordId",
+                &record_var(&change.name, &change.record_type, value),
+            )
+            .opt("--Weight", weight.to_string())
+            .build()
+    }))
+    .collect()
+}
+
+fn verify_command(ty: &str, fqdn: &str) -> String {
+    Line::new("dig +short").arg(ty).arg(fqdn).build()
 }
 
 struct Lists<'a> {
@@ -160,19 +338,8 @@ impl Lists<'_> {
         };
         let (name, ty, zone) = (&record.name, &record.record_type, self.zone);
         let commands = match kind {
-            ChangeKind::LowerTtl | ChangeKind::RestoreTtl => vec![format!(
-                "aliyun alidns UpdateDomainRecord --RecordId '{}' --RR '{name}' --Type {ty} --Value {value} --TTL {after}",
-                record_id(name, ty, value)
-            )],
-            ChangeKind::Add => vec![format!(
-                "aliyun alidns AddDomainRecord --DomainName {zone} --RR '{name}' --Type {ty} --Value {value} --TTL {after}"
-            )],
-            ChangeKind::Remove => vec![format!(
-                "aliyun alidns DeleteDomainRecord --RecordId '{}'",
-                record_id(name, ty, value)
-            )],
-            ChangeKind::Verify => vec![format!("dig +short {ty} {}", record.fqdn)],
-            _ => Vec::new(),
+            ChangeKind::Verify => vec![verify_command(ty, &record.fqdn)],
+            _ => record_commands(kind, zone, name, ty, value, after),
         };
         DnsChange {
             kind,
@@ -199,30 +366,22 @@ impl Lists<'_> {
         wait: u64,
     ) -> DnsChange {
         let mut weights = BTreeMap::new();
-        let mut commands = vec![format!(
-            "aliyun alidns SetDNSSLBStatus --DomainName {} --SubDomain {} --Type {} --Open {}",
-            self.zone,
-            record.fqdn,
-            record.record_type,
-            old.is_some() || new.is_some()
-        )];
         for (value, weight) in [(&record.old, old), (&record.new, new)] {
             if let Some(weight) = weight {
                 weights.insert(value.clone(), weight);
-                commands.push(format!(
-                    "aliyun alidns UpdateDNSSLBWeight --RecordId '{}' --Weight {weight}",
-                    record_id(&record.name, &record.record_type, value)
-                ));
             }
         }
         let reason = match new {
             Some(share) => format!("{share}% of the answers point at the new entrypoint"),
             None => "one answer left: weighting off".to_string(),
         };
+        let change = self.change(ChangeKind::SetWeights, record, &record.new, wait, &reason);
+        let commands =
+            weight_commands(self.zone, &change, &weights, old.is_some() || new.is_some());
         DnsChange {
             weights,
             commands,
-            ..self.change(ChangeKind::SetWeights, record, &record.new, wait, &reason)
+            ..change
         }
     }
 }
@@ -285,41 +444,19 @@ pub fn reverse(
 }
 
 fn undo_commands(forward: &DnsChange, undo: &DnsChange) -> Vec<String> {
-    let (name, ty, value, zone) = (&undo.name, &undo.record_type, &undo.value, &undo.zone);
     match undo.kind {
-        ChangeKind::LowerTtl | ChangeKind::RestoreTtl => vec![format!(
-            "aliyun alidns UpdateDomainRecord --RecordId '{}' --RR '{name}' --Type {ty} --Value {value} --TTL {}",
-            record_id(name, ty, value),
-            undo.ttl_after
-        )],
-        ChangeKind::Add => vec![format!(
-            "aliyun alidns AddDomainRecord --DomainName {zone} --RR '{name}' --Type {ty} --Value {value} --TTL {}",
-            undo.ttl_after
-        )],
-        ChangeKind::Remove => vec![format!(
-            "aliyun alidns DeleteDomainRecord --RecordId '{}'",
-            record_id(name, ty, value)
-        )],
-        ChangeKind::RemovePrivate => vec![format!(
-            "aliyun pvtz DeleteZoneRecord --RecordId '{}'",
-            record_id(name, ty, value)
-        )],
-        ChangeKind::SetWeights if undo.weights.len() < 2 => vec![format!(
-            "aliyun alidns SetDNSSLBStatus --DomainName {zone} --SubDomain {} --Type {ty} --Open false",
-            undo.fqdn
-        )],
-        ChangeKind::SetWeights => std::iter::once(format!(
-            "aliyun alidns SetDNSSLBStatus --DomainName {zone} --SubDomain {} --Type {ty} --Open true",
-            undo.fqdn
-        ))
-        .chain(undo.weights.iter().map(|(value, weight)| {
-            format!(
-                "aliyun alidns UpdateDNSSLBWeight --RecordId '{}' --Weight {weight}",
-                record_id(name, ty, value)
-            )
-        }))
-        .collect(),
-        _ => forward.commands.clone(),
+        ChangeKind::SetWeights => {
+            weight_commands(&undo.zone, undo, &undo.weights, undo.weights.len() >= 2)
+        }
+        ChangeKind::Verify => forward.commands.clone(),
+        kind => record_commands(
+            kind,
+            &undo.zone,
+            &undo.name,
+            &undo.record_type,
+            &undo.value,
+            undo.ttl_after,
+        ),
     }
 }
 
@@ -490,14 +627,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
             rollback,
         });
     }
-    let lookup = {
-        let mut lookup: Vec<String> = records
-            .iter()
-            .map(|r| format!("aliyun alidns DescribeDomainRecords --DomainName {} --RRKeyWord '{}' --Type {}", dns.zone, r.name, r.record_type))
-            .collect();
-        lookup.dedup();
-        lookup
-    };
+    let lookup = lookups(dns, &records);
     Some(DnsPlan {
         provider: "alidns",
         edition: dns.edition.map(edition_name),
@@ -509,6 +639,42 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
         phases: by_phase,
         lookup,
     })
+}
+
+/// Every variable the change list uses, each set by its exact lookup, then shown.
+fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
+    let mut sets: Vec<(String, String)> = Vec::new();
+    for r in records {
+        for value in [&r.old, &r.new] {
+            sets.push((
+                record_var(&r.name, &r.record_type, value),
+                record_lookup(&dns.zone, &r.name, &r.record_type, value),
+            ));
+        }
+    }
+    if let Some(private) = &dns.private_zone {
+        sets.push((
+            private_zone_var(&private.zone),
+            private_zone_lookup(&private.zone),
+        ));
+        for record in private.records.iter().filter(|r| r.value.is_some()) {
+            let (ty, value) = (
+                type_name(record.kind),
+                record.value.clone().unwrap_or_default(),
+            );
+            sets.push((
+                private_record_var(&record.name, ty, &value),
+                private_record_lookup(&private.zone, &record.name, ty, &value),
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    sets.retain(|(var, _)| seen.insert(var.clone()));
+    let shows: Vec<String> = sets.iter().map(|(var, _)| shell::show(var)).collect();
+    sets.into_iter()
+        .map(|(_, line)| line)
+        .chain(shows)
+        .collect()
 }
 
 /// Add the new entrypoint beside the old one and verify that the name answers with both.
@@ -578,10 +744,7 @@ fn private_add(zone: &str, record: &DnsRecord) -> DnsChange {
         weights: BTreeMap::new(),
         wait_seconds: 0,
         reason: "the apps keep this name while the database moves (PrivateZone)".into(),
-        commands: vec![format!(
-            "aliyun pvtz AddZoneRecord --ZoneId '<zone-id: {zone}>' --Rr '{}' --Type {ty} --Value {value} --Ttl 60",
-            record.name
-        )],
+        commands: record_commands(ChangeKind::AddPrivate, zone, &record.name, &ty, &value, 60),
     }
 }
 

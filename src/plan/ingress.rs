@@ -15,7 +15,8 @@ pub struct IngressControllerPlan {
     pub namespace: String,
     pub replicas: u32,
     pub dedicated_nodes: u32,
-    /// Commands for the runbook, node names as placeholders (`<ingress-node-1>`).
+    /// Commands for the bundle README, node names as guarded shell variables
+    /// (`"$INGRESS_NODE_1"`).
     pub commands: Vec<String>,
     /// Where the strategic-merge patch is, relative to the bundle.
     pub patch_file: String,
@@ -31,8 +32,18 @@ pub fn plan(spec: &Spec, patch_file: &str) -> Option<IngressControllerPlan> {
         _ => ("nginx-ingress-controller", "kube-system"),
     };
     let dedicated = settings.dedicated_nodes.unwrap_or(0);
+    // Node names only the operator knows: shell variables, each guarded before its use.
     let mut commands: Vec<String> = (1..=dedicated)
-        .map(|i| format!("kubectl label nodes <ingress-node-{i}> {INGRESS_NODE_LABEL}=true"))
+        .flat_map(|i| {
+            let node = format!("INGRESS_NODE_{i}");
+            [
+                crate::shell::guard(
+                    &node,
+                    &format!("set {node} to a worker node name, from: kubectl get nodes"),
+                ),
+                format!("kubectl label nodes \"${node}\" {INGRESS_NODE_LABEL}=true"),
+            ]
+        })
         .collect();
     commands.push(format!(
         "kubectl -n {namespace} patch deployment {deployment} --type strategic --patch-file {patch_file}"

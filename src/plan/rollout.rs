@@ -133,7 +133,8 @@ pub struct Phase {
 #[serde(rename_all = "camelCase")]
 pub struct SlbBackends {
     pub service: String,
-    /// The vServer group of the old SLB that serves this service (a placeholder to fill).
+    /// The shell variable that holds the id of the old SLB's vServer group for this service
+    /// (each runbook that uses it sets it first).
     pub vserver_group: String,
     pub old_servers: u32,
     pub old_weight: u32,
@@ -491,18 +492,16 @@ fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbB
             let (old_weight, new_weight, share_hundredths) = *weights
                 .entry(weight)
                 .or_insert_with(|| slb_weights(weight, old_servers, new_servers));
-            let vserver_group = format!("<vsg-id-{service}>");
-                        let port = ports.get(service).copied().unwrap_or(FIRST_NODE_PORT);
-            let commands = vec![
-                format!(
-                    "aliyun slb SetVServerGroupAttribute --RegionId {} --VServerGroupId {vserver_group} --BackendServers '[{{\"ServerId\":\"<old-server-id>\",\"Weight\":\"{old_weight}\"}}]'  # each of the {old_servers} old servers",
-                    spec.target.region
-                ),
-                format!(
-                    "aliyun slb SetVServerGroupAttribute --RegionId {} --VServerGroupId {vserver_group} --BackendServers '[{{\"ServerId\":\"<new-node-id>\",\"Port\":\"{port}\",\"Weight\":\"{new_weight}\"}}]'  # each of the {new_servers} new nodes",
-                    spec.target.region
-                ),
-            ];
+            let vserver_group = crate::shell::variable(&["vsg-id", service]);
+            let port = ports.get(service).copied().unwrap_or(FIRST_NODE_PORT);
+            // The same commands the runbook gives, ids as the variables it sets.
+            let commands = super::runbook::slb_weight_lines(
+                &spec.target.region,
+                service,
+                old_weight,
+                new_weight,
+                port,
+            );
             SlbBackends {
                 service: service.clone(),
                 vserver_group,

@@ -4,13 +4,17 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use super::Plan;
-use super::dns::{ChangeKind, DnsChange};
-use super::rollout::{Action, Phase, PhaseKind};
+use super::dns::{self as dns_plan, ChangeKind, DnsChange};
+use super::rollout::{Action, Phase, PhaseKind, SlbBackends};
+use crate::markdown;
 use crate::model::{
     Edition, NetworkPlugin, Provisioning, SourcePlatform, Spec, Storage, StorageType, Strategy,
     SyncMode,
 };
+use crate::shell::{self, Line, Piece};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Role {
@@ -45,6 +49,22 @@ pub struct Step {
     pub expect: String,
 }
 
+/// One phase's runbook, as data for `templates/runbook.md.j2`.
+///
+/// The contract with the template, by field:
+///
+/// - MARKDOWN, printed raw: [`Runbook::title`], [`Runbook::changes`], [`Runbook::hold`],
+///   [`Runbook::gates`], [`Runbook::notes`], and of each [`Step`] its `title`, `detail` and
+///   `expect`. Every spec value in them went through [`markdown::code`] (inline code) or
+///   [`markdown::text`] (plain text); spec text copied whole (gates, check names, phase
+///   titles) through [`markdown::text`].
+/// - PLAIN text, escaped by the template: `Step::source`, and `Setting::name`, `value` and
+///   `source`.
+/// - SHELL: `Step::commands`, one line each, printed inside a fence sized with
+///   [`markdown::fence`]. Every value is one quoted word ([`shell::quote`]); every id only
+///   the cloud or the operator knows is a variable (`"$VSG_ID_WEB"`), set or guarded in the
+///   runbook's first step ("Set the ids this phase uses") or by the command that creates it,
+///   earlier in the same runbook.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Runbook {
@@ -57,6 +77,44 @@ pub struct Runbook {
     pub gates: Vec<String>,
     pub rollback: Vec<Step>,
     pub notes: Vec<String>,
+    /// How each variable the commands may use gets its value: variable → the lines that
+    /// set it (a lookup) or stop until the operator sets it (a guard).
+    #[serde(skip)]
+    ids: BTreeMap<String, Id>,
+}
+
+/// How a variable of a runbook gets its value.
+#[derive(Clone, Debug)]
+enum Id {
+    /// `NAME=$(lookup)`: the upstream output names it exactly.
+    Lookup(String),
+    /// Only the operator knows it: a line that stops with this help until it is set, after
+    /// the command (if any) that lists what to choose from.
+    Guard(String, Option<String>),
+}
+
+impl Runbook {
+    fn lookup(&mut self, name: &str, line: String) {
+        self.ids.entry(name.to_string()).or_insert(Id::Lookup(line));
+    }
+    fn guard(&mut self, name: &str, help: String) {
+        self.ids
+            .entry(name.to_string())
+            .or_insert(Id::Guard(help, None));
+    }
+    fn guard_after(&mut self, name: &str, help: String, hint: String) {
+        self.ids
+            .entry(name.to_string())
+            .or_insert(Id::Guard(help, Some(hint)));
+    }
+}
+
+/// Spec values as inline code and as plain text, in the Markdown fields.
+fn code(value: impl AsRef<str>) -> String {
+    markdown::code(value.as_ref())
+}
+fn text(value: impl AsRef<str>) -> String {
+    markdown::text(value.as_ref())
 }
 
 fn step(role: Role, title: impl Into<String>, source: impl Into<String>) -> Step {
@@ -109,20 +167,45 @@ pub fn instance_type(gib_per_core: u32, cores: u32) -> String {
     format!("ecs.{family}.{size}")
 }
 
+fn kustomize(verb: &str, folder: &str) -> String {
+    Line::new("kubectl")
+        .lit(verb)
+        .opt("-k", format!("manifests/{folder}"))
+        .build()
+}
+
 fn kubectl_apply(phase: &Phase) -> Vec<String> {
     match phase.forward {
-        Action::Apply => vec![format!("kubectl apply -k manifests/{}", phase.id)],
-        Action::Delete => vec![format!("kubectl delete -k manifests/{}", phase.id)],
+        Action::Apply => vec![kustomize("apply", &phase.id)],
+        Action::Delete => vec![kustomize("delete", &phase.id)],
         Action::None => Vec::new(),
     }
 }
 
 fn kubectl_rollback(phase: &Phase) -> Vec<String> {
     match (phase.rollback, &phase.rollback_folder) {
-        (Action::Apply, Some(folder)) => vec![format!("kubectl apply -k manifests/{folder}")],
-        (Action::Delete, Some(folder)) => vec![format!("kubectl delete -k manifests/{folder}")],
+        (Action::Apply, Some(folder)) => vec![kustomize("apply", folder)],
+        (Action::Delete, Some(folder)) => vec![kustomize("delete", folder)],
         _ => Vec::new(),
     }
+}
+
+/// `kubectl -n NAMESPACE`.
+fn kubectl_in(ns: &str) -> Line {
+    Line::new("kubectl").opt("-n", ns)
+}
+
+/// `jq -cn` building a JSON list of objects, one per id of the JSON list in `ids_var`, with
+/// the given string fields (`ServerId` is the id): the ids are found at run time.
+fn servers_json(ids_var: &str, fields: &[(&str, String)]) -> Line {
+    let mut jq = Line::new("jq -cn").lit("--argjson ids").var(ids_var);
+    let mut object = vec!["ServerId: .".to_string()];
+    for (key, value) in fields {
+        let arg = key.to_ascii_lowercase();
+        jq = jq.lit("--arg").lit(&arg).arg(value);
+        object.push(format!("{key}: ${arg}"));
+    }
+    jq.arg(format!("[$ids[] | {{{}}}]", object.join(", ")))
 }
 
 /// A phrase as a sentence: capital first letter, final full stop.
@@ -138,47 +221,45 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// DNS changes as runbook steps: one per record and kind, with its commands and check.
-fn dns_steps(changes: &[DnsChange]) -> Vec<Step> {
+/// DNS changes as runbook steps: one per record and kind, with its commands and check. The
+/// record ids the commands use are registered with the lookups that find them.
+fn dns_steps(changes: &[DnsChange], book: &mut Runbook) -> Vec<Step> {
     changes
         .iter()
         .map(|c| {
+            for (name, line) in dns_plan::change_lookups(c) {
+                book.lookup(&name, line);
+            }
+            let (fqdn, ty, value) = (code(&c.fqdn), text(&c.record_type), code(&c.value));
             let title = match c.kind {
-                ChangeKind::LowerTtl => format!(
-                    "Lower the TTL of `{}` {} to {} s",
-                    c.fqdn, c.record_type, c.ttl_after
-                ),
-                ChangeKind::RestoreTtl => format!(
-                    "Restore the TTL of `{}` {} to {} s",
-                    c.fqdn, c.record_type, c.ttl_after
-                ),
-                ChangeKind::Add => format!("Add `{}` {} `{}`", c.fqdn, c.record_type, c.value),
-                ChangeKind::Remove => {
-                    format!("Remove `{}` {} `{}`", c.fqdn, c.record_type, c.value)
+                ChangeKind::LowerTtl => {
+                    format!("Lower the TTL of {fqdn} {ty} to {} s", c.ttl_after)
                 }
-                ChangeKind::Verify => format!("Verify that `{}` answers `{}`", c.fqdn, c.value),
+                ChangeKind::RestoreTtl => {
+                    format!("Restore the TTL of {fqdn} {ty} to {} s", c.ttl_after)
+                }
+                ChangeKind::Add => format!("Add {fqdn} {ty} {value}"),
+                ChangeKind::Remove => format!("Remove {fqdn} {ty} {value}"),
+                ChangeKind::Verify => format!("Verify that {fqdn} answers {value}"),
                 ChangeKind::SetWeights if c.weights.is_empty() => {
-                    format!("Switch off weighting for `{}`", c.fqdn)
+                    format!("Switch off weighting for {fqdn}")
                 }
                 ChangeKind::SetWeights => format!(
-                    "Weight `{}`: {}",
-                    c.fqdn,
+                    "Weight {fqdn}: {}",
                     c.weights
                         .iter()
-                        .map(|(v, w)| format!("`{v}` {w}"))
+                        .map(|(v, w)| format!("{} {w}", code(v)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                ChangeKind::AddPrivate => format!(
-                    "Add the PrivateZone record `{}` {} `{}`",
-                    c.fqdn, c.record_type, c.value
-                ),
-                ChangeKind::RemovePrivate => format!(
-                    "Remove the PrivateZone record `{}` {}",
-                    c.fqdn, c.record_type
-                ),
+                ChangeKind::AddPrivate => {
+                    format!("Add the PrivateZone record {fqdn} {ty} {value}")
+                }
+                ChangeKind::RemovePrivate => {
+                    format!("Remove the PrivateZone record {fqdn} {ty}")
+                }
             };
-            let mut detail = sentence(&c.reason);
+            let mut detail = text(sentence(&c.reason));
             if c.wait_seconds > 0 {
                 detail = format!(
                     "Wait at least {} s after the previous change. {detail}",
@@ -193,26 +274,42 @@ fn dns_steps(changes: &[DnsChange]) -> Vec<Step> {
             };
             let expect = match c.kind {
                 ChangeKind::Verify => format!(
-                    "`{}` lists `{}`",
-                    c.commands.first().cloned().unwrap_or_default(),
-                    c.value
+                    "{} lists {value}",
+                    code(c.commands.first().cloned().unwrap_or_default())
                 ),
+                ChangeKind::Add | ChangeKind::AddPrivate => {
+                    "the command prints the new record's id and no error".to_string()
+                }
                 _ => "the command returns a RecordId and no error".to_string(),
             };
-            step(Role::Operations, title, source)
-                .detail(detail)
+            let mut step = step(Role::Operations, title, source)
                 .commands(c.commands.clone())
-                .expect(expect)
+                .expect(expect);
+            // `detail` is Markdown already: no sentence() over it.
+            step.detail = detail;
+            step
         })
         .collect()
 }
 
-/// `GET /path` as a curl command that prints the status code.
-fn curl(host: &str, request: &str) -> Option<String> {
+/// `GET /path` as a curl command that prints the status code (and, with `remote`, the
+/// address that answered).
+fn curl(host: &str, request: &str, remote: bool) -> Option<String> {
     let (method, path) = request.trim().split_once(' ')?;
-    Some(format!(
-        "curl -sS -o /dev/null -w '%{{http_code}}\\n' -X {method} 'http://{host}{path}'"
-    ))
+    Some(curl_line(host, path, Some(method), remote))
+}
+
+fn curl_line(host: &str, path: &str, method: Option<&str>, remote: bool) -> String {
+    let format = if remote {
+        "%{http_code} %{remote_ip}\\n"
+    } else {
+        "%{http_code}\\n"
+    };
+    let mut line = Line::new("curl -sS -o /dev/null").opt("-w", format);
+    if let Some(method) = method {
+        line = line.opt("-X", method);
+    }
+    line.arg(format!("http://{host}{path}")).build()
 }
 
 pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
@@ -222,13 +319,14 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
             let mut book = Runbook {
                 phase: phase.id.clone(),
                 number: phase.number,
-                title: phase.title.clone(),
-                changes: phase.changes.clone(),
+                title: text(&phase.title),
+                changes: text(&phase.changes),
                 steps: Vec::new(),
-                hold: phase.hold.clone(),
-                gates: phase.gates.clone(),
+                hold: phase.hold.as_deref().map(text),
+                gates: phase.gates.iter().map(text).collect(),
                 rollback: Vec::new(),
                 notes: Vec::new(),
+                ids: BTreeMap::new(),
             };
             let dns = plan
                 .dns
@@ -252,9 +350,10 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 book.rollback.extend(back);
             }
             if let Some(dns) = dns {
-                book.steps.extend(dns_steps(&dns.changes));
+                let forward = dns_steps(&dns.changes, &mut book);
+                book.steps.extend(forward);
                 // DNS undo comes before the cluster's: the names stop pointing at what goes.
-                let mut rollback = dns_steps(&dns.rollback);
+                let mut rollback = dns_steps(&dns.rollback, &mut book);
                 rollback.append(&mut book.rollback);
                 book.rollback = rollback;
             }
@@ -264,9 +363,130 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                         .into(),
                 );
             }
+            set_ids(&mut book);
             book
         })
         .collect()
+}
+
+/// The shell variables a command line reads (`$NAME`, `${NAME…}`; upper case, as the
+/// runbooks name them), outside single quotes and comments.
+pub fn references(line: &str) -> Vec<String> {
+    let bytes = line.as_bytes();
+    let (mut single, mut double) = (false, false);
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'\\' if !single => i += 1,
+            b'#' if !single && !double && (i == 0 || bytes[i - 1] == b' ') => break,
+            b'$' if !single => {
+                let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
+                let len = bytes[start.min(bytes.len())..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+                    .count();
+                if len > 0 && !bytes[start].is_ascii_digit() {
+                    names.push(line[start..start + len].to_string());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+/// The variable a line sets (`NAME=…`) or guards (`: "${NAME:?…}"`), if any.
+pub fn defines(line: &str) -> Option<String> {
+    let name_len = |s: &str| {
+        s.bytes()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+            .count()
+    };
+    if let Some(rest) = line.strip_prefix(": \"${") {
+        let n = name_len(rest);
+        return (n > 0 && rest[n..].starts_with(":?")).then(|| rest[..n].to_string());
+    }
+    let n = name_len(line);
+    (n > 0 && line[n..].starts_with('=')).then(|| line[..n].to_string())
+}
+
+/// Puts first the step that sets every variable the runbook reads before a line of its own
+/// sets it: lookups (after the variables they read), then a line showing each, then the
+/// guards for what only the operator knows.
+fn set_ids(book: &mut Runbook) {
+    let mut set: Vec<String> = Vec::new();
+    let mut needed: Vec<String> = Vec::new();
+    for line in book
+        .steps
+        .iter()
+        .chain(&book.rollback)
+        .flat_map(|s| &s.commands)
+    {
+        // A guard defines what it reads; an assignment reads before it sets.
+        let defined = defines(line);
+        let guard = line.starts_with(": ");
+        if guard && let Some(name) = &defined {
+            set.push(name.clone());
+        }
+        for name in references(line) {
+            if !set.contains(&name) && !needed.contains(&name) {
+                needed.push(name);
+            }
+        }
+        if !guard && let Some(name) = defined {
+            set.push(name);
+        }
+    }
+    if needed.is_empty() {
+        return;
+    }
+    // Each in the order the runbook needs it, after what its own lines read.
+    fn add(
+        name: &str,
+        ids: &BTreeMap<String, Id>,
+        done: &mut Vec<String>,
+        lines: &mut Vec<String>,
+        shows: &mut Vec<String>,
+    ) {
+        if done.iter().any(|d| d == name) {
+            return;
+        }
+        done.push(name.to_string());
+        match ids.get(name) {
+            Some(Id::Lookup(line)) => {
+                for dependency in references(line) {
+                    add(&dependency, ids, done, lines, shows);
+                }
+                lines.push(line.clone());
+                shows.push(shell::show(name));
+            }
+            Some(Id::Guard(help, hint)) => {
+                if let Some(hint) = hint {
+                    for dependency in references(hint) {
+                        add(&dependency, ids, done, lines, shows);
+                    }
+                    lines.push(hint.clone());
+                }
+                lines.push(shell::guard(name, help));
+            }
+            None => lines.push(shell::guard(name, &format!("set {name} first"))),
+        }
+    }
+    let (mut lines, mut shows, mut done) = (Vec::new(), Vec::new(), Vec::new());
+    for name in &needed {
+        add(name, &book.ids, &mut done, &mut lines, &mut shows);
+    }
+    let commands: Vec<String> = lines.into_iter().chain(shows).collect();
+    let first = step(Role::Operations, "Set the ids this phase uses", "-")
+        .detail("In the shell you run this phase from, and again in any new shell: each id comes from the lookup that finds it exactly, or, where no lookup can, from you (each `: \"${NAME:?…}\"` line stops with what to set until it is set). The later commands use these variables")
+        .commands(commands)
+        .expect("every lookup prints its id and no line stops with a message");
+    book.steps.insert(0, first);
 }
 
 /// Without a `dns` section the runbook still has the production names move, by hand, in
@@ -291,24 +511,37 @@ fn manual_dns(spec: &Spec) -> (Vec<Step>, Vec<Step>) {
     hosts.sort_unstable();
     hosts.dedup();
     let (old, new) = (
-        spec.source.entrypoint.address,
-        spec.target.entrypoint.address,
+        spec.source.entrypoint.address.to_string(),
+        spec.target.entrypoint.address.to_string(),
     );
-    let switch = |from, to, title: &str| {
-        step(Role::Operations, format!("{title} {}", hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")), "target.entrypoint.address")
-            .detail(format!("The spec has no `dns` section: with your DNS provider, for each name add the answer {to}, check it, then remove {from} (never leave a name without an answer)."))
-            .commands(hosts.iter().map(|h| format!("dig +short A {h}")))
-            .expect(format!("each name answers {to} only"))
+    let switch = |from: &str, to: &str, title: &str| {
+        step(Role::Operations, format!("{title} {}", hosts.iter().map(code).collect::<Vec<_>>().join(", ")), "target.entrypoint.address")
+            .detail(format!("The spec has no `dns` section: with your DNS provider, for each name add the answer {}, check it, then remove {} (never leave a name without an answer).", text(to), text(from)))
+            .commands(hosts.iter().map(|h| Line::new("dig +short A").arg(h).build()))
+            .expect(format!("each name answers {} only", text(to)))
     };
     (
-        vec![switch(old, new, "Point at the new entrypoint:")],
-        vec![switch(new, old, "Point back at the old entrypoint:")],
+        vec![switch(&old, &new, "Point at the new entrypoint:")],
+        vec![switch(&new, &old, "Point back at the old entrypoint:")],
     )
+}
+
+/// The new cluster's id, found by its name: the variable and the line that sets it.
+fn cluster_id(book: &mut Runbook, name: &str) -> (&'static str, String) {
+    let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq(
+        "-r",
+        &[("name", name)],
+        ".[] | select(.name == $name) | .cluster_id",
+    ));
+    let line = Line::assign("CLUSTER_ID", lookup).build();
+    book.lookup("CLUSTER_ID", line.clone());
+    ("CLUSTER_ID", line)
 }
 
 fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     let t = &spec.target;
     let n = &t.network;
+    let (cluster, cluster_line) = cluster_id(book, &t.name);
     let mut create = step(Role::Operations, "Create the ACK cluster with these settings", "target")
         .detail("In the ACK console (Create Cluster) or with `aliyun cs`. The network plugin, the service CIDR and (Flannel) the pod CIDR cannot be changed once the cluster exists: check them twice (`network/fixed-after-create`).")
         .setting("Cluster name", &t.name, "target.name")
@@ -431,22 +664,53 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             },
             "rollout.controller",
         )
-        .commands(["kubectl get nodes -o wide".to_string()])
+        // Once the cluster exists, its id: this runbook's rollback releases it.
+        .commands([
+            "kubectl get nodes -o wide".to_string(),
+            cluster_line,
+            shell::show(cluster),
+        ])
         .expect(format!(
-            "{} nodes in Ready state across {}",
+            "{} nodes in Ready state across {}; the last line prints the cluster's id",
             plan.sizing.planned_nodes,
-            t.zones.join(", ")
+            text(t.zones.join(", "))
         ));
     book.steps.push(create);
+    let address = t.entrypoint.address.to_string();
     if let Some(ic) = &plan.ingress_controller {
+        let mut commands = Vec::new();
+        for i in 1..=ic.dedicated_nodes {
+            let node = format!("INGRESS_NODE_{i}");
+            book.guard(&node, format!("set {node} to the name of a worker node for the ingress controller, from: kubectl get nodes"));
+            commands.push(
+                Line::new("kubectl label nodes")
+                    .var(&node)
+                    .arg(format!("{}=true", super::ingress::INGRESS_NODE_LABEL))
+                    .build(),
+            );
+        }
+        commands.push(
+            kubectl_in(&ic.namespace)
+                .lit("patch deployment")
+                .arg(&ic.deployment)
+                .lit("--type strategic")
+                .opt("--patch-file", &ic.patch_file)
+                .build(),
+        );
+        commands.push(
+            kubectl_in(&ic.namespace)
+                .lit("rollout status")
+                .arg(format!("deployment/{}", ic.deployment))
+                .build(),
+        );
         book.steps.push(
             step(Role::Operations, format!("Pin the ingress controller: {} replicas", ic.replicas), "target.ingressController")
                 .detail(if ic.dedicated_nodes > 0 {
-                    format!("Label {} worker nodes for the controller (replace each `<ingress-node-N>` with a node name from `kubectl get nodes`), then patch it.", ic.dedicated_nodes)
+                    format!("Label {} worker nodes for the controller (the first step sets `INGRESS_NODE_1`… to node names from `kubectl get nodes`), then patch it.", ic.dedicated_nodes)
                 } else {
                     "Patch the controller's replica count.".into()
                 })
-                .commands(ic.commands.clone())
+                .commands(commands)
                 .expect(format!("`rollout status` reports {} replicas available", ic.replicas)),
         );
         let service = if ic.namespace == "istio-system" {
@@ -455,18 +719,58 @@ fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             "nginx-ingress-lb"
         };
         book.steps.push(
-            step(Role::Operations, format!("Confirm the ingress address is {}", t.entrypoint.address), "target.entrypoint.address")
+            step(Role::Operations, format!("Confirm the ingress address is {}", code(&address)), "target.entrypoint.address")
                 .detail("Every DNS change later points at this address: it must be the controller's load balancer.")
-                .commands([format!("kubectl -n {} get svc {service} -o jsonpath='{{.status.loadBalancer.ingress[0].ip}}'", ic.namespace)])
-                .expect(format!("{} (if not, correct `target.entrypoint.address` and compile again)", t.entrypoint.address)),
+                .commands([kubectl_in(&ic.namespace)
+                    .lit("get svc")
+                    .arg(service)
+                    .opt("-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+                    .build()])
+                .expect(format!("{} (if not, correct `target.entrypoint.address` and compile again)", text(&address))),
         );
     }
     book.rollback.push(
         step(Role::Operations, "Release the new cluster", "target")
             .detail("Only while nothing else has been moved: the cluster holds nothing yet.")
-            .commands(["aliyun cs DELETE /clusters/<cluster-id>".to_string()])
+            .commands([Line::new("aliyun cs DELETE")
+                .word(&[Piece::Lit("/clusters/"), Piece::Var(cluster)])
+                .build()])
             .expect("the cluster is gone from `aliyun cs GET /clusters`"),
     );
+}
+
+/// The name the runbook gives a database's DTS task, so that later runbooks find its id.
+fn dts_task_name(db: &crate::model::Database) -> String {
+    format!("cutover-{}", db.name)
+}
+
+/// The variable that holds the id of a database's DTS task, and its lookup by task name.
+fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> (String, String) {
+    let name = shell::variable(&["dts-job-id", &db.name]);
+    let job_type = if db.sync == SyncMode::Bidirectional {
+        "SYNC"
+    } else {
+        "MIGRATION"
+    };
+    let lookup = Line::new("aliyun dts DescribeDtsJobs")
+        .opt("--RegionId", region)
+        .opt("--JobType", job_type)
+        .lit("--PageSize 100")
+        .pipe(shell::jq(
+            "-r",
+            &[("name", &dts_task_name(db))],
+            ".DtsJobList[] | select(.DtsJobName == $name) | .DtsJobId",
+        ));
+    let line = Line::assign(&name, lookup).build();
+    book.lookup(&name, line.clone());
+    (name, line)
+}
+
+fn stop_dts(region: &str, job: &str) -> String {
+    Line::new("aliyun dts StopDtsJob")
+        .opt("--RegionId", region)
+        .opt_var("--DtsJobId", job)
+        .build()
 }
 
 fn data(spec: &Spec, book: &mut Runbook) {
@@ -476,6 +780,7 @@ fn data(spec: &Spec, book: &mut Runbook) {
         return;
     };
     let n = &spec.target.network;
+    let region = &spec.target.region;
     let mut allowed: Vec<String> = n.vswitches.iter().map(|v| v.cidr.to_string()).collect();
     if n.plugin == NetworkPlugin::Flannel
         && let Some(pod) = n.pod_cidr
@@ -485,14 +790,21 @@ fn data(spec: &Spec, book: &mut Runbook) {
     }
     for db in &data.databases {
         let src = format!("data.databases[{}]", db.name);
+        let instance = &db.target.instance;
         book.steps.push(
-            step(Role::Operations, format!("Let the new cluster reach RDS {}", db.target.instance), format!("{src}.target.instance"))
+            step(Role::Operations, format!("Let the new cluster reach RDS {}", code(instance)), format!("{src}.target.instance"))
                 .detail("Allow the cluster's vSwitches (and with Flannel its pod CIDR) in the instance's whitelist.")
                 .commands([
-                    format!("aliyun rds ModifySecurityIps --DBInstanceId {} --DBInstanceIPArrayName cutover --SecurityIps {}", db.target.instance, allowed.join(",")),
-                    format!("aliyun rds DescribeDBInstanceIPArrayList --DBInstanceId {}", db.target.instance),
+                    Line::new("aliyun rds ModifySecurityIps")
+                        .opt("--DBInstanceId", instance)
+                        .lit("--DBInstanceIPArrayName cutover")
+                        .opt("--SecurityIps", allowed.join(","))
+                        .build(),
+                    Line::new("aliyun rds DescribeDBInstanceIPArrayList")
+                        .opt("--DBInstanceId", instance)
+                        .build(),
                 ])
-                .expect(format!("the `cutover` group lists {}", allowed.join(", "))),
+                .expect(format!("the `cutover` group lists {}", text(allowed.join(", ")))),
         );
         let mode = match db.sync {
             SyncMode::Full => "schema and full data migration",
@@ -501,52 +813,89 @@ fn data(spec: &Spec, book: &mut Runbook) {
                 "two-way synchronization (a DTS synchronization task in both directions)"
             }
         };
+        let (job, find_job) = dts_job_id(book, region, db);
         book.steps.push(
-            step(Role::Operations, format!("Move database {} with DTS", db.name), format!("{src}.sync"))
-                .detail("Create the DTS task in the console with these settings; start it and wait for the full copy.")
+            step(Role::Operations, format!("Move database {} with DTS", code(&db.name)), format!("{src}.sync"))
+                .detail("Create the DTS task in the console with these settings (its name is how the later runbooks find it); start it and wait for the full copy.")
+                .setting("Task name", dts_task_name(db), &format!("{src}.name"))
                 .setting("Source engine", &db.engine, &format!("{src}.engine"))
                 .setting("Source", format!("{}:{}", db.source.host, db.source.port), &format!("{src}.source"))
-                .setting("Destination", format!("RDS {}", db.target.instance), &format!("{src}.target.instance"))
+                .setting("Destination", format!("RDS {instance}"), &format!("{src}.target.instance"))
                 .setting("Mode", mode, &format!("{src}.sync"))
+                // Once the task exists, its id: this runbook's rollback stops it.
+                .commands([find_job, shell::show(&job)])
                 .expect(match db.sync {
-                    SyncMode::Full => "the task reports Completed and the row counts match".to_string(),
-                    _ => "the task is Running with a delay under 10 s".to_string(),
+                    SyncMode::Full => "the task reports Completed and the row counts match; the commands print its id".to_string(),
+                    _ => "the task is Running with a delay under 10 s; the commands print its id".to_string(),
                 }),
         );
         book.rollback.push(
-            step(Role::Operations, format!("Stop the DTS task of {}", db.name), format!("{src}.sync"))
+            step(Role::Operations, format!("Stop the DTS task of {}", code(&db.name)), format!("{src}.sync"))
                 .detail("Nothing has written to the new side yet, so the old database holds everything: stop the task and release it.")
-                .commands([
-                    "aliyun dts DescribeDtsJobs --RegionId REGION --PageSize 50   # note the DtsJobId of this database's task".replace("REGION", &spec.target.region),
-                    "aliyun dts StopDtsJob --RegionId REGION --DtsJobId '<DtsJobId from the line above>'".replace("REGION", &spec.target.region),
-                ])
+                .commands([stop_dts(region, &job)])
                 .expect("the task is Stopped"),
         );
     }
     if let Some(pz) = spec.dns.as_ref().and_then(|d| d.private_zone.as_ref()) {
+        let zone_id = dns_plan::private_zone_var(&pz.zone);
+        let vpc_lookup = Line::new("aliyun vpc DescribeVpcs")
+            .opt("--RegionId", region)
+            .lit("--PageSize 50")
+            .pipe(shell::jq(
+                "-r",
+                &[("cidr", &n.vpc.to_string())],
+                ".Vpcs.Vpc[] | select(.CidrBlock == $cidr) | .VpcId",
+            ));
+        book.lookup("VPC_ID", Line::assign("VPC_ID", vpc_lookup).build());
         book.steps.push(
-            step(Role::Operations, format!("Create the PrivateZone {} and bind it to the VPC", pz.zone), "dns.privateZone.zone")
+            step(Role::Operations, format!("Create the PrivateZone {} and bind it to the VPC", code(&pz.zone)), "dns.privateZone.zone")
                 .detail("The apps keep resolving the database by this name while it moves (`dns/private-zone`).")
                 .commands([
-                    format!("aliyun pvtz AddZone --ZoneName {}   # prints the ZoneId", pz.zone),
-                    format!("aliyun vpc DescribeVpcs --RegionId {}   # the VpcId whose CidrBlock is {}", spec.target.region, n.vpc),
-                    format!("aliyun pvtz BindZoneVpc --ZoneId '<zone-id: {}>' --Vpcs.1.RegionId {} --Vpcs.1.VpcId '<vpc-id of {}>'", pz.zone, spec.target.region, n.vpc),
+                    Line::assign(
+                        &zone_id,
+                        Line::new("aliyun pvtz AddZone")
+                            .opt("--ZoneName", &pz.zone)
+                            .pipe(shell::jq("-r", &[], ".ZoneId")),
+                    )
+                    .build(),
+                    shell::show(&zone_id),
+                    Line::new("aliyun pvtz BindZoneVpc")
+                        .opt_var("--ZoneId", &zone_id)
+                        .opt("--Vpcs.1.RegionId", region)
+                        .opt_var("--Vpcs.1.VpcId", "VPC_ID")
+                        .build(),
                 ])
                 .expect("the zone is bound to the cluster's VPC"),
         );
     }
-    let region = &spec.target.region;
+    if !data.object_stores.is_empty() {
+        book.guard(
+            "OSSIMPORT_DIR",
+            "set OSSIMPORT_DIR to the folder where ossimport (standalone) is unpacked".into(),
+        );
+    }
     for store in &data.object_stores {
         let dir = format!("tools/ossimport/{}", store.name);
+        let config = format!("{dir}/local_job.cfg");
+        let in_ossimport = |command: &str| {
+            Line::new("cd")
+                .var("OSSIMPORT_DIR")
+                .and(Line::new(command))
+                .subshell()
+                .build()
+        };
         book.steps.push(
-            step(Role::Operations, format!("Copy {} to {} with ossimport", store.source, store.target), format!("data.objectStores[{}]", store.name))
-                .detail(format!("On a machine close to the source, with ossimport (standalone) unpacked: copy `{dir}/local_job.cfg` to its `conf/`, fill in the AccessKeys it marks (never commit them), then run the job."))
+            step(Role::Operations, format!("Copy {} to {} with ossimport", code(&store.source), code(&store.target)), format!("data.objectStores[{}]", store.name))
+                .detail(format!("On a machine close to the source, with ossimport (standalone) unpacked: copy {} to its `conf/`, fill in the AccessKeys it marks (never commit them), then run the job.", code(&config)))
                 .commands([
-                    format!("cp {dir}/local_job.cfg <ossimport-dir>/conf/local_job.cfg"),
-                    "cd <ossimport-dir> && bash import.sh".to_string(),
-                    "bash console.sh stat".to_string(),
+                    Line::new("cp")
+                        .arg(&config)
+                        .word(&[Piece::Var("OSSIMPORT_DIR"), Piece::Lit("/conf/local_job.cfg")])
+                        .build(),
+                    in_ossimport("bash import.sh"),
+                    in_ossimport("bash console.sh stat"),
                 ])
-                .expect(format!("the job reports every task succeeded; the objects are in {} ({region})", store.target)),
+                .expect(format!("the job reports every task succeeded; the objects are in {} ({})", code(&store.target), text(region))),
         );
     }
 }
@@ -562,38 +911,106 @@ fn volume_copies(spec: &Spec, book: &mut Runbook) {
             .map(|s| s.name.as_str())
             .collect();
         let source = format!("storage[{}]", storage.name);
+        let node = shell::variable(&["old-node", &storage.name]);
+        let mountpoint = shell::variable(&["old-mountpoint", &storage.name]);
+        let volume = shell::variable(&["old-volume", &storage.name]);
         let find = match spec.source.platform {
-            SourcePlatform::Swarm => format!(
-                "docker volume inspect --format '{{{{ .Mountpoint }}}}' <volume>   # on the old node that runs {}",
-                users.join(", ")
-            ),
-            SourcePlatform::Kubernetes => format!(
-                "kubectl --context {} get pvc -A   # the old claim of {}",
-                spec.source.name,
-                users.join(", ")
-            ),
+            SourcePlatform::Swarm => {
+                book.guard(
+                    &node,
+                    format!(
+                        "set {node} to the old node that runs {} (as ssh reaches it)",
+                        users.join(", ")
+                    ),
+                );
+                book.guard(&volume, format!("set {volume} to the old volume's name, from: docker volume ls (on that node)"));
+                vec![
+                    Line::assign(
+                        &mountpoint,
+                        Line::new("docker -H")
+                            .word(&[Piece::Lit("ssh://"), Piece::Var(&node)])
+                            .lit("volume inspect")
+                            .opt("--format", "{{ .Mountpoint }}")
+                            .var(&volume),
+                    )
+                    .build(),
+                    shell::show(&mountpoint),
+                ]
+            }
+            SourcePlatform::Kubernetes => {
+                book.guard(&node, format!("set {node} to the old node that holds the volume of {} (as ssh reaches it)", users.join(", ")));
+                book.guard(&mountpoint, format!("set {mountpoint} to the old volume's path on that node, from: kubectl get pv"));
+                vec![
+                    Line::new("kubectl")
+                        .opt("--context", &spec.source.name)
+                        .lit("get pvc -A")
+                        .comment(&format!("the old claim of {}", users.join(", ")))
+                        .build(),
+                ]
+            }
         };
+        let name = code(&storage.name);
         let step = match (storage.kind, storage.provisioning) {
-            (StorageType::Nas, _) => step(Role::Operations, format!("Copy the data of `{}` into NAS {}", storage.name, storage.path.clone().unwrap_or_default()), source)
-                .detail("From a machine in the VPC that reaches the old node; repeat the rsync just before the traffic moves to catch up.")
-                .commands([
-                    find,
-                    format!("sudo mount -t nfs -o vers={},nolock,proto=tcp {}:{} /mnt/{}", storage.nfs_version.clone().unwrap_or_else(|| "3".into()), storage.server.clone().unwrap_or_default(), storage.path.clone().unwrap_or_default(), storage.name),
-                    format!("rsync -a --delete <old-node>:<mountpoint from the first command>/ /mnt/{}/", storage.name),
-                ])
-                .expect("rsync ends without errors and a second run copies nothing new"),
-            (StorageType::Disk, Some(Provisioning::Static)) => step(Role::Operations, format!("Put the data of `{}` on disk {}", storage.name, storage.disk_id.clone().unwrap_or_default()), source)
-                .detail(format!("The static disk must hold the data before the deploy: copy it from the old volume onto the disk while it is attached to an ECS instance in {}, then detach it.", storage.zone.clone().unwrap_or_default()))
-                .commands([find, format!("aliyun ecs DescribeDisks --RegionId {} --DiskIds '[\"{}\"]'", spec.target.region, storage.disk_id.clone().unwrap_or_default())])
-                .expect("the disk is Available (detached) and holds the copied data"),
-            (StorageType::Disk, _) => step(Role::Operations, format!("Decide how `{}` gets its data", storage.name), source)
+            (StorageType::Nas, _) => {
+                let path = storage.path.clone().unwrap_or_default();
+                let server = storage.server.clone().unwrap_or_default();
+                let mnt = format!("/mnt/{}", storage.name);
+                let mut commands = find;
+                commands.extend([
+                    Line::new("sudo mkdir -p").arg(&mnt).build(),
+                    Line::new("sudo mount -t nfs")
+                        .opt("-o", format!("vers={},nolock,proto=tcp", storage.nfs_version.clone().unwrap_or_else(|| "3".into())))
+                        .arg(format!("{server}:{path}"))
+                        .arg(&mnt)
+                        .build(),
+                    Line::new("rsync -a --delete")
+                        .word(&[Piece::Var(&node), Piece::Lit(":"), Piece::Var(&mountpoint), Piece::Lit("/")])
+                        .arg(format!("{mnt}/"))
+                        .build(),
+                ]);
+                step(Role::Operations, format!("Copy the data of {name} into NAS {}", code(&path)), source)
+                    .detail("From a machine in the VPC that reaches the old node; repeat the rsync just before the traffic moves to catch up.")
+                    .commands(commands)
+                    .expect("rsync ends without errors and a second run copies nothing new")
+            }
+            (StorageType::Disk, Some(Provisioning::Static)) => {
+                let disk = storage.disk_id.clone().unwrap_or_default();
+                let mut commands = find;
+                commands.push(
+                    Line::new("aliyun ecs DescribeDisks")
+                        .opt("--RegionId", &spec.target.region)
+                        .lit("--DiskIds")
+                        .json(&serde_json::json!([disk]))
+                        .build(),
+                );
+                step(Role::Operations, format!("Put the data of {name} on disk {}", code(&disk)), source)
+                    .detail(format!("The static disk must hold the data before the deploy: copy it from the old volume onto the disk while it is attached to an ECS instance in {}, then detach it.", code(storage.zone.clone().unwrap_or_default())))
+                    .commands(commands)
+                    .expect("the disk is Available (detached) and holds the copied data")
+            }
+            (StorageType::Disk, _) => step(Role::Operations, format!("Decide how {name} gets its data"), source)
                 .detail("A dynamic disk starts empty. If the service rebuilds its state (a cache), nothing to do; else copy the old volume into the new pods' volume after the deploy (`kubectl cp`).")
-                .commands([find])
+                .commands(find)
                 .expect("the decision is written in the change ticket"),
             (StorageType::Oss, _) => continue,
         };
         book.steps.push(step);
     }
+}
+
+/// Lines that stop until each credential is exported in this shell, then export them.
+fn credentials(names: &[&str], what: &str) -> Vec<String> {
+    let mut lines: Vec<String> = names
+        .iter()
+        .map(|name| {
+            shell::guard(
+                name,
+                &format!("export {name}: {what}, in this shell only (never in a file)"),
+            )
+        })
+        .collect();
+    lines.push(format!("export {}", names.join(" ")));
+    lines
 }
 
 fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
@@ -610,14 +1027,25 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             Role::Operations,
             format!(
                 "Create the Container Registry namespace for {}",
-                images.target
+                code(&images.target)
             ),
             "images.target",
         )
         .detail("In Container Registry (ACR): the namespace, and a user with push and pull rights.")
-        .commands([format!("docker login {registry}")])
+        .commands([Line::new("docker login").arg(registry).build()])
         .expect("Login Succeeded"),
     );
+    let mut commands = Vec::new();
+    for login in super::images::logins(spec) {
+        commands.extend(credentials(
+            &[&login.username_env, &login.password_env],
+            &format!("the login to {}", login.host),
+        ));
+    }
+    commands.extend([
+        "(umask 077 && envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml)".to_string(),
+        "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3; rm -f /tmp/image-syncer.yaml".to_string(),
+    ]);
     book.steps.push(
         step(
             Role::Operations,
@@ -625,28 +1053,19 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             "services[*].image",
         )
         .detail("Export the registry credentials in your shell, render the config into a private file, sync, and delete the file whatever the outcome.")
-        .commands([
-            format!(
-                "export {}   # fill in; never in a file",
-                super::images::logins(spec)
-                    .iter()
-                    .map(|l| format!("{}=... {}=...", l.username_env, l.password_env))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            "(umask 077 && envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml)".to_string(),
-                "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3; rm -f /tmp/image-syncer.yaml".to_string(),
-        ])
+        .commands(commands)
         .expect("image-syncer ends with 0 failed tasks"),
     );
     for image in &plan.images {
         book.steps.push(
             step(
                 Role::Operations,
-                format!("Check {}", image.target),
+                format!("Check {}", code(&image.target)),
                 "images.target",
             )
-            .commands([format!("docker manifest inspect {}", image.target)])
+            .commands([Line::new("docker manifest inspect")
+                .arg(&image.target)
+                .build()])
             .expect("a manifest, not `no such manifest`"),
         );
     }
@@ -657,13 +1076,18 @@ fn secrets(spec: &Spec) -> Vec<Step> {
     let mut steps = vec![
         step(
             Role::Operations,
-            format!("Create the namespace {ns}"),
+            format!("Create the namespace {}", code(ns)),
             "target.namespace",
         )
-        .commands([format!(
-            "kubectl create namespace {ns} --dry-run=client -o yaml | kubectl apply -f -"
-        )])
-        .expect(format!("namespace/{ns} created (or unchanged)")),
+        .commands([Line::new("kubectl create namespace")
+            .arg(ns)
+            .lit("--dry-run=client -o yaml")
+            .pipe(Line::new("kubectl apply -f -"))
+            .build()])
+        .expect(format!(
+            "{} created (or unchanged)",
+            code(format!("namespace/{ns}"))
+        )),
     ];
     if let Some(secret) = spec.images.as_ref().and_then(|i| i.pull_secret.as_ref()) {
         let registry = spec
@@ -671,20 +1095,55 @@ fn secrets(spec: &Spec) -> Vec<Step> {
             .as_ref()
             .map(|i| i.target.split('/').next().unwrap_or(&i.target).to_string())
             .unwrap_or_default();
+        let mut commands = credentials(
+            &["ACR_USERNAME", "ACR_PASSWORD"],
+            "the login to the target registry",
+        );
+        commands.push(
+            kubectl_in(ns)
+                .lit("create secret docker-registry")
+                .arg(secret)
+                .arg(format!("--docker-server={registry}"))
+                .word(&[Piece::Lit("--docker-username="), Piece::Var("ACR_USERNAME")])
+                .word(&[Piece::Lit("--docker-password="), Piece::Var("ACR_PASSWORD")])
+                .build(),
+        );
         steps.push(
-            step(Role::Operations, format!("Create the image pull Secret {secret}"), "images.pullSecret")
-                .detail("The values come from your environment; they never enter the bundle.")
-                .commands([format!("kubectl -n {ns} create secret docker-registry {secret} --docker-server={registry} --docker-username=\"$ACR_USERNAME\" --docker-password=\"$ACR_PASSWORD\"")])
-                .expect(format!("secret/{secret} created")),
+            step(
+                Role::Operations,
+                format!("Create the image pull Secret {}", code(secret)),
+                "images.pullSecret",
+            )
+            .detail("The values come from your environment; they never enter the bundle.")
+            .commands(commands)
+            .expect(format!("{} created", code(format!("secret/{secret}")))),
         );
     }
     for storage in &spec.storage {
         if let (StorageType::Oss, Some(secret)) = (storage.kind, &storage.credentials_secret) {
+            let mut commands = credentials(
+                &["OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"],
+                "an AccessKey pair allowed to read and write the bucket",
+            );
+            commands.push(
+                kubectl_in(ns)
+                    .lit("create secret generic")
+                    .arg(secret)
+                    .word(&[
+                        Piece::Lit("--from-literal=akId="),
+                        Piece::Var("OSS_ACCESS_KEY_ID"),
+                    ])
+                    .word(&[
+                        Piece::Lit("--from-literal=akSecret="),
+                        Piece::Var("OSS_ACCESS_KEY_SECRET"),
+                    ])
+                    .build(),
+            );
             steps.push(
-                step(Role::Operations, format!("Create the OSS credentials Secret {secret}"), format!("storage[{}].credentialsSecret", storage.name))
+                step(Role::Operations, format!("Create the OSS credentials Secret {}", code(secret)), format!("storage[{}].credentialsSecret", storage.name))
                     .detail("An AccessKey pair allowed to read and write the bucket; exported in your shell, never written down.")
-                    .commands([format!("kubectl -n {ns} create secret generic {secret} --from-literal=akId=\"$OSS_ACCESS_KEY_ID\" --from-literal=akSecret=\"$OSS_ACCESS_KEY_SECRET\"")])
-                    .expect(format!("secret/{secret} created")),
+                    .commands(commands)
+                    .expect(format!("{} created", code(format!("secret/{secret}")))),
             );
         }
     }
@@ -694,14 +1153,14 @@ fn secrets(spec: &Spec) -> Vec<Step> {
 fn storage_note(storage: &Storage) -> Option<String> {
     match (storage.kind, storage.provisioning) {
         (StorageType::Oss, _) => Some(format!(
-            "`{}` is OSS: it suits low-I/O shared files, and a cluster upgrade restarts the OSS driver, which remounts it (`storage/oss-io`).",
-            storage.name
+            "{} is OSS: it suits low-I/O shared files, and a cluster upgrade restarts the OSS driver, which remounts it (`storage/oss-io`).",
+            code(&storage.name)
         )),
         (StorageType::Disk, Some(Provisioning::Static)) => Some(format!(
-            "`{}` is the existing disk {}: it mounts only in {}.",
-            storage.name,
-            storage.disk_id.clone().unwrap_or_default(),
-            storage.zone.clone().unwrap_or_default()
+            "{} is the existing disk {}: it mounts only in {}.",
+            code(&storage.name),
+            code(storage.disk_id.clone().unwrap_or_default()),
+            code(storage.zone.clone().unwrap_or_default())
         )),
         _ => None,
     }
@@ -723,43 +1182,67 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         } else {
             "deployment"
         };
-        apply.commands.push(format!(
-            "kubectl -n {ns} rollout status {kind}/{} --timeout=10m",
-            s.name
-        ));
+        apply.commands.push(
+            kubectl_in(ns)
+                .lit("rollout status")
+                .arg(format!("{kind}/{}", s.name))
+                .lit("--timeout=10m")
+                .build(),
+        );
     }
-    apply.commands.push(format!("kubectl -n {ns} get pvc"));
+    apply.commands.push(kubectl_in(ns).lit("get pvc").build());
     book.steps
         .push(apply.expect("every rollout completes, every claim is Bound"));
     if let Some(test) = &spec.target.test_domain {
-        let address = spec.target.entrypoint.address;
+        let address = spec.target.entrypoint.address.to_string();
         let in_zone = spec.dns.as_ref().and_then(|d| {
             test.strip_suffix(&format!(".{}", d.zone))
                 .map(|rr| (d.zone.clone(), rr.to_string()))
         });
         let mut commands = Vec::new();
         if let Some((zone, rr)) = &in_zone {
-            commands.push(format!("aliyun alidns AddDomainRecord --DomainName {zone} --RR '{rr}' --Type A --Value {address} --TTL 600"));
+            let record = dns_plan::record_var(rr, "A", &address);
+            commands.push(
+                Line::assign(
+                    &record,
+                    Line::new("aliyun alidns AddDomainRecord")
+                        .opt("--DomainName", zone)
+                        .opt("--RR", rr)
+                        .lit("--Type A")
+                        .opt("--Value", &address)
+                        .lit("--TTL 600")
+                        .pipe(shell::jq("-r", &[], ".RecordId")),
+                )
+                .build(),
+            );
+            commands.push(shell::show(&record));
+            book.lookup(&record, dns_plan::record_lookup(zone, rr, "A", &address));
         }
-        commands.push(format!("dig +short A {test}"));
+        commands.push(Line::new("dig +short A").arg(test).build());
         book.steps.push(
-            step(Role::Operations, format!("Point the test domain `{test}` at the new ingress"), "target.testDomain")
+            step(Role::Operations, format!("Point the test domain {} at the new ingress", code(test)), "target.testDomain")
                 .detail(if in_zone.is_some() {
                     "Testers reach the new cluster through it; production names are untouched.".to_string()
                 } else {
-                    format!("`{test}` is outside the zone cutover manages: add an A record for it to {address} with its DNS provider.")
+                    format!("{} is outside the zone cutover manages: add an A record for it to {} with its DNS provider.", code(test), text(&address))
                 })
-                                .commands(commands)
-                .expect(format!("`dig` answers {address}")),
+                .commands(commands)
+                .expect(format!("`dig` answers {}", text(&address))),
         );
-        if let Some((zone, rr)) = &in_zone {
+        if let Some((_, rr)) = &in_zone {
             book.rollback.push(
-                step(Role::Operations, format!("Remove the test domain `{test}`"), "target.testDomain")
-                    .commands([
-                        format!("aliyun alidns DescribeDomainRecords --DomainName {zone} --RRKeyWord '{rr}' --Type A   # its RecordId"),
-                        "aliyun alidns DeleteDomainRecord --RecordId '<RecordId from the line above>'".to_string(),
-                    ])
-                    .expect(format!("`dig +short A {test}` answers nothing")),
+                step(
+                    Role::Operations,
+                    format!("Remove the test domain {}", code(test)),
+                    "target.testDomain",
+                )
+                .commands([Line::new("aliyun alidns DeleteDomainRecord")
+                    .opt_var("--RecordId", &dns_plan::record_var(rr, "A", &address))
+                    .build()])
+                .expect(format!(
+                    "{} answers nothing",
+                    code(format!("dig +short A {test}"))
+                )),
             );
         }
     }
@@ -775,7 +1258,7 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         step(Role::Developer, "Delete what the deploy created", "services, storage")
             .detail("Only while production DNS still points at the old cluster (before the entry or first traffic phase): afterwards, roll back the later phases first, or production traffic loses its route. Retained volumes keep their data (reclaimPolicy Retain).")
             .commands(kubectl_rollback(phase))
-            .expect(format!("`kubectl -n {ns} get all` lists nothing cutover created")),
+            .expect(format!("{} lists nothing cutover created", code(format!("kubectl -n {ns} get all")))),
     );
 }
 
@@ -791,17 +1274,17 @@ fn verify(spec: &Spec, book: &mut Runbook) {
         .map(|v| v.checks.as_slice())
         .unwrap_or(&[]);
     for check in checks {
-        let Some(command) = curl(test, &check.request) else {
+        let Some(command) = curl(test, &check.request, false) else {
             continue;
         };
         let mut commands = vec![command];
         if let Some(old) = &spec.source.test_domain
-            && let Some(old_command) = curl(old, &check.request)
+            && let Some(old_command) = curl(old, &check.request, false)
         {
             commands.push(old_command);
         }
         book.steps.push(
-            step(Role::Tester, format!("Check: {}", check.name), format!("verification.checks[{}]", check.name))
+            step(Role::Tester, format!("Check: {}", text(&check.name)), format!("verification.checks[{}]", check.name))
                 .detail("The first command asks the new cluster; the second (when the old cluster has a test domain) the old one, for comparison.")
                 .commands(commands)
                 .expect(format!("{} from the new cluster", check.expect)),
@@ -811,42 +1294,207 @@ fn verify(spec: &Spec, book: &mut Runbook) {
     book.steps.push(
         step(Role::Tester, "Read the new services' logs", "services")
             .commands(spec.services.iter().map(|s| {
-                format!(
-                    "kubectl -n {ns} logs -l app.kubernetes.io/name={} --since=30m --tail=200",
-                    s.name
-                )
+                kubectl_in(ns)
+                    .lit("logs")
+                    .opt("-l", format!("app.kubernetes.io/name={}", s.name))
+                    .lit("--since=30m --tail=200")
+                    .build()
             }))
             .expect("no errors or stack traces that the old cluster does not show too"),
     );
     book.steps.push(
         step(Role::Tester, "Compare the metrics", "rollout.gates")
             .detail("In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic.")
-            .commands([format!("kubectl -n {ns} top pods")])
-            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { spec.rollout.gates.join("; ") }),
+            .commands([kubectl_in(ns).lit("top pods").build()])
+            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { spec.rollout.gates.iter().map(text).collect::<Vec<_>>().join("; ") }),
     );
+}
+
+/// The old SLB, found by its address.
+fn old_slb(book: &mut Runbook, spec: &Spec) -> &'static str {
+    let lookup = Line::new("aliyun slb DescribeLoadBalancers")
+        .opt("--RegionId", &spec.target.region)
+        .opt("--Address", spec.source.entrypoint.address.to_string())
+        .pipe(shell::jq(
+            "-r",
+            &[],
+            ".LoadBalancers.LoadBalancer[0].LoadBalancerId",
+        ));
+    book.lookup("OLD_SLB_ID", Line::assign("OLD_SLB_ID", lookup).build());
+    "OLD_SLB_ID"
+}
+
+/// The variables an SLB step uses, each registered with how it is set: the old SLB's vServer
+/// group of the service (only the operator knows which), the new nodes' ECS ids (the
+/// cluster's workers) and the old servers' ids (the group's servers that are not new nodes).
+struct SlbIds {
+    group: String,
+    new_nodes: &'static str,
+    old_servers: String,
+}
+
+/// The variable names of a service's SLB commands, the same in every runbook.
+fn slb_vars(service: &str) -> SlbIds {
+    SlbIds {
+        group: shell::variable(&["vsg-id", service]),
+        new_nodes: "NEW_NODE_IDS",
+        old_servers: shell::variable(&["old-server-ids", service]),
+    }
+}
+
+fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
+    let region = &spec.target.region;
+    let slb = old_slb(book, spec);
+    let SlbIds {
+        group,
+        new_nodes,
+        old_servers,
+    } = slb_vars(service);
+    book.guard_after(
+        &group,
+        format!("set {group} to the VServerGroupId of the old SLB’s group that serves {service} (the line above lists the groups)"),
+        Line::new("aliyun slb DescribeVServerGroups")
+            .opt("--RegionId", region)
+            .opt_var("--LoadBalancerId", slb)
+            .build(),
+    );
+    let nodes = Line::new("kubectl get nodes")
+        .opt("-l", "!node-role.kubernetes.io/master")
+        .lit("-o json")
+        .pipe(shell::jq(
+            "-c",
+            &[],
+            "[.items[].spec.providerID | split(\".\") | .[1]]",
+        ));
+    book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
+    let servers =
+        Line::new("aliyun slb DescribeVServerGroupAttribute")
+            .opt("--RegionId", region)
+            .opt_var("--VServerGroupId", &group)
+            .pipe(Line::new("jq -c --argjson new").var(new_nodes).arg(
+                "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
+            ));
+    book.lookup(&old_servers, Line::assign(&old_servers, servers).build());
+    SlbIds {
+        group,
+        new_nodes,
+        old_servers,
+    }
+}
+
+/// `aliyun slb <action>` on a service's vServer group, for the servers in `ids_var`.
+fn slb_servers(
+    region: &str,
+    action: &str,
+    group: &str,
+    ids_var: &str,
+    fields: &[(&str, String)],
+) -> String {
+    Line::new("aliyun slb")
+        .lit(action)
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", group)
+        .lit("--BackendServers")
+        .subst(servers_json(ids_var, fields))
+        .build()
+}
+
+/// The commands that set a service's weights on the old SLB: the old servers', then the new
+/// nodes' (adding them to the group when they join).
+fn slb_weight_commands(region: &str, ids: &SlbIds, slb: &SlbBackends, join: bool) -> Vec<String> {
+    weight_lines(
+        region,
+        ids,
+        slb.old_weight,
+        slb.new_weight,
+        slb.node_port,
+        join,
+    )
+}
+
+/// The commands that set a service's weights, by the variables every runbook sets (for the
+/// plan's own record of them).
+pub fn slb_weight_lines(
+    region: &str,
+    service: &str,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+) -> Vec<String> {
+    weight_lines(
+        region,
+        &slb_vars(service),
+        old_weight,
+        new_weight,
+        node_port,
+        false,
+    )
+}
+
+fn weight_lines(
+    region: &str,
+    ids: &SlbIds,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+    join: bool,
+) -> Vec<String> {
+    let port = node_port.to_string();
+    vec![
+        slb_servers(
+            region,
+            "SetVServerGroupAttribute",
+            &ids.group,
+            &ids.old_servers,
+            &[("Weight", old_weight.to_string())],
+        ),
+        slb_servers(
+            region,
+            if join {
+                "AddVServerGroupBackendServers"
+            } else {
+                "SetVServerGroupAttribute"
+            },
+            &ids.group,
+            ids.new_nodes,
+            &[("Port", port), ("Weight", new_weight.to_string())],
+        ),
+    ]
+}
+
+fn describe_group(region: &str, group: &str) -> String {
+    Line::new("aliyun slb DescribeVServerGroupAttribute")
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", group)
+        .build()
 }
 
 fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
     let ns = spec.namespace();
+    let region = &spec.target.region;
     let commands = kubectl_apply(phase);
     if !commands.is_empty() {
         book.steps.push(
             step(
                 Role::Operations,
-                format!("Apply the routes of {}", phase.title.to_lowercase()),
+                format!("Apply the routes of {}", text(phase.title.to_lowercase())),
                 phase
                     .wave
                     .as_ref()
                     .map_or("rollout".into(), |w| format!("rollout.waves[{w}]")),
             )
-            .commands(commands.into_iter().chain([format!(
-                    "kubectl -n {ns} get -k manifests/{} -o yaml | grep -E 'name:|weight|canary|mirror'",
-                    phase.id
-                )]))
+            .commands(
+                commands.into_iter().chain([kubectl_in(ns)
+                    .lit("get")
+                    .opt("-k", format!("manifests/{}", phase.id))
+                    .lit("-o yaml")
+                    .pipe(Line::new("grep -E").arg("name:|weight|canary|mirror"))
+                    .build()]),
+            )
             .expect(match phase.weight {
                 Some(w) if phase.kind == PhaseKind::Step => format!(
                     "the routes send {w}% of the requests of {} to the new cluster",
-                    phase.services.join(", ")
+                    text(phase.services.join(", "))
                 ),
                 _ => "the routes are as the folder says".to_string(),
             }),
@@ -864,38 +1512,61 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
         if before == Some(slb) || (!joined && slb.new_weight == 0) {
             continue;
         }
+        let ids = slb_ids(book, spec, &slb.service);
         // The new nodes join the vServer group at their first share; later steps only
         // change the weights.
-        let mut commands = slb.commands.clone();
-        if !joined {
-            commands[1] = format!(
-                "aliyun slb AddVServerGroupBackendServers --RegionId {} --VServerGroupId {} --BackendServers '[{{\"ServerId\":\"<new-node-id>\",\"Port\":\"{}\",\"Weight\":\"{}\"}}]'  # each of the {} new nodes",
-                spec.target.region,
-                slb.vserver_group,
-                slb.node_port,
-                slb.new_weight,
-                slb.new_servers
-            );
-        }
+        let mut commands = slb_weight_commands(region, &ids, slb, !joined);
+        commands.push(describe_group(region, &ids.group));
         book.steps.push(
-            step(Role::Operations, format!("Set the old SLB's weights for {}: {:.2}% new", slb.service, f64::from(slb.share_hundredths) / 100.0), format!("services[{}]", slb.service))
+            step(Role::Operations, format!("Set the old SLB's weights for {}: {:.2}% new", code(&slb.service), f64::from(slb.share_hundredths) / 100.0), format!("services[{}]", slb.service))
                 .detail(format!("Old servers weight {}, new nodes (NodePort {}) weight {}: with {} old and {} new servers the new cluster gets the share.", slb.old_weight, slb.node_port, slb.new_weight, slb.old_servers, slb.new_servers))
                 .commands(commands)
-                .expect(format!("`aliyun slb DescribeVServerGroupAttribute --VServerGroupId {}` shows these weights", slb.vserver_group)),
+                .expect("the last command shows these weights"),
         );
         match before.filter(|_| joined) {
-            Some(prev) => book.rollback.push(
-                step(Role::Operations, format!("Set the old SLB's weights for {} back", slb.service), format!("services[{}]", slb.service))
-                    .commands(prev.commands.clone())
-                    .expect(format!("old servers weight {}, new nodes weight {}", prev.old_weight, prev.new_weight)),
-            ),
+            Some(prev) => {
+                let mut commands = slb_weight_commands(region, &ids, prev, false);
+                commands.push(describe_group(region, &ids.group));
+                book.rollback.push(
+                    step(
+                        Role::Operations,
+                        format!("Set the old SLB's weights for {} back", code(&slb.service)),
+                        format!("services[{}]", slb.service),
+                    )
+                    .commands(commands)
+                    .expect(format!(
+                        "old servers weight {}, new nodes weight {}",
+                        prev.old_weight, prev.new_weight
+                    )),
+                )
+            }
             None => book.rollback.push(
-                step(Role::Operations, format!("Take the new nodes out of the old SLB for {}", slb.service), format!("services[{}]", slb.service))
-                    .commands([
-                        format!("aliyun slb RemoveVServerGroupBackendServers --RegionId {} --VServerGroupId {} --BackendServers '[{{\"ServerId\":\"<new-node-id>\",\"Port\":\"{}\"}}]'  # each of the {} new nodes", spec.target.region, slb.vserver_group, slb.node_port, slb.new_servers),
-                        slb.commands[0].replace(&format!("\"Weight\":\"{}\"", slb.old_weight), "\"Weight\":\"100\""),
-                    ])
-                    .expect("only the old servers remain, at weight 100"),
+                step(
+                    Role::Operations,
+                    format!(
+                        "Take the new nodes out of the old SLB for {}",
+                        code(&slb.service)
+                    ),
+                    format!("services[{}]", slb.service),
+                )
+                .commands([
+                    slb_servers(
+                        region,
+                        "RemoveVServerGroupBackendServers",
+                        &ids.group,
+                        ids.new_nodes,
+                        &[("Port", slb.node_port.to_string())],
+                    ),
+                    slb_servers(
+                        region,
+                        "SetVServerGroupAttribute",
+                        &ids.group,
+                        &ids.old_servers,
+                        &[("Weight", "100".to_string())],
+                    ),
+                    describe_group(region, &ids.group),
+                ])
+                .expect("only the old servers remain, at weight 100"),
             ),
         }
     }
@@ -917,16 +1588,16 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
                 Role::Developer,
                 format!(
                     "Ship the server list for {}: {}",
-                    client.host,
-                    client.servers.join(", ")
+                    code(&client.host),
+                    text(client.servers.join(", "))
                 ),
                 "rollout.strategy",
             )
-            .detail(format!("{}; release it off-peak.", client.note))
+            .detail(format!("{}; release it off-peak.", text(&client.note)))
             .expect("the clients' telemetry shows the new list in use"),
         );
         book.rollback.push(
-            step(Role::Developer, format!("Ship the previous server list for {}: {}", client.host, before.join(", ")), "rollout.strategy")
+            step(Role::Developer, format!("Ship the previous server list for {}: {}", code(&client.host), text(before.join(", "))), "rollout.strategy")
                 .detail("Release it at once: clients that already have the new list keep it until they update.")
                 .expect("the clients use the previous list"),
         );
@@ -939,7 +1610,7 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
                 "Apply the state before this phase",
                 "rollout",
             )
-            .detail(phase.rollback_summary.clone())
+            .detail(text(&phase.rollback_summary))
             .commands(rollback)
             .expect("the routes are as in the previous phase"),
         );
@@ -960,36 +1631,50 @@ fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
 
 fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let region = &spec.target.region;
-    let old = spec.source.entrypoint.address;
+    let old = spec.source.entrypoint.address.to_string();
     book.steps.push(
-        step(Role::Operations, "Confirm that the new cluster serves every request", "rollout")
-            .detail("The production hosts resolve to the new entrypoint only, and answer from it.")
-            .commands(spec.services.iter().flat_map(|s| s.routes.first()).take(1).flat_map(|route| {
-                [
-                    format!("dig +short A {}", route.host),
-                    format!("curl -sS -o /dev/null -w '%{{http_code}} %{{remote_ip}}\\n' 'http://{}{}'", route.host, route.path),
-                ]
-            }))
-            .expect(format!("`dig` and curl's remote address show {}", spec.target.entrypoint.address)),
+        step(
+            Role::Operations,
+            "Confirm that the new cluster serves every request",
+            "rollout",
+        )
+        .detail("The production hosts resolve to the new entrypoint only, and answer from it.")
+        .commands(
+            spec.services
+                .iter()
+                .flat_map(|s| s.routes.first())
+                .take(1)
+                .flat_map(|route| {
+                    [
+                        Line::new("dig +short A").arg(&route.host).build(),
+                        curl_line(&route.host, &route.path, None, true),
+                    ]
+                }),
+        )
+        .expect(format!(
+            "`dig` and curl's remote address show {}",
+            text(spec.target.entrypoint.address.to_string())
+        )),
     );
+    let slb = old_slb(book, spec);
     book.steps.push(
-        step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {old}"), "source.entrypoint.address")
+        step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
             .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
             .commands([
-                format!("aliyun slb DescribeLoadBalancers --RegionId {region} --Address {old}   # note its LoadBalancerId"),
-                "aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Dimensions '[{\"instanceId\":\"<LoadBalancerId from the line above>\"}]'".to_string(),
+                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection")
+                    .lit("--Dimensions")
+                    .subst(Line::new("jq -cn --arg id").var(slb).arg("[{instanceId: $id}]"))
+                    .build(),
             ])
             .expect("no new connections on the old SLB for at least the last day"),
     );
     if let Some(data) = &spec.data {
         for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
+            let (job, _) = dts_job_id(book, region, db);
             book.steps.push(
-                step(Role::Operations, format!("Stop and release the DTS task of {}", db.name), format!("data.databases[{}].sync", db.name))
+                step(Role::Operations, format!("Stop and release the DTS task of {}", code(&db.name)), format!("data.databases[{}].sync", db.name))
                     .detail("Before the old services go: once stopped, nothing writes to the old database any more.")
-                    .commands([
-                        format!("aliyun dts DescribeDtsJobs --RegionId {region} --PageSize 50   # the DtsJobId of this database's task"),
-                        format!("aliyun dts StopDtsJob --RegionId {region} --DtsJobId '<DtsJobId from the line above>'"),
-                    ])
+                    .commands([stop_dts(region, &job)])
                     .expect("the task is Stopped; release it in the DTS console once the rollback window closes"),
             );
         }
@@ -1010,15 +1695,18 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let undeploy = match spec.source.platform {
         SourcePlatform::Swarm => vec![
             "docker stack ls   # on a manager node of the old cluster".to_string(),
-            format!("docker stack rm {stack}"),
+            Line::new("docker stack rm").arg(stack).build(),
         ],
-        SourcePlatform::Kubernetes => vec![format!(
-            "kubectl --context {} delete namespace {stack}",
-            spec.source.name
-        )],
+        SourcePlatform::Kubernetes => vec![
+            Line::new("kubectl")
+                .opt("--context", &spec.source.name)
+                .lit("delete namespace")
+                .arg(stack)
+                .build(),
+        ],
     };
     book.steps.push(
-        step(Role::Operations, format!("Undeploy the old cluster {}", spec.source.name), "source.stack (default: metadata.name)")
+        step(Role::Operations, format!("Undeploy the old cluster {}", code(&spec.source.name)), "source.stack (default: metadata.name)")
             .detail("The last step that can be undone by redeploying the old stack: take a final backup of the old volumes and databases first.")
             .commands(undeploy)
             .expect("the old services are gone; keep the nodes until the rollback window closes"),
@@ -1026,8 +1714,11 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     if let Some(data) = &spec.data {
         match &data.backups {
             Some(backups) => book.steps.push(
-                step(Role::Operations, format!("Purge the migration's backups in {backups}"), "data.backups")
-                    .commands([format!("ossutil ls {backups}"), format!("ossutil rm -r -f {backups}")])
+                step(Role::Operations, format!("Purge the migration's backups in {}", code(backups)), "data.backups")
+                    .commands([
+                        Line::new("ossutil ls").arg(backups).build(),
+                        Line::new("ossutil rm -r -f").arg(backups).build(),
+                    ])
                     .expect("`ossutil ls` lists nothing under the prefix"),
             ),
             None => book.notes.push("No backup location in the spec (`data.backups`): no migration backups to purge from OSS.".into()),
@@ -1044,5 +1735,21 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 .commands(recreate)
                 .expect("the legacy objects exist again"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_skip_single_quotes_and_comments() {
+        assert_eq!(
+            references(r#"a "$X" '$Y' ${Z:?m} $low   # $W"#),
+            vec!["X".to_string(), "Z".to_string()]
+        );
+        assert_eq!(defines("X=$(a)"), Some("X".into()));
+        assert_eq!(defines(": \"${X:?help}\""), Some("X".into()));
+        assert_eq!(defines("echo X=1"), None);
     }
 }

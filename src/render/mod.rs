@@ -321,7 +321,7 @@ pub fn render(
     plan_json.push('\n');
     files.insert("plan.json", plan_json);
     dns::write(plan, &mut files);
-    tools::write(spec, plan, &mut files);
+    tools::write(spec, plan, &mut files)?;
     let phases = manifests::build(spec, plan);
     context.manifest_folders = phases
         .folders
