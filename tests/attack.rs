@@ -254,22 +254,26 @@ fn mutate(root: &Value, site: &Site, f: &dyn Fn(&str) -> String) -> Value {
     root
 }
 
-/// What must stay the same in a Markdown document whatever a value holds.
-fn markdown_structure(text: &str) -> Vec<String> {
+/// What must stay the same in a Markdown document whatever a value holds: every block and
+/// inline element but text and code content. A link counts by its kind and by whether it
+/// points at a file of the bundle (a phase's file name is a label from the spec, and may
+/// differ), so a value cannot add, remove or redirect one. Code blocks count, their lines do
+/// not (a longer value can mean more lookups); what the lines do is proven by running them.
+fn markdown_structure(text: &str, files: &cutover::bundle::Files) -> Vec<String> {
     use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
     let mut out = Vec::new();
-    let mut code_lines = None::<usize>;
     for event in Parser::new_ext(text, MdOptions::ENABLE_TABLES) {
         match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                out.push(format!("code block {kind:?}"));
-                code_lines = Some(0);
-            }
-            Event::End(pulldown_cmark::TagEnd::CodeBlock) => {
-                out.push(format!("{} lines", code_lines.take().unwrap_or(0)));
-            }
-            Event::Text(t) if code_lines.is_some() => {
-                *code_lines.as_mut().unwrap() += t.matches('\n').count();
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                let local = ["", "runbooks/"].iter().any(|dir| {
+                    let name = dest_url.trim_start_matches("../");
+                    files.get(&format!("{dir}{name}")).is_some()
+                });
+                out.push(format!("link {link_type:?}, to a bundle file: {local}"));
             }
             Event::Start(tag) => out.push(format!("{tag:?}")),
             Event::End(tag) => out.push(format!("end {tag:?}")),
@@ -544,7 +548,12 @@ fn no_spec_value_runs_writes_or_leaks_anything() {
             .files
             .iter()
             .filter(|(p, _)| p.ends_with(".md"))
-            .map(|(p, c)| (p.to_string(), markdown_structure(&String::from_utf8_lossy(c))))
+            .map(|(p, c)| {
+                (
+                    p.to_string(),
+                    markdown_structure(&String::from_utf8_lossy(c), &compiled.files),
+                )
+            })
             .collect();
         let configs = config_shape(&compiled.files);
         // The variants are written back with serde_yaml: the unmodified spec written so must
@@ -708,6 +717,8 @@ impl Attack<'_> {
     fn run(&self, state: &State) {
         let variant = mutate(&self.baseline.root, self.site, &|old| match self.mode {
             Mode::Replace => self.payload.text.clone(),
+            // A secret is found where it starts a word, as secret scanners find them.
+            Mode::Append if self.payload.secret.is_some() => format!("{old}-{}", self.payload.text),
             Mode::Append => format!("{old}{}", self.payload.text),
         });
         let text = serde_yaml::to_string(&variant).unwrap();
@@ -769,7 +780,7 @@ impl Attack<'_> {
         }
         trace("markdown");
         for (p, content) in files.iter().filter(|(p, _)| p.ends_with(".md")) {
-            let structure = markdown_structure(&String::from_utf8_lossy(content));
+            let structure = markdown_structure(&String::from_utf8_lossy(content), files);
             if let Some(before) = baseline.markdown.get(p)
                 && *before != structure
             {
@@ -824,7 +835,7 @@ impl Attack<'_> {
         }
         let marks: Vec<_> = files_below(&scratch)
             .into_iter()
-            .filter(|p| p.to_string_lossy().contains(MARKER))
+            .filter(|p| p.file_name().is_some_and(|n| n == MARKER))
             .collect();
         if !marks.is_empty() {
             self.fail(state, format!("a pasted command ran the payload: {marks:?}"));
@@ -851,10 +862,15 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
     if errors.is_empty() || errors.iter().any(|d| !GRAMMAR_RULES.contains(&d.rule)) {
         return None;
     }
+    // The warnings stay: the bundle records them, as the baseline's does.
+    let warnings = diagnostics
+        .into_iter()
+        .filter(|d| d.severity != cutover::diagnostic::Severity::Error)
+        .collect();
     let checked = cutover::Checked {
         loaded,
         config,
-        diagnostics: Vec::new(),
+        diagnostics: warnings,
     };
     let renderer = cutover::render::Renderer::new(None).ok()?;
     // Plan code may assume what the grammar rules guarantee; a panic here is not a bundle.
