@@ -379,9 +379,7 @@ fn diff(old: PathBuf, new: PathBuf, format: DiffFormat, brief: bool, settings: S
         config: settings.config,
         templates: None,
     };
-    let sides = crate::diff::load_side(&old, &options)
-        .and_then(|a| crate::diff::load_side(&new, &options).map(|b| (a, b)));
-    let (a, b) = match sides {
+    let (a, b) = match crate::diff::load_sides(&old, &new, &options) {
         Ok(sides) => sides,
         Err(failure) => return report_failure(failure),
     };

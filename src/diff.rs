@@ -82,39 +82,70 @@ pub fn load_side(path: &Path, options: &Options) -> Result<Files, Failure> {
     }
 }
 
+/// Both sides of a diff. Two bundle directories are read side by side, dropping the files
+/// they share unchanged as they go (a diff of those is empty): large bundles are compared
+/// without holding both in memory.
+pub fn load_sides(old: &Path, new: &Path, options: &Options) -> Result<(Files, Files), Failure> {
+    if old.is_dir() && new.is_dir() {
+        return bundle::read_differences(old, new).map_err(|e| Failure::Io(e.to_string()));
+    }
+    Ok((load_side(old, options)?, load_side(new, options)?))
+}
+
+/// The files of one side that the other side does not hold with the same bytes at the same
+/// path: only these can show a change, so only these are parsed.
+type View<'a> = BTreeMap<&'a str, &'a [u8]>;
+
+fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
+    files
+        .iter()
+        .filter(|(path, content)| other.get(path) != Some(*content))
+        .collect()
+}
+
 pub fn diff(old: &Files, new: &Files) -> Diff {
-    let renamed = phase_renames(old, new);
+    let (old, new) = (differing(old, new), differing(new, old));
+    // Each plan is parsed once, and only when it changed.
+    let plan = |files: &View| {
+        files
+            .get("plan.json")
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    };
+    let (old_plan, new_plan) = (plan(&old), plan(&new));
+    let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
     // the new ones so that only real changes show.
     let rename = |mut items: BTreeMap<String, Item>| {
-        for item in items.values_mut() {
-            rename_in(&mut item.value, &renamed);
+        if !renamed.is_empty() {
+            for item in items.values_mut() {
+                rename_in(&mut item.value, &renamed);
+            }
         }
         items
     };
     Diff {
-        files: diff_files(old, new),
-        objects: compare(&rename(objects(old)), &objects(new)),
-        dns: compare(&rename(dns_changes(old)), &dns_changes(new)),
-        runbook_steps: compare(&rename(runbook_steps(old)), &runbook_steps(new)),
+        files: view_differences(&old, &new),
+        objects: compare(&rename(objects(&old)), &objects(&new)),
+        dns: compare(&rename(dns_changes(&old)), &dns_changes(&new)),
+        runbook_steps: compare(
+            &rename(runbook_steps(old_plan.as_ref())),
+            &runbook_steps(new_plan.as_ref()),
+        ),
         renamed_phases: renamed,
     }
 }
 
 /// Phase ids by position in each plan: the pairs that differ.
-fn phase_renames(old: &Files, new: &Files) -> Vec<(String, String)> {
-    let ids = |files: &Files| -> Vec<String> {
-        files
-            .get("plan.json")
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-            .and_then(|v| {
-                v["phases"].as_array().map(|a| {
-                    a.iter()
-                        .filter_map(|p| p["id"].as_str().map(str::to_string))
-                        .collect()
-                })
+fn phase_renames(old: Option<&Value>, new: Option<&Value>) -> Vec<(String, String)> {
+    let ids = |plan: Option<&Value>| -> Vec<String> {
+        plan.and_then(|v| {
+            v["phases"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|p| p["id"].as_str().map(str::to_string))
+                    .collect()
             })
-            .unwrap_or_default()
+        })
+        .unwrap_or_default()
     };
     ids(old)
         .into_iter()
@@ -156,6 +187,8 @@ fn compare(old: &BTreeMap<String, Item>, new: &BTreeMap<String, Item>) -> Vec<Ch
     let mut changes = Vec::new();
     for key in keys {
         match (old.get(key), new.get(key)) {
+            // Equal values have no field changes: skip flattening them.
+            (Some(a), Some(b)) if a.value == b.value && a.location == b.location => {}
             (Some(a), Some(b)) => {
                 let fields = field_changes(&a.value, &b.value);
                 if !fields.is_empty() {
@@ -199,9 +232,9 @@ fn parse_yaml(bytes: &[u8]) -> Option<Value> {
     crate::load::parse_yaml_value(text)
 }
 
-fn objects(files: &Files) -> BTreeMap<String, Item> {
+fn objects(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    for (path, content) in files.iter() {
+    for (path, content) in files {
         let Some(rest) = path.strip_prefix("manifests/") else {
             continue;
         };
@@ -241,7 +274,7 @@ fn objects(files: &Files) -> BTreeMap<String, Item> {
     items
 }
 
-fn dns_changes(files: &Files) -> BTreeMap<String, Item> {
+fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
     let Some(value) = files
         .get("dns/changes.json")
@@ -278,12 +311,9 @@ fn dns_changes(files: &Files) -> BTreeMap<String, Item> {
     items
 }
 
-fn runbook_steps(files: &Files) -> BTreeMap<String, Item> {
+fn runbook_steps(plan: Option<&Value>) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(value) = files
-        .get("plan.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-    else {
+    let Some(value) = plan else {
         return items;
     };
     for book in value["runbooks"].as_array().into_iter().flatten() {
@@ -515,7 +545,11 @@ pub fn render_markdown(diff: &Diff, brief: bool) -> String {
 /// Every file that differs between two bundles: for `cutover verify`, what a committed
 /// bundle lacks (`-`), has in excess (`+`) or has different (`~`) from the spec's.
 pub fn diff_files(expected: &Files, actual: &Files) -> Vec<(Status, String)> {
-    let paths: BTreeSet<&str> = expected.paths().chain(actual.paths()).collect();
+    view_differences(&differing(expected, actual), &differing(actual, expected))
+}
+
+fn view_differences(expected: &View, actual: &View) -> Vec<(Status, String)> {
+    let paths: BTreeSet<&str> = expected.keys().chain(actual.keys()).copied().collect();
     paths
         .into_iter()
         .filter_map(|path| match (expected.get(path), actual.get(path)) {

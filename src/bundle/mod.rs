@@ -538,6 +538,85 @@ pub fn read(dir: &Path) -> Result<Files, WriteError> {
     Ok(files)
 }
 
+/// Reads two bundle directories for `diff`, keeping only what tells them apart: a file with
+/// the same bytes at the same path on both sides is dropped as soon as it is read, so the
+/// memory held is that of the differences, not of two whole bundles. (What [`read`] gives
+/// for both, less the files they share unchanged.)
+pub fn read_differences(old: &Path, new: &Path) -> Result<(Files, Files), WriteError> {
+    let (old_paths, new_paths) = (list_files(old)?, list_files(new)?);
+    let paths: BTreeSet<&str> = old_paths
+        .iter()
+        .chain(&new_paths)
+        .map(String::as_str)
+        .collect();
+    let (old_set, new_set): (BTreeSet<&str>, BTreeSet<&str>) = (
+        old_paths.iter().map(String::as_str).collect(),
+        new_paths.iter().map(String::as_str).collect(),
+    );
+    let paths: Vec<&str> = paths.into_iter().collect();
+    type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
+    let read_one = |path: &str| -> Result<Pair, WriteError> {
+        let side = |dir: &Path, present: &BTreeSet<&str>| -> Result<Option<Vec<u8>>, WriteError> {
+            if !present.contains(path) {
+                return Ok(None);
+            }
+            let full = dir.join(path);
+            regular::read(&full, Links::Refuse, None)
+                .map(Some)
+                .map_err(io_error(&full))
+        };
+        let pair = (side(old, &old_set)?, side(new, &new_set)?);
+        Ok(match pair {
+            (Some(a), Some(b)) if a == b => (None, None),
+            pair => pair,
+        })
+    };
+    // Reading tens of thousands of small files is system-call bound: a few threads help.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = paths.len().div_ceil(workers).max(1);
+    let read_one = &read_one;
+    let parts: Vec<Result<Vec<(&str, Pair)>, WriteError>> = std::thread::scope(|scope| {
+        let readers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut kept = Vec::new();
+                    for path in part {
+                        match read_one(path)? {
+                            (None, None) => {}
+                            pair => kept.push((*path, pair)),
+                        }
+                    }
+                    Ok(kept)
+                })
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|reader| {
+                reader.join().unwrap_or_else(|_| {
+                    Err(WriteError::Io {
+                        path: old.to_path_buf(),
+                        error: io::Error::other("a reader thread stopped"),
+                    })
+                })
+            })
+            .collect()
+    });
+    let (mut old_files, mut new_files) = (Files::new(), Files::new());
+    for part in parts {
+        for (path, (a, b)) in part? {
+            if let Some(a) = a {
+                old_files.insert(path, a);
+            }
+            if let Some(b) = b {
+                new_files.insert(path, b);
+            }
+        }
+    }
+    Ok((old_files, new_files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
