@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::bundle::{self, Files};
@@ -106,11 +106,7 @@ fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
 pub fn diff(old: &Files, new: &Files) -> Diff {
     let (old, new) = (differing(old, new), differing(new, old));
     // Each plan is parsed once, and only when it changed.
-    let plan = |files: &View| {
-        files
-            .get("plan.json")
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-    };
+    let plan = |files: &View| files.get("plan.json").and_then(|b| PlanView::parse(b));
     let (old_plan, new_plan) = (plan(&old), plan(&new));
     let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
@@ -128,22 +124,73 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
         objects: compare(&rename(objects(&old)), &objects(&new)),
         dns: compare(&rename(dns_changes(&old)), &dns_changes(&new)),
         runbook_steps: compare(
-            &rename(runbook_steps(old_plan.as_ref())),
-            &runbook_steps(new_plan.as_ref()),
+            &rename(runbook_steps(old_plan)),
+            &runbook_steps(new_plan),
         ),
         renamed_phases: renamed,
     }
 }
 
-/// Phase ids by position in each plan: the pairs that differ.
-fn phase_renames(old: Option<&Value>, new: Option<&Value>) -> Vec<(String, String)> {
-    let ids = |plan: Option<&Value>| -> Vec<String> {
-        plan.and_then(|v| {
-            v["phases"].as_array().map(|a| {
-                a.iter()
-                    .filter_map(|p| p["id"].as_str().map(str::to_string))
-                    .collect()
+/// What a diff reads of `plan.json`: the phase ids and the runbooks. The rest (most of a
+/// large plan) is skipped while parsing, not built into a tree.
+#[derive(Default, Deserialize)]
+struct PlanView {
+    #[serde(default)]
+    phases: Vec<PhaseView>,
+    #[serde(default)]
+    runbooks: Vec<RunbookView>,
+}
+
+#[derive(Default, Deserialize)]
+struct PhaseView {
+    #[serde(default)]
+    id: Value,
+}
+
+#[derive(Default, Deserialize)]
+struct RunbookView {
+    #[serde(default)]
+    phase: Value,
+    #[serde(default)]
+    steps: Value,
+    #[serde(default)]
+    rollback: Value,
+}
+
+impl PlanView {
+    fn parse(bytes: &[u8]) -> Option<PlanView> {
+        serde_json::from_slice(bytes).ok().or_else(|| {
+            // Not of the plan's shape (edited by hand): read what is there, as before.
+            let value: Value = serde_json::from_slice(bytes).ok()?;
+            let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+            Some(PlanView {
+                phases: list(&value["phases"])
+                    .into_iter()
+                    .map(|p| PhaseView {
+                        id: p["id"].clone(),
+                    })
+                    .collect(),
+                runbooks: list(&value["runbooks"])
+                    .into_iter()
+                    .map(|b| RunbookView {
+                        phase: b["phase"].clone(),
+                        steps: b["steps"].clone(),
+                        rollback: b["rollback"].clone(),
+                    })
+                    .collect(),
             })
+        })
+    }
+}
+
+/// Phase ids by position in each plan: the pairs that differ.
+fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
+    let ids = |plan: Option<&PlanView>| -> Vec<String> {
+        plan.map(|plan| {
+            plan.phases
+                .iter()
+                .filter_map(|p| p.id.as_str().map(str::to_string))
+                .collect()
         })
         .unwrap_or_default()
     };
@@ -311,15 +358,19 @@ fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     items
 }
 
-fn runbook_steps(plan: Option<&Value>) -> BTreeMap<String, Item> {
+fn runbook_steps(plan: Option<PlanView>) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(value) = plan else {
+    let Some(plan) = plan else {
         return items;
     };
-    for book in value["runbooks"].as_array().into_iter().flatten() {
-        let phase = book["phase"].as_str().unwrap_or("?");
-        for list in ["steps", "rollback"] {
-            for (i, step) in book[list].as_array().into_iter().flatten().enumerate() {
+    for book in plan.runbooks {
+        let phase = book.phase.as_str().unwrap_or("?").to_string();
+        let phase = phase.as_str();
+        for (list, steps) in [("steps", book.steps), ("rollback", book.rollback)] {
+            let Value::Array(steps) = steps else {
+                continue;
+            };
+            for (i, step) in steps.into_iter().enumerate() {
                 let label = if list == "steps" {
                     format!("{}", i + 1)
                 } else {
@@ -330,7 +381,7 @@ fn runbook_steps(plan: Option<&Value>) -> BTreeMap<String, Item> {
                     Item {
                         name: format!("step {label}: {}", step["title"].as_str().unwrap_or("?")),
                         location: format!("runbooks/{phase}.md"),
-                        value: step.clone(),
+                        value: step,
                     },
                 );
             }
