@@ -123,10 +123,7 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
         files: view_differences(&old, &new),
         objects: compare(&rename(objects(&old)), &objects(&new)),
         dns: compare(&rename(dns_changes(&old)), &dns_changes(&new)),
-        runbook_steps: compare(
-            &rename(runbook_steps(old_plan)),
-            &runbook_steps(new_plan),
-        ),
+        runbook_steps: compare(&rename(runbook_steps(old_plan)), &runbook_steps(new_plan)),
         renamed_phases: renamed,
     }
 }

@@ -119,6 +119,34 @@ fn the_writer_refuses_every_unsafe_path_and_writes_nothing() {
 }
 
 #[test]
+fn a_traversing_object_store_name_with_its_rule_allowed_writes_nothing_outside() {
+    // The check refuses the name (spec/value); with that rule allowed in cutover.toml the
+    // name reaches the writer, which refuses it too, whatever the build profile.
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let victim = dir.path().join("victim");
+    let example = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    // bundle/tools/ossimport/<name>/local_job.cfg, four levels up: `dir/victim/`.
+    let hostile = "    - name: \"../../../../victim\"";
+    let spec = work.join("spec.yaml");
+    std::fs::write(&spec, example.replacen("    - name: uploads", hostile, 1)).unwrap();
+    std::fs::write(
+        work.join("cutover.toml"),
+        "[rules]\n\"spec/value\" = \"allow\"\n",
+    )
+    .unwrap();
+    let out = work.join("bundle");
+    let run = compile_to(arg(&spec), &out);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a plain relative path"), "{stderr}");
+    assert!(!victim.exists(), "nothing is written outside -o");
+    assert!(!out.exists(), "nothing is written at all");
+    assert_eq!(entries(&work), ["cutover.toml", "spec.yaml"]);
+}
+
+#[test]
 fn an_unsafe_path_message_escapes_control_characters() {
     let error = WriteError::UnsafePath {
         path: "a\u{1b}]0;owned\u{7}/b".into(),
@@ -174,7 +202,10 @@ fn a_run_restores_the_bundle_a_killed_run_moved_aside() {
     assert_eq!(entries(dir.path()), ["bundle"]);
     let after = bundle::read(&out).unwrap();
     assert_ne!(after, before, "the new bundle is in place");
-    assert_eq!(after, common::compile(Path::new("examples/piggymetrics.yaml")).files);
+    assert_eq!(
+        after,
+        common::compile(Path::new("examples/piggymetrics.yaml")).files
+    );
 }
 
 #[test]
@@ -188,8 +219,16 @@ fn the_bundle_is_restored_even_when_the_new_spec_has_errors() {
 
     let run = compile_to(arg(&broken), &out);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
-    assert!(text(&run.stderr).contains("restored"), "{}", text(&run.stderr));
-    assert_eq!(bundle::read(&out).unwrap(), before, "the previous bundle is back");
+    assert!(
+        text(&run.stderr).contains("restored"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(
+        bundle::read(&out).unwrap(),
+        before,
+        "the previous bundle is back"
+    );
     assert_eq!(entries(dir.path()), ["broken.yaml", "bundle"]);
 }
 
@@ -213,7 +252,11 @@ fn a_moved_aside_copy_of_a_replaced_bundle_is_removed() {
     killed_after_renames(&out);
     let run = compile_to(MINIMAL, &out);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(text(&run.stderr).contains("removed"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("removed"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(entries(dir.path()), ["bundle"]);
 }
 
@@ -230,13 +273,20 @@ fn a_moved_aside_copy_with_a_user_file_is_kept_with_a_warning() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     let stderr = text(&run.stderr);
     assert!(stderr.contains("warning: kept"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(copy.join("my-notes.md")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(copy.join("my-notes.md")).unwrap(),
+        "mine"
+    );
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), "edited by hand");
 
     // An edited generated file alone is a user's change too: kept.
     std::fs::remove_file(copy.join("my-notes.md")).unwrap();
     let run = compile_to(MINIMAL, &out);
-    assert!(text(&run.stderr).contains("warning: kept"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("warning: kept"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), "edited by hand");
 }
 
@@ -264,7 +314,11 @@ fn a_dead_runs_staging_folder_is_removed() {
     half_written(dir.path(), dead_pid());
     let run = compile_to(MINIMAL, &out);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(text(&run.stderr).contains("removed"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("removed"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(entries(dir.path()), ["bundle"]);
 }
 
@@ -277,7 +331,11 @@ fn a_live_runs_staging_folder_is_left_alone() {
     let before = bundle::read(&staging).unwrap();
     let run = compile_to(MINIMAL, &out);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(!text(&run.stderr).contains(".cutover-new-"), "{}", text(&run.stderr));
+    assert!(
+        !text(&run.stderr).contains(".cutover-new-"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(bundle::read(&staging).unwrap(), before);
 }
 
@@ -289,8 +347,15 @@ fn a_dead_runs_staging_folder_with_a_user_file_is_kept() {
     std::fs::write(staging.join("my notes.txt"), "mine").unwrap();
     let run = compile_to(MINIMAL, &out);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(text(&run.stderr).contains("warning: kept"), "{}", text(&run.stderr));
-    assert_eq!(std::fs::read_to_string(staging.join("my notes.txt")).unwrap(), "mine");
+    assert!(
+        text(&run.stderr).contains("warning: kept"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(staging.join("my notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -317,7 +382,10 @@ fn folders_of_other_outputs_are_not_touched() {
 fn assert_refused(run: &Output, what: &str) {
     let stderr = text(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(what), "the message names {what:?}: {stderr}");
+    assert!(
+        stderr.contains(what),
+        "the message names {what:?}: {stderr}"
+    );
 }
 
 #[test]
@@ -370,7 +438,12 @@ fn a_fifo_named_like_a_bundle_file_is_refused_at_once() {
         assert_refused(&cutover(&["diff", MINIMAL, arg(&out)]), "FIFO");
         assert_refused(&compile_to(MINIMAL, &out), "FIFO");
         // The FIFO is the user's: it is still there.
-        assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_fifo());
+        assert!(
+            std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, saved).unwrap();
     }
@@ -418,10 +491,17 @@ fn verify_and_diff_never_follow_a_link_out_of_the_bundle() {
     assert_refused(&cutover(&["diff", MINIMAL, arg(&out)]), "symbolic link");
     // Nor replaced: the link is the user's.
     assert_refused(&compile_to(MINIMAL, &out), "symbolic link");
-    assert!(std::fs::symlink_metadata(out.join("README.md")).unwrap().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(out.join("README.md"))
+            .unwrap()
+            .is_symlink()
+    );
     assert!(matches!(
         bundle::read(&out),
-        Err(WriteError::NotRegular { kind: "a symbolic link", .. })
+        Err(WriteError::NotRegular {
+            kind: "a symbolic link",
+            ..
+        })
     ));
 }
 
@@ -456,7 +536,10 @@ fn reading_only_the_differences_gives_the_same_diff() {
             let (old, new) = bundle::read_differences(a, b).unwrap();
             assert_eq!(json(&cutover::diff::diff(&old, &new)), json(&whole));
             if a == b {
-                assert!(old.is_empty() && new.is_empty(), "identical files are dropped");
+                assert!(
+                    old.is_empty() && new.is_empty(),
+                    "identical files are dropped"
+                );
             }
         }
     }
