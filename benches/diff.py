@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cutover diff benchmark, run by hand (not part of CI's pass/fail):
 
-    python3 benches/diff.py [--services N] [--runs R]     # default: 5000 services, 1 run
+    python3 benches/diff.py [--services N] [--runs R] [--no-build]   # default: 5000, 1 run
 
 It builds the release binary, generates a spec with N services (examples/gen-spec.rs) and a
 copy with one small change (the first service's replicas), compiles three bundles (A and B
@@ -41,9 +41,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-build", action="store_true", help="use the release binaries as they are")
     options = parser.parse_args()
     n = options.services
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "cutover", "--example", "gen-spec"], cwd=ROOT, check=True)
+    if not options.no_build:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "cutover", "--example", "gen-spec"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory(prefix="cutover-diff-bench-") as work:
         spec = os.path.join(work, "spec.yaml")
         changed = os.path.join(work, "changed.yaml")

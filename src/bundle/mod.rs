@@ -5,6 +5,12 @@
 //! leaves a half-written or mixed bundle. An existing directory is replaced only when it is a
 //! cutover bundle holding nothing but the files its own index lists: nothing a user wrote is
 //! ever deleted.
+//!
+//! Every file path is checked before anything is written, in every build profile (a plain
+//! relative path: [`is_safe_relative`]); the leftovers of a run that was killed are put right
+//! first ([`recover`]); and a bundle is read back as regular files and directories only: a
+//! symbolic link, FIFO, socket or device in it is an error, never followed or read
+//! ([`regular`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
