@@ -633,5 +633,18 @@ mod tests {
         assert!(!is_safe_relative("../etc/passwd"));
         assert!(!is_safe_relative("/abs"));
         assert!(!is_safe_relative("a//b"));
+        assert!(is_safe_relative("dns/octodns/06-entry/example.com.yaml"));
+        for unsafe_path in [
+            "",
+            "a/",
+            "./a",
+            "a/./b",
+            "a\\b",
+            ".git/config",
+            "a\u{0}b",
+            "a\nb",
+        ] {
+            assert!(!is_safe_relative(unsafe_path), "{unsafe_path:?}");
+        }
     }
 }

@@ -236,3 +236,34 @@ fn staged_only(path: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_exact_names_are_leftovers() {
+        assert!(matches!(
+            leftover(".out.cutover-old-42", "out"),
+            Some((Leftover::Retired, 42))
+        ));
+        assert!(matches!(
+            leftover(".out.cutover-new-7", "out"),
+            Some((Leftover::Staging, 7))
+        ));
+        for other in [
+            ".out.cutover-old-",
+            ".out.cutover-old-0",
+            ".out.cutover-old-+1",
+            ".out.cutover-old-1x",
+            ".out.cutover-old-99999999999",
+            ".out-2.cutover-old-1",
+            "out.cutover-old-1",
+            ".out.cutover-gone-1",
+        ] {
+            assert!(leftover(other, "out").is_none(), "{other}");
+        }
+        assert_eq!(retired_name("out", 5), ".out.cutover-old-5");
+        assert_eq!(staging_name("out", 5), ".out.cutover-new-5");
+    }
+}
