@@ -290,6 +290,46 @@ fn a_moved_aside_copy_with_a_user_file_is_kept_with_a_warning() {
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), "edited by hand");
 }
 
+#[test]
+fn a_compile_killed_at_any_moment_is_put_right_by_the_next_run() {
+    let expected = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    // Kill points spread over a whole run, measured here.
+    let whole = {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        compile_to("examples/piggymetrics.yaml", &dir.path().join("bundle"));
+        started.elapsed().as_millis() as u64
+    };
+    for delay in (0..12).map(|i| whole * i / 10) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("bundle");
+        let run = compile_to(MINIMAL, &out);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(["compile", "examples/piggymetrics.yaml", "-o", arg(&out)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL, wherever the run is
+        let _ = child.wait();
+        let run = compile_to("examples/piggymetrics.yaml", &out);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "killed after {delay} ms: {}",
+            text(&run.stderr)
+        );
+        assert_eq!(entries(dir.path()), ["bundle"], "killed after {delay} ms");
+        assert_eq!(
+            bundle::read(&out).unwrap(),
+            expected,
+            "killed after {delay} ms"
+        );
+    }
+}
+
 // --- Staging folders ------------------------------------------------------------------------
 
 /// A staging folder as a run killed half-way through writing leaves it.

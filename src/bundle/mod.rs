@@ -409,7 +409,7 @@ pub fn write_with(
             if matches!(existing, Existing::Replaceable) {
                 // Only the previous bundle, which inspect() proved holds nothing but its
                 // own listed files (or an empty directory).
-                let _ = std::fs::remove_dir_all(&retired);
+                let _ = remove_bundle(&retired);
             }
             Ok(Written { recovered })
         }
@@ -418,6 +418,18 @@ pub fn write_with(
             Err(error)
         }
     }
+}
+
+/// Removes a bundle that [`inspect`] found replaceable, `index.json` last: a run killed
+/// part-way leaves a bundle that still passes that test, which the next run removes.
+fn remove_bundle(dir: &Path) -> Result<(), WriteError> {
+    for path in list_files(dir)? {
+        if path != INDEX {
+            let full = dir.join(&path);
+            std::fs::remove_file(&full).map_err(io_error(&full))?;
+        }
+    }
+    std::fs::remove_dir_all(dir).map_err(io_error(dir))
 }
 
 enum Existing {

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     INDEX, WriteError, WriteOptions, inspect, io_error, is_safe_relative, list_files,
-    parent_and_name, read_index, shown,
+    parent_and_name, read_index, remove_bundle, shown,
 };
 
 const STAGING: &str = ".cutover-new-";
@@ -187,7 +187,7 @@ pub fn recover(dir: &Path) -> Result<Vec<Recovery>, WriteError> {
         }
         match inspect(&path, WriteOptions::default()) {
             Ok(_) => {
-                std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
+                remove_bundle(&path)?;
                 notes.push(Recovery::Removed {
                     path,
                     what: "the previous bundle, already replaced,",
