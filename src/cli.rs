@@ -233,6 +233,11 @@ fn compile(
         templates,
     };
     let stderr_color = color(std::io::stderr().is_terminal());
+    // A killed run's moved-aside bundle goes back first, whatever happens to this run.
+    match bundle::recover(&out) {
+        Ok(notes) => print_recovery(&notes),
+        Err(e) => return print_failure(&e.to_string()),
+    }
     match crate::compile_file(&spec, &options) {
         Err(Failure::Io(message)) => print_failure(&message),
         Err(Failure::Spec(diagnostics)) => {
@@ -253,7 +258,8 @@ fn compile(
             let options = bundle::WriteOptions { force };
             match bundle::write(&compiled.files, &out, options) {
                 Err(e) => print_failure(&e.to_string()),
-                Ok(()) => {
+                Ok(written) => {
+                    print_recovery(&written.recovered);
                     println!(
                         "wrote {} ({} files, {} warning{})",
                         out.display(),
@@ -269,6 +275,14 @@ fn compile(
                 }
             }
         }
+    }
+}
+
+/// What was done about a killed run's leftovers, on stderr.
+fn print_recovery(notes: &[bundle::Recovery]) {
+    for note in notes {
+        let level = if note.is_warning() { "warning" } else { "note" };
+        eprintln!("{level}: {note}");
     }
 }
 
@@ -365,9 +379,7 @@ fn diff(old: PathBuf, new: PathBuf, format: DiffFormat, brief: bool, settings: S
         config: settings.config,
         templates: None,
     };
-    let sides = crate::diff::load_side(&old, &options)
-        .and_then(|a| crate::diff::load_side(&new, &options).map(|b| (a, b)));
-    let (a, b) = match sides {
+    let (a, b) = match crate::diff::load_sides(&old, &new, &options) {
         Ok(sides) => sides,
         Err(failure) => return report_failure(failure),
     };

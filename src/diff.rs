@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::bundle::{self, Files};
@@ -82,39 +82,114 @@ pub fn load_side(path: &Path, options: &Options) -> Result<Files, Failure> {
     }
 }
 
+/// Both sides of a diff. Two bundle directories are read side by side, dropping the files
+/// they share unchanged as they go (a diff of those is empty): large bundles are compared
+/// without holding both in memory.
+pub fn load_sides(old: &Path, new: &Path, options: &Options) -> Result<(Files, Files), Failure> {
+    if old.is_dir() && new.is_dir() {
+        return bundle::read_differences(old, new).map_err(|e| Failure::Io(e.to_string()));
+    }
+    Ok((load_side(old, options)?, load_side(new, options)?))
+}
+
+/// The files of one side that the other side does not hold with the same bytes at the same
+/// path: only these can show a change, so only these are parsed.
+type View<'a> = BTreeMap<&'a str, &'a [u8]>;
+
+fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
+    files
+        .iter()
+        .filter(|(path, content)| other.get(path) != Some(*content))
+        .collect()
+}
+
 pub fn diff(old: &Files, new: &Files) -> Diff {
-    let renamed = phase_renames(old, new);
+    let (old, new) = (differing(old, new), differing(new, old));
+    // Each plan is parsed once, and only when it changed.
+    let plan = |files: &View| files.get("plan.json").and_then(|b| PlanView::parse(b));
+    let (old_plan, new_plan) = (plan(&old), plan(&new));
+    let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
     // the new ones so that only real changes show.
     let rename = |mut items: BTreeMap<String, Item>| {
-        for item in items.values_mut() {
-            rename_in(&mut item.value, &renamed);
+        if !renamed.is_empty() {
+            for item in items.values_mut() {
+                rename_in(&mut item.value, &renamed);
+            }
         }
         items
     };
     Diff {
-        files: diff_files(old, new),
-        objects: compare(&rename(objects(old)), &objects(new)),
-        dns: compare(&rename(dns_changes(old)), &dns_changes(new)),
-        runbook_steps: compare(&rename(runbook_steps(old)), &runbook_steps(new)),
+        files: view_differences(&old, &new),
+        objects: compare(&rename(objects(&old)), &objects(&new)),
+        dns: compare(&rename(dns_changes(&old)), &dns_changes(&new)),
+        runbook_steps: compare(&rename(runbook_steps(old_plan)), &runbook_steps(new_plan)),
         renamed_phases: renamed,
     }
 }
 
-/// Phase ids by position in each plan: the pairs that differ.
-fn phase_renames(old: &Files, new: &Files) -> Vec<(String, String)> {
-    let ids = |files: &Files| -> Vec<String> {
-        files
-            .get("plan.json")
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-            .and_then(|v| {
-                v["phases"].as_array().map(|a| {
-                    a.iter()
-                        .filter_map(|p| p["id"].as_str().map(str::to_string))
-                        .collect()
-                })
+/// What a diff reads of `plan.json`: the phase ids and the runbooks. The rest (most of a
+/// large plan) is skipped while parsing, not built into a tree.
+#[derive(Default, Deserialize)]
+struct PlanView {
+    #[serde(default)]
+    phases: Vec<PhaseView>,
+    #[serde(default)]
+    runbooks: Vec<RunbookView>,
+}
+
+#[derive(Default, Deserialize)]
+struct PhaseView {
+    #[serde(default)]
+    id: Value,
+}
+
+#[derive(Default, Deserialize)]
+struct RunbookView {
+    #[serde(default)]
+    phase: Value,
+    #[serde(default)]
+    steps: Value,
+    #[serde(default)]
+    rollback: Value,
+}
+
+impl PlanView {
+    fn parse(bytes: &[u8]) -> Option<PlanView> {
+        serde_json::from_slice(bytes).ok().or_else(|| {
+            // Not of the plan's shape (edited by hand): read what is there, as before.
+            let value: Value = serde_json::from_slice(bytes).ok()?;
+            let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+            Some(PlanView {
+                phases: list(&value["phases"])
+                    .into_iter()
+                    .map(|p| PhaseView {
+                        id: p["id"].clone(),
+                    })
+                    .collect(),
+                runbooks: list(&value["runbooks"])
+                    .into_iter()
+                    .map(|b| RunbookView {
+                        phase: b["phase"].clone(),
+                        steps: b["steps"].clone(),
+                        rollback: b["rollback"].clone(),
+                    })
+                    .collect(),
             })
-            .unwrap_or_default()
+        })
+    }
+}
+
+/// Phase ids by position in each plan: the pairs that differ.
+fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
+    let ids = |plan: Option<&PlanView>| -> Vec<String> {
+        plan.map(|plan| {
+            plan.phases
+                .iter()
+                .filter_map(|p| p.id.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
     };
     ids(old)
         .into_iter()
@@ -156,6 +231,8 @@ fn compare(old: &BTreeMap<String, Item>, new: &BTreeMap<String, Item>) -> Vec<Ch
     let mut changes = Vec::new();
     for key in keys {
         match (old.get(key), new.get(key)) {
+            // Equal values have no field changes: skip flattening them.
+            (Some(a), Some(b)) if a.value == b.value && a.location == b.location => {}
             (Some(a), Some(b)) => {
                 let fields = field_changes(&a.value, &b.value);
                 if !fields.is_empty() {
@@ -199,9 +276,9 @@ fn parse_yaml(bytes: &[u8]) -> Option<Value> {
     crate::load::parse_yaml_value(text)
 }
 
-fn objects(files: &Files) -> BTreeMap<String, Item> {
+fn objects(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    for (path, content) in files.iter() {
+    for (path, content) in files {
         let Some(rest) = path.strip_prefix("manifests/") else {
             continue;
         };
@@ -241,7 +318,7 @@ fn objects(files: &Files) -> BTreeMap<String, Item> {
     items
 }
 
-fn dns_changes(files: &Files) -> BTreeMap<String, Item> {
+fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
     let Some(value) = files
         .get("dns/changes.json")
@@ -278,18 +355,19 @@ fn dns_changes(files: &Files) -> BTreeMap<String, Item> {
     items
 }
 
-fn runbook_steps(files: &Files) -> BTreeMap<String, Item> {
+fn runbook_steps(plan: Option<PlanView>) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(value) = files
-        .get("plan.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-    else {
+    let Some(plan) = plan else {
         return items;
     };
-    for book in value["runbooks"].as_array().into_iter().flatten() {
-        let phase = book["phase"].as_str().unwrap_or("?");
-        for list in ["steps", "rollback"] {
-            for (i, step) in book[list].as_array().into_iter().flatten().enumerate() {
+    for book in plan.runbooks {
+        let phase = book.phase.as_str().unwrap_or("?").to_string();
+        let phase = phase.as_str();
+        for (list, steps) in [("steps", book.steps), ("rollback", book.rollback)] {
+            let Value::Array(steps) = steps else {
+                continue;
+            };
+            for (i, step) in steps.into_iter().enumerate() {
                 let label = if list == "steps" {
                     format!("{}", i + 1)
                 } else {
@@ -300,7 +378,7 @@ fn runbook_steps(files: &Files) -> BTreeMap<String, Item> {
                     Item {
                         name: format!("step {label}: {}", step["title"].as_str().unwrap_or("?")),
                         location: format!("runbooks/{phase}.md"),
-                        value: step.clone(),
+                        value: step,
                     },
                 );
             }
@@ -515,7 +593,11 @@ pub fn render_markdown(diff: &Diff, brief: bool) -> String {
 /// Every file that differs between two bundles: for `cutover verify`, what a committed
 /// bundle lacks (`-`), has in excess (`+`) or has different (`~`) from the spec's.
 pub fn diff_files(expected: &Files, actual: &Files) -> Vec<(Status, String)> {
-    let paths: BTreeSet<&str> = expected.paths().chain(actual.paths()).collect();
+    view_differences(&differing(expected, actual), &differing(actual, expected))
+}
+
+fn view_differences(expected: &View, actual: &View) -> Vec<(Status, String)> {
+    let paths: BTreeSet<&str> = expected.keys().chain(actual.keys()).copied().collect();
     paths
         .into_iter()
         .filter_map(|path| match (expected.get(path), actual.get(path)) {

@@ -5,6 +5,12 @@
 //! leaves a half-written or mixed bundle. An existing directory is replaced only when it is a
 //! cutover bundle holding nothing but the files its own index lists: nothing a user wrote is
 //! ever deleted.
+//!
+//! Every file path is checked before anything is written, in every build profile (a plain
+//! relative path: [`is_safe_relative`]); the leftovers of a run that was killed are put right
+//! first ([`recover`]); and a bundle is read back as regular files and directories only: a
+//! symbolic link, FIFO, socket or device in it is an error, never followed or read
+//! ([`regular`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,6 +23,12 @@ use sha2::{Digest, Sha256};
 
 use crate::render::RecordedWarning;
 
+mod recover;
+pub mod regular;
+
+pub use recover::{Recovery, recover};
+use regular::{Links, describe};
+
 /// The bundle's files by relative path (`/`-separated), in a stable order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Files {
@@ -28,10 +40,10 @@ impl Files {
         Files::default()
     }
 
+    /// Adds a file. Its path is checked when the bundle is written ([`write`] refuses any
+    /// path that is not [safe](is_safe_relative)), in every build profile.
     pub fn insert(&mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) {
-        let path = path.into();
-        debug_assert!(is_safe_relative(&path), "unsafe bundle path {path}");
-        self.files.insert(path, content.into());
+        self.files.insert(path.into(), content.into());
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
@@ -55,12 +67,22 @@ impl Files {
     }
 }
 
-/// A relative path of plain components: no `..`, no root, no empty parts.
-fn is_safe_relative(path: &str) -> bool {
-    !path.is_empty()
-        && path
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'))
+/// A relative path of plain file names joined by `/`: no root, no `..`, `.` or empty part,
+/// no backslash, NUL or control character. Every bundle path is built from fixed names and
+/// spec names that the checks hold to DNS labels and domains, so the allowed set is small:
+/// ASCII letters, digits, `.`, `_` and `-`, not starting with `.` (which also rules out `.`
+/// and `..`), at most 255 bytes a part.
+pub fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty() && path.split('/').all(is_plain_file_name)
+}
+
+fn is_plain_file_name(part: &str) -> bool {
+    !part.is_empty()
+        && part.len() <= 255
+        && !part.starts_with('.')
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 pub const INDEX: &str = "index.json";
@@ -160,10 +182,27 @@ pub enum WriteError {
         files: Vec<String>,
         changed: bool,
     },
+    /// A file's path is not a plain relative path inside the bundle: refused before anything
+    /// is written, whatever the build profile.
+    UnsafePath {
+        path: String,
+    },
+    /// An entry of a bundle directory is a link, FIFO, socket or device: never followed or
+    /// read.
+    NotRegular {
+        path: PathBuf,
+        kind: &'static str,
+    },
     Io {
         path: PathBuf,
         error: io::Error,
     },
+}
+
+/// A path for a message, with control characters escaped: file names in a directory are
+/// anyone's, and must not reach the terminal as raw bytes.
+fn shown(path: &Path) -> String {
+    path.display().to_string().escape_debug().to_string()
 }
 
 impl fmt::Display for WriteError {
@@ -172,25 +211,29 @@ impl fmt::Display for WriteError {
             WriteError::NotABundle { dir, reason } => write!(
                 f,
                 "refusing to write into {}: {reason}; choose an empty or new directory",
-                dir.display()
+                shown(dir)
             ),
             WriteError::UserFiles {
                 dir,
                 files,
                 changed,
             } => {
-                let shown: Vec<&str> = files.iter().take(10).map(String::as_str).collect();
-                let more = files.len().saturating_sub(shown.len());
+                let shown_files: Vec<String> = files
+                    .iter()
+                    .take(10)
+                    .map(|p| p.escape_debug().to_string())
+                    .collect();
+                let more = files.len().saturating_sub(shown_files.len());
                 write!(
                     f,
                     "refusing to replace the bundle {}: {} {}{}{}",
-                    dir.display(),
+                    shown(dir),
                     if *changed {
                         "these generated files were edited by hand:"
                     } else {
                         "it holds files cutover did not write:"
                     },
-                    shown.join(", "),
+                    shown_files.join(", "),
                     if more > 0 {
                         format!(" and {more} more")
                     } else {
@@ -203,7 +246,20 @@ impl fmt::Display for WriteError {
                     }
                 )
             }
-            WriteError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            WriteError::UnsafePath { path } => write!(
+                f,
+                "refusing to write the bundle: the file path `{}` is not a plain relative path \
+                 inside the output directory (each part letters, digits, `.`, `_` or `-`, not \
+                 starting with `.`); nothing was written",
+                path.escape_debug()
+            ),
+            WriteError::NotRegular { path, kind } => write!(
+                f,
+                "{} is {kind}: a bundle holds only regular files and directories, and cutover \
+                 neither follows a link out of a bundle nor reads a FIFO or device",
+                shown(path)
+            ),
+            WriteError::Io { path, error } => write!(f, "{}: {error}", shown(path)),
         }
     }
 }
@@ -223,8 +279,14 @@ pub struct WriteOptions {
     pub force: bool,
 }
 
+/// What a write did besides writing: the leftovers of killed runs it put right.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub recovered: Vec<Recovery>,
+}
+
 /// Writes the files as the bundle directory `dir`, atomically.
-pub fn write(files: &Files, dir: &Path, options: WriteOptions) -> Result<(), WriteError> {
+pub fn write(files: &Files, dir: &Path, options: WriteOptions) -> Result<Written, WriteError> {
     write_with(files, dir, options, &|_| Ok(()))
 }
 
@@ -284,6 +346,19 @@ fn write_files(
     })
 }
 
+/// The folder `dir` sits in, and the name its temporary siblings are built from.
+fn parent_and_name(dir: &Path) -> (PathBuf, String) {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    (parent, name)
+}
+
 /// [`write`] with a hook called before each file is written, so that tests can make a write
 /// fail half-way and show that nothing is left behind.
 pub fn write_with(
@@ -291,24 +366,24 @@ pub fn write_with(
     dir: &Path,
     options: WriteOptions,
     before_file: &(dyn Fn(&str) -> io::Result<()> + Sync),
-) -> Result<(), WriteError> {
+) -> Result<Written, WriteError> {
+    // Every path is checked here, in release builds too: a spec value that slipped past the
+    // checks must not write outside `dir`.
+    if let Some(path) = files.paths().find(|p| !is_safe_relative(p)) {
+        return Err(WriteError::UnsafePath {
+            path: path.to_string(),
+        });
+    }
+    let recovered = recover(dir)?;
     let existing = inspect(dir, options)?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (parent, name) = parent_and_name(dir);
     std::fs::create_dir_all(&parent).map_err(io_error(&parent))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bundle".into());
-    let staging = parent.join(format!(".{name}.cutover-new-{}", std::process::id()));
-    let retired = parent.join(format!(".{name}.cutover-old-{}", std::process::id()));
-    // Leftovers of an earlier run of this same process id cannot be ours to keep.
-    let _ = std::fs::remove_dir_all(&staging);
+    let staging = parent.join(recover::staging_name(&name, std::process::id()));
+    let retired = parent.join(recover::retired_name(&name, std::process::id()));
 
+    // A folder of that name that this run did not make is not ours to remove: fail instead.
+    std::fs::create_dir(&staging).map_err(io_error(&staging))?;
     let result = (|| {
-        std::fs::create_dir(&staging).map_err(io_error(&staging))?;
         write_files(files, &staging, before_file)?;
         match existing {
             Existing::Nothing => {}
@@ -316,6 +391,8 @@ pub fn write_with(
                 std::fs::rename(dir, &retired).map_err(io_error(dir))?;
             }
         }
+        // A kill from here to the rename below leaves `dir` missing and the previous bundle
+        // in `retired`: the next run's recover() puts it back.
         if let Err(error) = std::fs::rename(&staging, dir) {
             if matches!(existing, Existing::Replaceable) {
                 let _ = std::fs::rename(&retired, dir);
@@ -332,9 +409,9 @@ pub fn write_with(
             if matches!(existing, Existing::Replaceable) {
                 // Only the previous bundle, which inspect() proved holds nothing but its
                 // own listed files (or an empty directory).
-                let _ = std::fs::remove_dir_all(&retired);
+                let _ = remove_bundle(&retired);
             }
-            Ok(())
+            Ok(Written { recovered })
         }
         Err(error) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -343,10 +420,34 @@ pub fn write_with(
     }
 }
 
+/// Removes a bundle that [`inspect`] found replaceable, `index.json` last: a run killed
+/// part-way leaves a bundle that still passes that test, which the next run removes.
+fn remove_bundle(dir: &Path) -> Result<(), WriteError> {
+    for path in list_files(dir)? {
+        if path != INDEX {
+            let full = dir.join(&path);
+            std::fs::remove_file(&full).map_err(io_error(&full))?;
+        }
+    }
+    std::fs::remove_dir_all(dir).map_err(io_error(dir))
+}
+
 enum Existing {
     Nothing,
     /// An empty directory, or a bundle holding only its listed files.
     Replaceable,
+}
+
+/// Reads and parses `dir/index.json`, if it is a cutover index.
+fn read_index(dir: &Path) -> Result<Option<Index>, WriteError> {
+    let path = dir.join(INDEX);
+    match regular::read(&path, Links::Refuse, None) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes)
+            .ok()
+            .filter(|index: &Index| index.generator == GENERATOR)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(&path)(e)),
+    }
 }
 
 /// Decides whether `dir` may be replaced, without changing anything.
@@ -359,18 +460,14 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
     if !meta.is_dir() {
         return Err(WriteError::NotABundle {
             dir: dir.to_path_buf(),
-            reason: "it is not a directory".into(),
+            reason: format!("it is {}, not a directory", describe(meta.file_type())),
         });
     }
     let present = list_files(dir)?;
     if present.is_empty() {
         return Ok(Existing::Replaceable);
     }
-    let index: Option<Index> = std::fs::read(dir.join(INDEX))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .filter(|index: &Index| index.generator == GENERATOR);
-    let Some(index) = index else {
+    let Some(index) = read_index(dir)? else {
         return Err(WriteError::NotABundle {
             dir: dir.to_path_buf(),
             reason: "it is not empty and holds no cutover index.json".into(),
@@ -396,7 +493,8 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
     if !options.force {
         let mut changed = Vec::new();
         for path in present.iter().filter(|p| p.as_str() != INDEX) {
-            let bytes = std::fs::read(dir.join(path)).map_err(io_error(&dir.join(path)))?;
+            let full = dir.join(path);
+            let bytes = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
             if listed.get(path.as_str()) != Some(&sha256_hex(&bytes).as_str()) {
                 changed.push(path.clone());
             }
@@ -412,8 +510,10 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
     Ok(Existing::Replaceable)
 }
 
-/// Every file under `dir`, as sorted `/`-separated relative paths. Symbolic links count as
-/// files (they are not followed), so a link a user put in the bundle is never deleted.
+/// Every file under `dir`, as sorted `/`-separated relative paths. Only regular files and
+/// directories are listed: a symbolic link (which is never followed), FIFO, socket or device
+/// anywhere under `dir` is an error, so nothing is read through one and nothing a user put
+/// there is ever deleted.
 fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     let mut out = Vec::new();
     let mut todo = vec![(dir.to_path_buf(), String::new())];
@@ -426,11 +526,17 @@ fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
             } else {
                 format!("{prefix}/{name}")
             };
+            // The entry's own type (read_dir does not follow links).
             let kind = entry.file_type().map_err(io_error(&entry.path()))?;
             if kind.is_dir() {
                 todo.push((entry.path(), relative));
-            } else {
+            } else if kind.is_file() {
                 out.push(relative);
+            } else {
+                return Err(WriteError::NotRegular {
+                    path: entry.path(),
+                    kind: describe(kind),
+                });
             }
         }
     }
@@ -438,15 +544,95 @@ fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     Ok(out)
 }
 
-/// Reads a bundle directory back into files (for `verify` and tests).
+/// Reads a bundle directory back into files (for `verify`, `diff` and tests). A link,
+/// FIFO, socket or device in it is an error: it is reported, never followed or read.
 pub fn read(dir: &Path) -> Result<Files, WriteError> {
     let mut files = Files::new();
     for path in list_files(dir)? {
         let full = dir.join(&path);
-        let content = std::fs::read(&full).map_err(io_error(&full))?;
+        let content = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
         files.insert(path, content);
     }
     Ok(files)
+}
+
+/// Reads two bundle directories for `diff`, keeping only what tells them apart: a file with
+/// the same bytes at the same path on both sides is dropped as soon as it is read, so the
+/// memory held is that of the differences, not of two whole bundles. (What [`read`] gives
+/// for both, less the files they share unchanged.)
+pub fn read_differences(old: &Path, new: &Path) -> Result<(Files, Files), WriteError> {
+    let (old_paths, new_paths) = (list_files(old)?, list_files(new)?);
+    let paths: BTreeSet<&str> = old_paths
+        .iter()
+        .chain(&new_paths)
+        .map(String::as_str)
+        .collect();
+    let (old_set, new_set): (BTreeSet<&str>, BTreeSet<&str>) = (
+        old_paths.iter().map(String::as_str).collect(),
+        new_paths.iter().map(String::as_str).collect(),
+    );
+    let paths: Vec<&str> = paths.into_iter().collect();
+    type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
+    let read_one = |path: &str| -> Result<Pair, WriteError> {
+        let side = |dir: &Path, present: &BTreeSet<&str>| -> Result<Option<Vec<u8>>, WriteError> {
+            if !present.contains(path) {
+                return Ok(None);
+            }
+            let full = dir.join(path);
+            regular::read(&full, Links::Refuse, None)
+                .map(Some)
+                .map_err(io_error(&full))
+        };
+        let pair = (side(old, &old_set)?, side(new, &new_set)?);
+        Ok(match pair {
+            (Some(a), Some(b)) if a == b => (None, None),
+            pair => pair,
+        })
+    };
+    // Reading tens of thousands of small files is system-call bound: a few threads help.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = paths.len().div_ceil(workers).max(1);
+    let read_one = &read_one;
+    let parts: Vec<Result<Vec<(&str, Pair)>, WriteError>> = std::thread::scope(|scope| {
+        let readers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut kept = Vec::new();
+                    for path in part {
+                        match read_one(path)? {
+                            (None, None) => {}
+                            pair => kept.push((*path, pair)),
+                        }
+                    }
+                    Ok(kept)
+                })
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|reader| {
+                reader.join().unwrap_or_else(|_| {
+                    Err(WriteError::Io {
+                        path: old.to_path_buf(),
+                        error: io::Error::other("a reader thread stopped"),
+                    })
+                })
+            })
+            .collect()
+    });
+    let (mut old_files, mut new_files) = (Files::new(), Files::new());
+    for part in parts {
+        for (path, (a, b)) in part? {
+            if let Some(a) = a {
+                old_files.insert(path, a);
+            }
+            if let Some(b) = b {
+                new_files.insert(path, b);
+            }
+        }
+    }
+    Ok((old_files, new_files))
 }
 
 #[cfg(test)]
@@ -459,5 +645,18 @@ mod tests {
         assert!(!is_safe_relative("../etc/passwd"));
         assert!(!is_safe_relative("/abs"));
         assert!(!is_safe_relative("a//b"));
+        assert!(is_safe_relative("dns/octodns/06-entry/example.com.yaml"));
+        for unsafe_path in [
+            "",
+            "a/",
+            "./a",
+            "a/./b",
+            "a\\b",
+            ".git/config",
+            "a\u{0}b",
+            "a\nb",
+        ] {
+            assert!(!is_safe_relative(unsafe_path), "{unsafe_path:?}");
+        }
     }
 }

@@ -9,10 +9,10 @@ pub mod node;
 mod toml;
 mod yaml;
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::bundle::regular::Links;
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
 use crate::model::Spec;
 use de::{DeError, DeErrorKind};
@@ -92,11 +92,10 @@ pub fn format_of(path: &Path) -> Result<Format, LoadError> {
 /// diagnostic, and drops a leading byte-order mark.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(LIMITS.max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
+    // Only a regular file (a link to one is fine): a FIFO or device is refused at once
+    // instead of blocking the run.
+    let bytes = crate::bundle::regular::read(path, Links::Follow, Some(LIMITS.max_bytes + 1))
+        .map_err(|e| LoadError::Io(format!("{}: {e}", name.escape_debug())))?;
     let format = format_of(path).unwrap_or(Format::Yaml);
     if bytes.len() as u64 > LIMITS.max_bytes {
         let source = SourceFile::new(name, String::new(), format);
