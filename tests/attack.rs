@@ -68,13 +68,23 @@ fn payloads() -> Vec<Payload> {
         plain("line separators", "a\r\u{2028}\u{2029}\u{85}b"),
         plain("bidi", "a\u{202e}b\u{2066}"),
         plain("heading", "\n# injected heading\n"),
-        plain("link", "[link](https://evil.example/) ![img](https://evil.example/x.png)"),
-        plain("html", "<img src=x onerror=alert(1)><script>alert(1)</script>"),
+        plain(
+            "link",
+            "[link](https://evil.example/) ![img](https://evil.example/x.png)",
+        ),
+        plain(
+            "html",
+            "<img src=x onerror=alert(1)><script>alert(1)</script>",
+        ),
         plain("fence", "\n```\nrm -rf /\n```\n"),
         plain("table", "| a | b |\n| - | - |"),
         plain("yaml", "x\n---\nkind: Secret\nmetadata: {name: injected}"),
         plain("config key", "x\ndestDomain=https://evil.example\n"),
-        secret("accesskey", "LTAI5tQ8ZtJ6oGaB4xY2wUjK", "LTAI5tQ8ZtJ6oGaB4xY2wUjK"),
+        secret(
+            "accesskey",
+            "LTAI5tQ8ZtJ6oGaB4xY2wUjK",
+            "LTAI5tQ8ZtJ6oGaB4xY2wUjK",
+        ),
         secret(
             "github token",
             "ghp_1A2b3C4d5E6f7G8h9I0jK1l2M3n4O5p6Q7r8",
@@ -147,7 +157,12 @@ fn walk_schema(
         return;
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        for sub in node.get(key).and_then(|v| v.as_array()).into_iter().flatten() {
+        for sub in node
+            .get(key)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             walk_schema(sub, path, defs, seen, out);
         }
     }
@@ -283,6 +298,26 @@ fn markdown_structure(text: &str, files: &cutover::bundle::Files) -> Vec<String>
         }
     }
     out
+}
+
+/// Structure a value could inject: raw HTML, links and images.
+fn is_injectable(event: &str) -> bool {
+    event.starts_with("html ") || event.starts_with("link ") || event.starts_with("Image")
+}
+
+/// Whether the heading payload became a heading.
+fn injected_heading(text: &str) -> bool {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut in_heading = false;
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => in_heading = true,
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) if in_heading && t.contains("injected heading") => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The `sh` blocks of a Markdown document.
@@ -421,9 +456,9 @@ fn stub_bin(dir: &Path) -> PathBuf {
     set_executable(&jq);
     // The few real tools a payload needs to leave its mark, and the shell itself.
     for real in [
-        "touch", "cat", "cp", "mkdir", "printf", "echo", "sh", "bash", "tr", "sed", "grep",
-        "head", "tail", "wc", "sort", "env", "test", "[", "true", "false", "ls", "tee", "xargs",
-        "cut", "awk",
+        "touch", "cat", "cp", "mkdir", "printf", "echo", "sh", "bash", "tr", "sed", "grep", "head",
+        "tail", "wc", "sort", "env", "test", "[", "true", "false", "ls", "tee", "xargs", "cut",
+        "awk",
     ] {
         for dir in ["/usr/bin", "/bin"] {
             let source = Path::new(dir).join(real);
@@ -722,6 +757,7 @@ impl Attack<'_> {
             Mode::Append => format!("{old}{}", self.payload.text),
         });
         let text = serde_yaml::to_string(&variant).unwrap();
+        let mut checked = true;
         let files = match std::panic::catch_unwind(|| compile_text(&text)) {
             Err(_) => return self.fail(state, "panicked".into()),
             Ok(Ok(compiled)) => {
@@ -742,10 +778,17 @@ impl Attack<'_> {
                 }
                 state.counts.lock().unwrap().refused += 1;
                 if std::env::var_os("ATTACK_TRACE").is_some() {
-                    eprintln!("unchecked: {} {} {} {:?}", self.site.example.display(), self.path, self.payload.name, self.mode);
+                    eprintln!(
+                        "unchecked: {} {} {} {:?}",
+                        self.site.example.display(),
+                        self.path,
+                        self.payload.name,
+                        self.mode
+                    );
                 }
                 match render_unchecked(&text) {
                     Some(files) => {
+                        checked = false;
                         state.counts.lock().unwrap().unchecked += 1;
                         files
                     }
@@ -759,14 +802,21 @@ impl Attack<'_> {
                 );
             }
         };
-        self.inspect(state, &files);
+        self.inspect(state, &files, checked);
     }
 
     /// Everything a bundle must be, whatever the payload.
-    fn inspect(&self, state: &State, files: &cutover::bundle::Files) {
+    fn inspect(&self, state: &State, files: &cutover::bundle::Files, checked: bool) {
         let trace = |stage: &str| {
             if std::env::var_os("ATTACK_TRACE").is_some() {
-                eprintln!("{} {stage}: {} {} {} {:?}", self.id, self.site.example.display(), self.path, self.payload.name, self.mode);
+                eprintln!(
+                    "{} {stage}: {} {} {} {:?}",
+                    self.id,
+                    self.site.example.display(),
+                    self.path,
+                    self.payload.name,
+                    self.mode
+                );
             }
         };
         trace("configs");
@@ -780,23 +830,38 @@ impl Attack<'_> {
         }
         trace("markdown");
         for (p, content) in files.iter().filter(|(p, _)| p.ends_with(".md")) {
-            let structure = markdown_structure(&String::from_utf8_lossy(content), files);
-            if let Some(before) = baseline.markdown.get(p)
-                && *before != structure
+            let text = String::from_utf8_lossy(content);
+            if injected_heading(&text) {
+                self.fail(state, format!("{p}: the payload's heading is a heading"));
+            }
+            let structure = markdown_structure(&text, files);
+            let Some(before) = baseline.markdown.get(p) else {
+                continue;
+            };
+            if checked {
+                // A value that passed check changes no structure at all.
+                if *before != structure {
+                    let at = before
+                        .iter()
+                        .zip(&structure)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(before.len().min(structure.len()));
+                    self.fail(
+                        state,
+                        format!(
+                            "{p}: Markdown structure changed at event {at}: {:?} became {:?}",
+                            before.get(at),
+                            structure.get(at)
+                        ),
+                    );
+                }
+            } else if let Some(new) = structure
+                .iter()
+                .find(|e| is_injectable(e) && !before.contains(e))
             {
-                let at = before
-                    .iter()
-                    .zip(&structure)
-                    .position(|(a, b)| a != b)
-                    .unwrap_or(before.len().min(structure.len()));
-                self.fail(
-                    state,
-                    format!(
-                        "{p}: Markdown structure changed at event {at}: {:?} became {:?}",
-                        before.get(at),
-                        structure.get(at)
-                    ),
-                );
+                // A value refused by its grammar may change what the plan decides (a step
+                // more or less), but never adds HTML or a link the document did not have.
+                self.fail(state, format!("{p}: the payload added {new}"));
             }
         }
         trace("write");
@@ -813,7 +878,10 @@ impl Attack<'_> {
             .filter(|n| n != "out")
             .collect();
         if !beside.is_empty() {
-            self.fail(state, format!("files written beside the bundle: {beside:?}"));
+            self.fail(
+                state,
+                format!("files written beside the bundle: {beside:?}"),
+            );
         }
         if written {
             // Commands, as pasted: only the blocks no earlier variant ran.
@@ -838,7 +906,10 @@ impl Attack<'_> {
             .filter(|p| p.file_name().is_some_and(|n| n == MARKER))
             .collect();
         if !marks.is_empty() {
-            self.fail(state, format!("a pasted command ran the payload: {marks:?}"));
+            self.fail(
+                state,
+                format!("a pasted command ran the payload: {marks:?}"),
+            );
         }
         if Path::new(VICTIM).exists() {
             let _ = std::fs::remove_file(VICTIM);
@@ -877,6 +948,6 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         cutover::compile_checked(&checked, &renderer).ok()
     }))
-        .ok()
-        .flatten()
+    .ok()
+    .flatten()
 }

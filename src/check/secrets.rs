@@ -611,8 +611,13 @@ fn url_password(b: &[u8], i: usize) -> Option<Finding> {
         .take(33)
         .take_while(|c| c.is_ascii_alphanumeric() || b"+.-".contains(c))
         .count();
-    let scheme_start = i - scheme_len;
-    let valid_scheme = (1..=32).contains(&scheme_len) && b[scheme_start].is_ascii_alphabetic();
+    // A scheme starts with a letter: `1-postgres://` and `$-redis://` hold one after text.
+    let mut scheme_start = i - scheme_len;
+    while scheme_start < i && !b[scheme_start].is_ascii_alphabetic() {
+        scheme_start += 1;
+    }
+    let scheme_len = i - scheme_start;
+    let valid_scheme = (1..=32).contains(&scheme_len);
     valid_scheme.then_some(())?;
     let from = i + 3;
     let authority = run(b, from, usize::MAX, |c| {
@@ -910,6 +915,9 @@ mod tests {
         assert!(kind("mongodb+srv://u:p@cluster0.example.net").is_some());
         assert!(kind("amqp://${USER}:hunter2@mq").is_some());
         assert!(kind("postgres://admin@db/app").is_none());
+        // After other text, as in a header value or a pattern.
+        assert!(kind("1-postgres://admin:pw@db/app").is_some());
+        assert!(kind("^(on|yes)$-redis://u:pw@cache").is_some());
         assert!(kind("postgres://admin:${DB_PASSWORD}@db/app").is_none());
         assert!(kind("http://[::1]:8080/health").is_none());
         assert!(kind("http://host:8080/a@b").is_none());
