@@ -588,3 +588,29 @@ fn reading_only_the_differences_gives_the_same_diff() {
         }
     }
 }
+
+#[test]
+fn empty_folders_a_user_made_are_never_replaced() {
+    // Only empty folders: the directory is not empty, and it is not a bundle.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join(".git/refs")).unwrap();
+    std::fs::create_dir_all(out.join("mnt/data")).unwrap();
+    let run = compile_to("examples/minimal.yaml", &out);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(out.join(".git/refs").is_dir() && out.join("mnt/data").is_dir());
+
+    // An empty folder added to a bundle is the user's too: the bundle is not replaced.
+    let bundle = dir.path().join("bundle");
+    assert!(
+        compile_to("examples/minimal.yaml", &bundle)
+            .status
+            .success()
+    );
+    std::fs::create_dir_all(bundle.join("notes/drafts")).unwrap();
+    let run = compile_to("examples/minimal.yaml", &bundle);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("notes/"), "{stderr}");
+    assert!(bundle.join("notes/drafts").is_dir());
+}

@@ -463,8 +463,9 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
             reason: format!("it is {}, not a directory", describe(meta.file_type())),
         });
     }
-    let present = list_files(dir)?;
-    if present.is_empty() {
+    let (present, folders) = list_entries(dir)?;
+    // Only a truly empty directory: an empty folder inside it (`.git/refs/`) is a user's.
+    if present.is_empty() && folders.is_empty() {
         return Ok(Existing::Replaceable);
     }
     let Some(index) = read_index(dir)? else {
@@ -478,10 +479,21 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
         .iter()
         .map(|e| (e.path.as_str(), e.sha256.as_str()))
         .collect();
+    // A folder no listed file lies in was made by someone else, even when it is empty.
+    let bundle_folders: BTreeSet<&str> = listed
+        .keys()
+        .flat_map(|path| path.match_indices('/').map(|(i, _)| &path[..i]))
+        .collect();
     let unlisted: Vec<String> = present
         .iter()
         .filter(|p| p.as_str() != INDEX && !listed.contains_key(p.as_str()))
         .cloned()
+        .chain(
+            folders
+                .iter()
+                .filter(|f| !bundle_folders.contains(f.as_str()))
+                .map(|f| format!("{f}/")),
+        )
         .collect();
     if !unlisted.is_empty() {
         return Err(WriteError::UserFiles {
@@ -515,7 +527,13 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
 /// anywhere under `dir` is an error, so nothing is read through one and nothing a user put
 /// there is ever deleted.
 fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
+    Ok(list_entries(dir)?.0)
+}
+
+/// [`list_files`], and every folder under `dir` with its relative path, sorted.
+fn list_entries(dir: &Path) -> Result<(Vec<String>, Vec<String>), WriteError> {
     let mut out = Vec::new();
+    let mut folders = Vec::new();
     let mut todo = vec![(dir.to_path_buf(), String::new())];
     while let Some((folder, prefix)) = todo.pop() {
         for entry in std::fs::read_dir(&folder).map_err(io_error(&folder))? {
@@ -529,6 +547,7 @@ fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
             // The entry's own type (read_dir does not follow links).
             let kind = entry.file_type().map_err(io_error(&entry.path()))?;
             if kind.is_dir() {
+                folders.push(relative.clone());
                 todo.push((entry.path(), relative));
             } else if kind.is_file() {
                 out.push(relative);
@@ -541,7 +560,8 @@ fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
         }
     }
     out.sort();
-    Ok(out)
+    folders.sort();
+    Ok((out, folders))
 }
 
 /// Reads a bundle directory back into files (for `verify`, `diff` and tests). A link,
