@@ -305,15 +305,24 @@ fn is_injectable(event: &str) -> bool {
     event.starts_with("html ") || event.starts_with("link ") || event.starts_with("Image")
 }
 
-/// Whether the heading payload became a heading.
+/// Whether the heading payload became a heading of its own (a heading that only shows the
+/// value, escaped, inside cutover's own title is fine).
 fn injected_heading(text: &str) -> bool {
     use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let mut in_heading = false;
+    let mut heading: Option<String> = None;
     for event in Parser::new(text) {
         match event {
-            Event::Start(Tag::Heading { .. }) => in_heading = true,
-            Event::End(TagEnd::Heading(_)) => in_heading = false,
-            Event::Text(t) if in_heading && t.contains("injected heading") => return true,
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                if heading.take().is_some_and(|h| h.trim() == "injected heading") {
+                    return true;
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
             _ => {}
         }
     }
