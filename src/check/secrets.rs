@@ -234,7 +234,7 @@ fn word_parts(name: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut previous_lower = false;
-    for c in name.chars() {
+    for c in name.chars().map(latin_look_alike) {
         if matches!(c, '_' | '-' | '.' | ' ') {
             if !current.is_empty() {
                 parts.push(std::mem::take(&mut current));
@@ -252,6 +252,58 @@ fn word_parts(name: &str) -> Vec<String> {
         parts.push(current);
     }
     parts
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like, so that `DB_PAЅSWORD`
+/// (a Cyrillic `Ѕ`) is still a password; any other character as it is.
+fn latin_look_alike(c: char) -> char {
+    const PAIRS: &[(char, char)] = &[
+        ('А', 'A'),
+        ('В', 'B'),
+        ('Е', 'E'),
+        ('К', 'K'),
+        ('М', 'M'),
+        ('Н', 'H'),
+        ('О', 'O'),
+        ('Р', 'P'),
+        ('С', 'C'),
+        ('Т', 'T'),
+        ('Х', 'X'),
+        ('Ѕ', 'S'),
+        ('І', 'I'),
+        ('Ј', 'J'),
+        ('Ү', 'Y'),
+        ('а', 'a'),
+        ('е', 'e'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('с', 'c'),
+        ('х', 'x'),
+        ('ѕ', 's'),
+        ('і', 'i'),
+        ('ј', 'j'),
+        ('у', 'y'),
+        ('Α', 'A'),
+        ('Β', 'B'),
+        ('Ε', 'E'),
+        ('Ζ', 'Z'),
+        ('Η', 'H'),
+        ('Ι', 'I'),
+        ('Κ', 'K'),
+        ('Μ', 'M'),
+        ('Ν', 'N'),
+        ('Ο', 'O'),
+        ('Ρ', 'P'),
+        ('Τ', 'T'),
+        ('Υ', 'Y'),
+        ('Χ', 'X'),
+        ('ο', 'o'),
+        ('ν', 'v'),
+    ];
+    PAIRS
+        .iter()
+        .find(|(look_alike, _)| *look_alike == c)
+        .map_or(c, |(_, latin)| *latin)
 }
 
 // --- credential shapes ------------------------------------------------------------------
@@ -1297,6 +1349,9 @@ mod tests {
             "Proxy-Authorization",
             "SENTRY_DSN",
             "COOKIE_SECRET",
+            "DB_PA\u{405}SWORD",
+            "\u{420}ASSWORD",
+            "API_K\u{415}Y",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
