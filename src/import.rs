@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::check::secrets::{find_credential, is_variable_name, is_written_secret};
+use crate::check::secrets::{find_credential, is_reference, is_variable_name, is_written_secret};
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
 use crate::load::node::{Node, NodeKind};
 use crate::render::yaml::string as quote;
@@ -83,7 +83,15 @@ impl Importer<'_> {
     fn node_leaks(&self, node: &Node) -> bool {
         match &node.kind {
             NodeKind::Scalar { text, .. } => self.leaks(text),
-            NodeKind::Seq(items) => items.iter().any(|item| self.node_leaks(item)),
+            NodeKind::Seq(items) => {
+                items.iter().any(|item| self.node_leaks(item))
+                    || items
+                        .windows(2)
+                        .any(|pair| match (text(&pair[0]), text(&pair[1])) {
+                            (Some(option), Some(value)) => is_secret_argument(option, value),
+                            _ => false,
+                        })
+            }
             NodeKind::Map(entries) => entries.iter().any(|e| {
                 self.leaks(&e.key)
                     || text(&e.value).is_some_and(|v| is_written_secret(&e.key, v))
@@ -91,6 +99,20 @@ impl Importer<'_> {
             }),
         }
     }
+}
+
+/// Whether two items of a command hold a secret together: a secret-named option and its
+/// value (`["--db-password", "hunter2"]`), or curl's `-u user:password`.
+fn is_secret_argument(option: &str, value: &str) -> bool {
+    if !option.starts_with('-') || value.starts_with('-') {
+        return false;
+    }
+    if option == "-u" || option == "--user" {
+        return value
+            .split_once(':')
+            .is_some_and(|(_, password)| !password.is_empty() && !is_reference(password));
+    }
+    find_credential(&format!("{option} {value}")).is_some()
 }
 
 /// Whether an environment variable's value is a secret the spec must not hold.

@@ -384,3 +384,88 @@ fn importing_a_stack_never_copies_a_secret_into_the_spec() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["errors"], 0, "{stdout}");
 }
+
+/// Review finding 6: the secrets `import compose` copied, into values and into the
+/// comments it keeps for settings without an equivalent.
+#[test]
+fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("app.yaml");
+    let (code, _, warnings) = common::run(
+        &[
+            "import",
+            "compose",
+            "tests/fixtures/compose/secrets-review.yml",
+            "--name",
+            "app",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "{warnings}");
+    let spec = std::fs::read_to_string(&out).unwrap();
+    for secret in [
+        "Abcdefghijklmnopqrstuvwx",
+        "abcdef0123456789abcdef0123456789",
+        "filepass-0001",
+        "appkey-0001",
+        "0123456789abcdef0123456789abcdef",
+        "jsonpass-0001",
+        "javapass-0001",
+        "optpass-0001",
+        "curlpass-0001",
+        "apr1",
+        "IgXLP6ewTrSuBkTrqE8wj",
+        "2y$",
+        "c4WoMPo3SXsafkva",
+        "wJalrXUtnFEMI",
+        "cfgpass-0001",
+    ] {
+        assert!(!spec.contains(secret), "the spec holds {secret}:\n{spec}");
+    }
+    for line in [
+        "OSS_AK: \"${OSS_AK}\"",
+        "OSS_SK: \"${OSS_SK}\"",
+        "AUTHORIZATION: \"${AUTHORIZATION}\"",
+        "DB_PASSWORD_FILE: \"${DB_PASSWORD_FILE}\"",
+        "APP_KEY: \"${APP_KEY}\"",
+        "SENTRY_DSN: \"${SENTRY_DSN}\"",
+        "CFG: \"${CFG}\"",
+        "JAVA_OPTS: \"${JAVA_OPTS}\"",
+        "LOG_LEVEL: info",
+        "SENTRY_ENVIRONMENT: production",
+        "DB_PASSWORD_FILE: /run/secrets/db-password",
+        "# compose `services.api.command: (not copied: it holds a secret)`",
+        "# compose `services.api.labels: (not copied: it holds a secret)`",
+        "# compose `services.api.x-note: (not copied: it holds a secret)`",
+        "# compose `configs: (not copied: it holds a secret)`",
+    ] {
+        assert!(spec.contains(line), "{line} missing:\n{spec}");
+    }
+    for path in [
+        "services.api.environment.OSS_AK",
+        "services.api.environment.OSS_SK",
+        "services.api.environment.AUTHORIZATION",
+        "services.api.environment.DB_PASSWORD_FILE",
+        "services.api.environment.APP_KEY",
+        "services.api.environment.SENTRY_DSN",
+        "services.api.environment.CFG",
+        "services.api.environment.JAVA_OPTS",
+        "services.api.command",
+        "services.api.healthcheck.test",
+        "services.api.labels",
+        "services.api.x-note",
+        "configs",
+    ] {
+        assert!(
+            warnings.contains(&format!("`{path}` holds a secret")),
+            "no import/secret warning for {path}:\n{warnings}"
+        );
+    }
+    assert!(!warnings.contains("LOG_LEVEL` holds"), "{warnings}");
+    assert!(
+        !warnings.contains("worker.environment.DB_PASSWORD_FILE` holds"),
+        "{warnings}"
+    );
+}

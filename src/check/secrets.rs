@@ -47,7 +47,7 @@ pub fn find_credential(text: &str) -> Option<Finding> {
 /// [`TOKENS`], so that every other byte costs one lookup.
 const MAY_START: [bool; 256] = {
     let mut table = [false; 256];
-    let starts = b"-:=AxheS";
+    let starts = b"-:=AxheSBb$";
     let mut i = 0;
     while i < starts.len() {
         table[starts[i] as usize] = true;
@@ -80,9 +80,35 @@ pub fn is_variable_name(name: &str) -> bool {
 }
 
 /// Whether a secret-named variable's value is written in the spec (not empty, not a
-/// reference, not a plain flag such as `true`).
+/// reference, not a plain flag such as `true`). A name that says where the secret is
+/// (`DB_PASSWORD_FILE`, `TOKEN_PATH`) is exempt only while its value looks like a path:
+/// `DB_PASSWORD_FILE: hunter2` holds the password itself.
 pub fn is_written_secret(name: &str, value: &str) -> bool {
-    is_secret_name(name) && is_written(value)
+    if !is_written(value) {
+        return false;
+    }
+    if is_secret_name(name) {
+        return true;
+    }
+    let parts = word_parts(name);
+    match parts.split_last() {
+        Some((last, rest)) if LOCATION_WORDS.contains(&last.as_str()) && !rest.is_empty() => {
+            is_secret_parts(rest) && !looks_like_path(value)
+        }
+        _ => false,
+    }
+}
+
+/// Last word parts that name where a secret is kept, a file or a folder.
+const LOCATION_WORDS: &[&str] = &["FILE", "PATH", "DIR"];
+
+/// An absolute or explicitly relative path, or a whole reference.
+fn looks_like_path(value: &str) -> bool {
+    let value = value.trim();
+    ["/", "./", "../", "~/"]
+        .iter()
+        .any(|p| value.starts_with(p))
+        || is_reference(value)
 }
 
 fn is_written(value: &str) -> bool {
@@ -105,16 +131,28 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIAL",
     "APIKEY",
     "ACCESSKEY",
+    "ACCESSKEYID",
     "PRIVATEKEY",
 ];
 
 /// Abbreviations that count only as a whole word part: `DB_PASS`, `PASS`, `MYSQL_PWD`,
-/// `DB_PW`, never `PASSPORT_URL`, `BYPASS_CACHE` or `COMPASS`.
-const SECRET_ABBREVIATIONS: &[&str] = &["PASS", "PWD", "PW"];
+/// `DB_PW`, Alibaba's `OSS_AK`/`OSS_SK` and `akId`, `COOKIE_SALT`, `SENTRY_DSN` (a DSN
+/// carries a key or a password); never `PASSPORT_URL`, `BYPASS_CACHE`, `COMPASS`, `SKU`
+/// or `ASK_URL`.
+const SECRET_ABBREVIATIONS: &[&str] = &["PASS", "PWD", "PW", "AK", "SK", "AKID", "SALT", "DSN"];
+
+/// Words that hold a credential only as the last word part (`AUTH`, `BASIC_AUTH`,
+/// `HTTP_AUTHORIZATION`): as a first part they name a setting (`AUTH_URL`,
+/// `AUTH_ENABLED`).
+const SECRET_LAST_WORDS: &[&str] = &["AUTH", "AUTHORIZATION"];
+
+/// The abbreviations a `key=value` key may end in: `sk=` or `dsn=` in a query string
+/// name other things as often as secrets.
+const ASSIGNMENT_ABBREVIATIONS: &[&str] = &["PASS", "PWD", "PW"];
 
 /// Two word parts that together name a key: `API_KEY`, `AWS_SECRET_ACCESS_KEY`,
-/// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `AUTH_KEY`. `AUTH` alone (`AUTH_URL`, `OAUTH_ENABLED`) is
-/// a setting, not a secret.
+/// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `AUTH_KEY`, `APP_KEY`, `JWT_KEY`. `AUTH` alone
+/// (`AUTH_URL`, `OAUTH_ENABLED`) is a setting, not a secret.
 const SECRET_KEY_QUALIFIERS: &[&str] = &[
     "API",
     "ACCESS",
@@ -125,11 +163,20 @@ const SECRET_KEY_QUALIFIERS: &[&str] = &[
     "SIGNING",
     "MASTER",
     "SESSION",
+    "APP",
+    "JWT",
+    "COOKIE",
+    "HMAC",
+    "CLIENT",
+    "SERVICE",
+    "AK",
+    "SK",
 ];
 
 /// A last word part that makes the variable say where the secret is, or describe it,
 /// rather than hold it: `DB_PASSWORD_FILE`, `TOKEN_PATH`, `SECRET_NAME`, `TOKEN_URL`,
-/// `TOKEN_TTL`. (A URL is still scanned for a password in it.)
+/// `TOKEN_TTL`. (A URL is still scanned for a password in it; a file or path that is not
+/// a path is a secret, see [`is_written_secret`].)
 const REFERENCE_WORDS: &[&str] = &[
     "FILE", "PATH", "DIR", "ENV", "NAME", "REF", "URL", "URI", "ENDPOINT", "HOST", "PORT", "TTL",
     "TIMEOUT", "EXPIRY", "LENGTH", "TYPE", "HEADER", "MODE",
@@ -139,7 +186,10 @@ const REFERENCE_WORDS: &[&str] = &[
 /// convention. Names are split into word parts at `_`, `-`, `.` and lower-to-upper case
 /// changes, compared without case.
 pub fn is_secret_name(name: &str) -> bool {
-    let parts = word_parts(name);
+    is_secret_parts(&word_parts(name))
+}
+
+fn is_secret_parts(parts: &[String]) -> bool {
     let Some(last) = parts.last() else {
         return false;
     };
@@ -157,6 +207,7 @@ pub fn is_secret_name(name: &str) -> bool {
             || SECRET_ABBREVIATIONS.contains(&part)
     };
     parts.iter().any(|p| word(p))
+        || SECRET_LAST_WORDS.contains(&last.as_str())
         || parts
             .windows(2)
             .any(|w| w[1] == "KEY" && SECRET_KEY_QUALIFIERS.contains(&w[0].as_str()))
@@ -173,7 +224,7 @@ fn is_secret_assignment_key(key: &str) -> bool {
     SECRET_WORDS
         .iter()
         .any(|w| last.ends_with(w) || last.strip_suffix('S').is_some_and(|p| p.ends_with(w)))
-        || SECRET_ABBREVIATIONS.contains(&last.as_str())
+        || ASSIGNMENT_ABBREVIATIONS.contains(&last.as_str())
         || (last == "KEY"
             && parts.len() >= 2
             && SECRET_KEY_QUALIFIERS.contains(&parts[parts.len() - 2].as_str()))
@@ -183,7 +234,7 @@ fn word_parts(name: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut previous_lower = false;
-    for c in name.chars() {
+    for c in name.chars().map(latin_look_alike) {
         if matches!(c, '_' | '-' | '.' | ' ') {
             if !current.is_empty() {
                 parts.push(std::mem::take(&mut current));
@@ -201,6 +252,58 @@ fn word_parts(name: &str) -> Vec<String> {
         parts.push(current);
     }
     parts
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like, so that `DB_PAЅSWORD`
+/// (a Cyrillic `Ѕ`) is still a password; any other character as it is.
+fn latin_look_alike(c: char) -> char {
+    const PAIRS: &[(char, char)] = &[
+        ('А', 'A'),
+        ('В', 'B'),
+        ('Е', 'E'),
+        ('К', 'K'),
+        ('М', 'M'),
+        ('Н', 'H'),
+        ('О', 'O'),
+        ('Р', 'P'),
+        ('С', 'C'),
+        ('Т', 'T'),
+        ('Х', 'X'),
+        ('Ѕ', 'S'),
+        ('І', 'I'),
+        ('Ј', 'J'),
+        ('Ү', 'Y'),
+        ('а', 'a'),
+        ('е', 'e'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('с', 'c'),
+        ('х', 'x'),
+        ('ѕ', 's'),
+        ('і', 'i'),
+        ('ј', 'j'),
+        ('у', 'y'),
+        ('Α', 'A'),
+        ('Β', 'B'),
+        ('Ε', 'E'),
+        ('Ζ', 'Z'),
+        ('Η', 'H'),
+        ('Ι', 'I'),
+        ('Κ', 'K'),
+        ('Μ', 'M'),
+        ('Ν', 'N'),
+        ('Ο', 'O'),
+        ('Ρ', 'P'),
+        ('Τ', 'T'),
+        ('Υ', 'Y'),
+        ('Χ', 'X'),
+        ('ο', 'o'),
+        ('ν', 'v'),
+    ];
+    PAIRS
+        .iter()
+        .find(|(look_alike, _)| *look_alike == c)
+        .map_or(c, |(_, latin)| *latin)
 }
 
 // --- credential shapes ------------------------------------------------------------------
@@ -495,9 +598,11 @@ fn match_at(b: &[u8], i: usize) -> Option<Finding> {
     };
     let rest = &b[i..];
     match b[i] {
-        b'-' => private_key(b, i),
-        b':' => url_password(b, i),
+        b'-' => private_key(b, i).or_else(|| option_argument(b, i)),
+        b':' => url_password(b, i).or_else(|| colon_assignment(b, i)),
         b'=' => assignment(b, i),
+        b'$' => password_hash(b, i),
+        b'B' | b'b' if starts_token(b, i, is_alnum) => authorization(b, i),
         b'A' if starts_token(b, i, is_alnum) && aws_prefix(rest) => {
             let n = run(b, i + 4, 17, |c| {
                 c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c)
@@ -625,7 +730,14 @@ fn url_password(b: &[u8], i: usize) -> Option<Finding> {
     });
     let at = b[from..from + authority].iter().rposition(|c| *c == b'@')?;
     let userinfo = &b[from..from + at];
-    let colon = userinfo.iter().position(|c| *c == b':')?;
+    let Some(colon) = userinfo.iter().position(|c| *c == b':') else {
+        let host = &b[from + at + 1..from + authority];
+        return url_key(userinfo, host).map(|kind| Finding {
+            kind,
+            start: from,
+            end: from + at,
+        });
+    };
     let password = &userinfo[colon + 1..];
     let password = std::str::from_utf8(password).ok()?;
     (!password.is_empty() && !is_reference(password)).then_some(Finding {
@@ -638,16 +750,17 @@ fn url_password(b: &[u8], i: usize) -> Option<Finding> {
 /// `password=…`, `db_pass=…`, `access_token=…` inside a value (a query string, a
 /// connection string, a command line), and Azure's `AccountKey=…`.
 fn assignment(b: &[u8], i: usize) -> Option<Finding> {
-    let key_len = b[..i]
+    // `key=value` and `key = value` (an ini or TOML line such as AWS' credentials file).
+    let key_end = i - b[..i]
         .iter()
         .rev()
-        .take(65)
-        .take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+        .take(4)
+        .take_while(|c| is_blank(**c))
         .count();
-    (1..=64).contains(&key_len).then_some(())?;
-    let key = std::str::from_utf8(&b[i - key_len..i]).ok()?;
+    let key_len = key_before(b, key_end)?;
+    let key = std::str::from_utf8(&b[key_end - key_len..key_end]).ok()?;
     let key = key.trim_start_matches('-');
-    let from = i + 1;
+    let from = i + 1 + run(b, i + 1, 4, is_blank);
     let mut value_len = run(b, from, 256, |c| {
         !c.is_ascii_whitespace() && !b"&;,\"'<>`)".contains(&c)
     });
@@ -668,6 +781,231 @@ fn assignment(b: &[u8], i: usize) -> Option<Finding> {
         kind: "a secret after a secret-named key",
         start: from,
         end: from + value_len,
+    })
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The length of the key (letters, digits, `_`, `.`, `-`) that ends at `end`, if any.
+fn key_before(b: &[u8], end: usize) -> Option<usize> {
+    let key_len = b[..end]
+        .iter()
+        .rev()
+        .take(65)
+        .take_while(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+        .count();
+    (1..=64).contains(&key_len).then_some(key_len)
+}
+
+/// A URL's userinfo without a password that is a key all the same: a Sentry DSN's public
+/// key (`https://<key>@o1.ingest.sentry.io/1`, or a self-hosted `sentry.` host), or any
+/// 32-hex-digit user.
+fn url_key(userinfo: &[u8], host: &[u8]) -> Option<&'static str> {
+    let host = host.split(|c| *c == b':').next().unwrap_or(host);
+    let host = String::from_utf8_lossy(host).to_ascii_lowercase();
+    let sentry = host.ends_with("sentry.io")
+        || host
+            .split('.')
+            .any(|label| label == "sentry" || label == "ingest");
+    if sentry && userinfo.len() >= 16 && userinfo.iter().all(|c| c.is_ascii_alphanumeric()) {
+        return Some("a Sentry DSN key");
+    }
+    (userinfo.len() == 32 && userinfo.iter().all(|c| c.is_ascii_hexdigit()))
+        .then_some("a key in a URL")
+}
+
+/// `"password": "…"`, `'token': x` (JSON, a Python dict) and `password: 'x'` (YAML) inside
+/// a value. An unquoted `key: value` counts only where a YAML or flow mapping entry starts
+/// (at a line's start, after `{`, `,` or `- `), so that prose such as `check the password:
+/// it rotates` is not a finding.
+fn colon_assignment(b: &[u8], i: usize) -> Option<Finding> {
+    let quote = b[..i].last().copied().filter(|c| *c == b'"' || *c == b'\'');
+    let key_end = i - usize::from(quote.is_some());
+    let key_len = key_before(b, key_end)?;
+    let key_start = key_end - key_len;
+    let key = std::str::from_utf8(&b[key_start..key_end]).ok()?;
+    if let Some(q) = quote {
+        (key_start > 0 && b[key_start - 1] == q).then_some(())?;
+    }
+    let blanks = run(b, i + 1, 8, is_blank);
+    let from = i + 1 + blanks;
+    let value_quote = b.get(from).copied().filter(|c| *c == b'"' || *c == b'\'');
+    if quote.is_none() {
+        let indent = b[..key_start]
+            .iter()
+            .rev()
+            .take(8)
+            .take_while(|c| is_blank(**c));
+        let before = key_start - indent.count();
+        let entry_start = before == 0
+            || b"\n\r{,[".contains(&b[before - 1])
+            || (b[before - 1] == b'-' && before != key_start);
+        (entry_start && (blanks > 0 || value_quote.is_some())).then_some(())?;
+    }
+    let (start, len) = match value_quote {
+        Some(b'"') => (from + 1, run(b, from + 1, 256, |c| c != b'"' && c != b'\n')),
+        Some(_) => (
+            from + 1,
+            run(b, from + 1, 256, |c| c != b'\'' && c != b'\n'),
+        ),
+        None => (
+            from,
+            run(b, from, 256, |c| {
+                !c.is_ascii_whitespace() && !b",}]\"'".contains(&c)
+            }),
+        ),
+    };
+    let len = char_floor(b, start, len);
+    let value = std::str::from_utf8(&b[start..start + len]).ok()?;
+    (is_secret_assignment_key(key) && is_written(value)).then_some(Finding {
+        kind: "a secret after a secret-named key",
+        start,
+        end: start + len,
+    })
+}
+
+/// `len`, shortened so that `start + len` falls on a character boundary.
+fn char_floor(b: &[u8], start: usize, mut len: usize) -> usize {
+    while len > 0 && b.get(start + len).is_some_and(|c| c & 0xC0 == 0x80) {
+        len -= 1;
+    }
+    len
+}
+
+/// `--password hunter2`, `-Dspring.datasource.password hunter2`: a secret-named option
+/// with its value as the next word of a command line.
+fn option_argument(b: &[u8], i: usize) -> Option<Finding> {
+    (i == 0 || b[i - 1].is_ascii_whitespace() || b"\"'[,(".contains(&b[i - 1])).then_some(())?;
+    let dashes = run(b, i, 3, |c| c == b'-');
+    (1..=2).contains(&dashes).then_some(())?;
+    let key_start = i + dashes;
+    b.get(key_start).filter(|c| c.is_ascii_alphabetic())?;
+    let key_len = run(b, key_start, 65, |c| {
+        c.is_ascii_alphanumeric() || b"_.-".contains(&c)
+    });
+    (key_len <= 64).then_some(())?;
+    let key = std::str::from_utf8(&b[key_start..key_start + key_len]).ok()?;
+    // `--no-password` is a flag: the next word is not its value.
+    let negated = word_parts(key).first().is_some_and(|p| p == "NO");
+    (!negated).then_some(())?;
+    let blanks = run(b, key_start + key_len, 8, is_blank);
+    (blanks > 0).then_some(())?;
+    let mut from = key_start + key_len + blanks;
+    let quoted = b.get(from).is_some_and(|c| *c == b'"' || *c == b'\'');
+    from += usize::from(quoted);
+    let len = run(b, from, 256, |c| {
+        !c.is_ascii_whitespace() && c != b'"' && c != b'\''
+    });
+    let len = char_floor(b, from, len);
+    let value = std::str::from_utf8(&b[from..from + len]).ok()?;
+    let shell_reference = value
+        .strip_prefix('$')
+        .is_some_and(|name| is_variable_name(name) || is_reference(value));
+    (is_secret_assignment_key(key)
+        && !value.starts_with('-')
+        && is_written(value)
+        && !shell_reference)
+        .then_some(Finding {
+            kind: "a secret after a secret-named option",
+            start: from,
+            end: from + len,
+        })
+}
+
+/// `Bearer <token>` and `Basic <base64 of user:password>`, as in an `Authorization`
+/// header. A JWT after `Bearer` is left to [`jwt`], which names it better.
+fn authorization(b: &[u8], i: usize) -> Option<Finding> {
+    let rest = &b[i..];
+    let scheme = [&b"bearer"[..], b"basic"]
+        .into_iter()
+        .find(|s| rest.len() > s.len() && rest[..s.len()].eq_ignore_ascii_case(s))?;
+    let blanks = run(b, i + scheme.len(), 8, is_blank);
+    (blanks > 0).then_some(())?;
+    let from = i + scheme.len() + blanks;
+    let token68 = |c: u8| c.is_ascii_alphanumeric() || b"-._~+/".contains(&c);
+    let len = run(b, from, 4096, token68);
+    let len = len + run(b, from + len, 2, |c| c == b'=');
+    let token = &b[from..from + len];
+    let found = |kind| {
+        Some(Finding {
+            kind,
+            start: from,
+            end: from + len,
+        })
+    };
+    if scheme == b"bearer" {
+        let prose = token.iter().all(|c| c.is_ascii_lowercase());
+        (len >= 8 && !prose && !token.starts_with(b"eyJ")).then_some(())?;
+        found("a bearer token")
+    } else {
+        base64_decode(token)?.contains(&b':').then_some(())?;
+        found("a user and password (HTTP Basic)")
+    }
+}
+
+/// Standard base64 with optional padding; `None` if it is not base64.
+fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let text = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
+    (text.len() >= 4 && text.len() % 4 != 1).then_some(())?;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in text {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// A crypt(3)-style password hash, as in an htpasswd line: `$apr1$…`, bcrypt `$2y$10$…`,
+/// `$5$`/`$6$` SHA-crypt, `$argon2id$…`; also written with doubled `$$`, as compose files
+/// escape them.
+fn password_hash(b: &[u8], i: usize) -> Option<Finding> {
+    let rest = &b[i..];
+    let sep: &[u8] = if rest.starts_with(b"$$") { b"$$" } else { b"$" };
+    let body = &rest[sep.len()..];
+    let hash_char = |c: u8| c.is_ascii_alphanumeric() || b"./$=+,".contains(&c);
+    let id_len = [
+        &b"apr1"[..],
+        b"2a",
+        b"2b",
+        b"2y",
+        b"1",
+        b"5",
+        b"6",
+        b"argon2id",
+        b"argon2i",
+        b"argon2d",
+    ]
+    .into_iter()
+    .find(|id| body.starts_with(id) && body[id.len()..].starts_with(sep))?
+    .len();
+    let from = i + sep.len() + id_len + sep.len();
+    let n = run(b, from, 512, hash_char);
+    // `$1$` or `$5$` followed by a few characters is more likely a shell or price text.
+    let min = if id_len == 4 { 1 } else { 20 };
+    (n >= min).then_some(Finding {
+        kind: "a password hash",
+        start: i,
+        end: from + n,
     })
 }
 
@@ -987,6 +1325,153 @@ mod tests {
     }
 
     #[test]
+    fn short_and_abbreviated_secret_names_match_whole_word_parts() {
+        for name in [
+            "OSS_AK",
+            "OSS_SK",
+            "ossAk",
+            "akId",
+            "ACCESS_KEY_ID",
+            "OSS_ACCESS_KEY_ID",
+            "accessKeyId",
+            "COOKIE_SALT",
+            "SALT",
+            "APP_KEY",
+            "JWT_KEY",
+            "COOKIE_KEY",
+            "HMAC_KEY",
+            "CLIENT_KEY",
+            "SERVICE_KEY",
+            "ENCRYPTION_KEY",
+            "AUTH",
+            "BASIC_AUTH",
+            "AUTHORIZATION",
+            "Proxy-Authorization",
+            "SENTRY_DSN",
+            "COOKIE_SECRET",
+            "DB_PA\u{405}SWORD",
+            "\u{420}ASSWORD",
+            "API_K\u{415}Y",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "SKU",
+            "ASK_URL",
+            "TASK",
+            "SKIP_TESTS",
+            "AKKA_HOME",
+            "AUTH_URL",
+            "AUTH_ENABLED",
+            "OAUTH_ENABLED",
+            "AUTHOR",
+            "KEYCLOAK_URL",
+            "KEYCLOAK_REALM",
+            "SALTSTACK_MASTER",
+            "SENTRY_ENVIRONMENT",
+            "DSN_TIMEOUT",
+            "CACHE_KEY_PREFIX",
+            "PASSPORT_URL",
+            "BYPASS_CACHE",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_location_name_is_exempt_only_while_its_value_is_a_path() {
+        assert!(is_written_secret("DB_PASSWORD_FILE", "hunter2"));
+        assert!(is_written_secret("TOKEN_PATH", "ghp-ish-value"));
+        assert!(!is_written_secret("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(!is_written_secret("DB_PASSWORD_FILE", "./secrets/db"));
+        assert!(!is_written_secret(
+            "DB_PASSWORD_FILE",
+            "${DB_PASSWORD_FILE}"
+        ));
+        assert!(!is_written_secret("LOG_FILE", "app.log"));
+        assert!(!is_written_secret("FILE", "x"));
+        assert!(!is_written_secret("SECRET_NAME", "db-credentials"));
+    }
+
+    #[test]
+    fn authorization_values_are_recognized() {
+        assert_eq!(
+            kind("Bearer abcdef0123456789abcdef0123456789"),
+            Some("a bearer token")
+        );
+        assert!(kind("Authorization: bearer 0123456789abcdef").is_some());
+        // `admin:hunter2`
+        assert_eq!(
+            kind("Basic YWRtaW46aHVudGVyMg=="),
+            Some("a user and password (HTTP Basic)")
+        );
+        assert!(kind("Bearer ${API_TOKEN}").is_none());
+        assert!(kind("Bearer tokens expire after an hour").is_none());
+        assert!(kind("Basic authentication is off").is_none());
+        assert!(kind("Basic YWRtaW4=").is_none());
+        assert!(kind("BASICS").is_none());
+    }
+
+    #[test]
+    fn secret_pairs_inside_a_value_are_recognized() {
+        assert!(kind(r#"{"password":"hunter2"}"#).is_some());
+        assert!(kind(r#"{ "db": { "apiKey": "abc" } }"#).is_some());
+        assert!(kind("{'token': 'abc'}").is_some());
+        assert!(kind("password: 'x'").is_some());
+        assert!(kind("db:\n  password: hunter2\n").is_some());
+        assert!(kind("{user: app, password: hunter2}").is_some());
+        assert!(kind("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_some());
+        assert!(kind(r#"{"password":"${DB_PASSWORD}"}"#).is_none());
+        assert!(kind(r#"{"password":""}"#).is_none());
+        assert!(kind("check the password: it rotates daily").is_none());
+        assert!(kind("password_reset: true").is_none());
+        assert!(kind("http://host:8080/x").is_none());
+    }
+
+    #[test]
+    fn secrets_after_a_secret_named_option_are_recognized() {
+        let f = find_credential("java -Dspring.datasource.password hunter2 -jar app.jar").unwrap();
+        assert_eq!(f.kind, "a secret after a secret-named option");
+        assert_eq!(
+            &"java -Dspring.datasource.password hunter2 -jar app.jar"[f.start..f.end],
+            "hunter2"
+        );
+        assert!(kind("--password hunter2").is_some());
+        assert!(kind("app --db-password 'hunter2'").is_some());
+        assert!(kind("--password ${DB_PASSWORD}").is_none());
+        assert!(kind("--password \"$DB_PASSWORD\"").is_none());
+        assert!(kind("--password-file /run/secrets/db").is_none());
+        assert!(kind("--password --verbose").is_none());
+        assert!(kind("pg_dump --no-password app").is_none());
+        assert!(kind("-----BEGIN CERTIFICATE-----").is_none());
+    }
+
+    #[test]
+    fn sentry_dsns_and_password_hashes_are_recognized() {
+        let dsn = "https://0123456789abcdef0123456789abcdef@o12345.ingest.sentry.io/1";
+        let f = find_credential(dsn).unwrap();
+        assert_eq!(&dsn[f.start..f.end], "0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            kind("https://abcdefghijklmnop@sentry.example.com/3"),
+            Some("a Sentry DSN key")
+        );
+        assert!(kind("https://0123456789abcdef0123456789abcdef@hooks.example.com/x").is_some());
+        assert!(kind("ssh://git@github.com/org/repo").is_none());
+        assert!(kind("https://sentry.io/organizations/acme/").is_none());
+        for hash in [
+            "admin:$apr1$abc$xyz",
+            "admin:$$apr1$$abc$$xyz",
+            "$2y$10$abcdefghijklmnopqrstuuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "$6$saltsalt$abcdefghijklmnopqrstuvwxyz0123456789",
+            "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$abcdefghijklmnopqrstuv",
+        ] {
+            assert_eq!(kind(hash), Some("a password hash"), "{hash}");
+        }
+        assert!(kind("costs $5$ a month").is_none());
+        assert!(kind("${X}").is_none());
+    }
+
+    #[test]
     fn only_a_whole_reference_is_a_reference() {
         assert!(is_reference("${DB_PASSWORD}"));
         assert!(!is_reference("${X}hunter2"));
@@ -1131,7 +1616,23 @@ verification:
 
     #[test]
     fn the_scan_is_linear_on_repetitive_input() {
-        for unit in ["LTAI", "eyJ.", "ghp_", "://", "a=", "-----BEGIN ", "xoxb-1"] {
+        for unit in [
+            "LTAI",
+            "eyJ.",
+            "ghp_",
+            "://",
+            "a=",
+            "-----BEGIN ",
+            "xoxb-1",
+            " :",
+            "a :",
+            "-a ",
+            "Bearer ",
+            "Basic ",
+            "$$",
+            "$apr1$",
+            "password = ",
+        ] {
             let text = unit.repeat(200_000);
             let started = std::time::Instant::now();
             let _ = find_credential(&text);
