@@ -804,6 +804,17 @@ pub static RULES: &[Rule] = &[
         "sync: bidirectional",
         "003 §5"
     ),
+    // data
+    rule!(
+        "data/backups-live",
+        Error,
+        Checked,
+        "`data.backups` names a prefix (`oss://bucket/prefix/`) in a bucket of its own: no `storage[]` OSS volume's `bucket` and no `data.objectStores[].target` is in that bucket.",
+        "The decommission runbook purges `data.backups` with `ossutil rm -r -f`: pointed at a bucket the services use, or at a whole bucket, one pasted block deletes production data for good. A shared bucket is refused even under another prefix, so that a mistyped prefix can only ever delete backups.",
+        "storage: [{ name: avatars, type: oss, bucket: shop-avatars }]\ndata: { backups: oss://shop-avatars }",
+        "data: { backups: oss://shop-backups/migration/ }",
+        "cutover; ossutil rm -r -f deletes every object under the URL"
+    ),
     // dns
     rule!(
         "dns/names",

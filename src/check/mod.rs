@@ -2,6 +2,7 @@
 //! violation it finds. The driver runs them all, applies `allow:` and the configured levels,
 //! and sorts the result by position.
 
+mod backups;
 mod dns;
 mod ingress;
 mod network;
@@ -90,6 +91,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
     dns::check(&ctx, &mut found);
+    backups::check(&ctx, &mut found);
     values::check(&ctx, &mut found);
     secrets::check(&ctx, &mut found);
 
