@@ -815,6 +815,17 @@ pub static RULES: &[Rule] = &[
         "data: { backups: oss://shop-backups/migration/ }",
         "cutover; ossutil rm -r -f deletes every object under the URL"
     ),
+    // verification
+    rule!(
+        "verification/safe-method",
+        Error,
+        Checked,
+        "Verification requests use a safe method: `GET`, `HEAD` or `OPTIONS`.",
+        "The verify runbook sends every check with `curl` to the new cluster's test domain and to the old cluster's (`source.testDomain`): the old cluster is production, and the new one already shares its databases and object stores. A `DELETE` or `POST` check changes production data as a side effect of a test.",
+        "verification: { checks: [{ name: reset demo, request: \"DELETE /accounts/demo?all=true\", expect: 204 }] }",
+        "verification: { checks: [{ name: demo account, request: \"GET /accounts/demo\", expect: 200 }] }",
+        "RFC 9110 §9.2.1 (safe methods)"
+    ),
     // dns
     rule!(
         "dns/names",

@@ -12,6 +12,7 @@ mod sizing;
 mod spec;
 mod storage;
 mod values;
+mod verification;
 mod workload;
 
 use std::sync::Arc;
@@ -93,6 +94,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     dns::check(&ctx, &mut found);
     backups::check(&ctx, &mut found);
     values::check(&ctx, &mut found);
+    verification::check(&ctx, &mut found);
     secrets::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found
