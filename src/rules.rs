@@ -838,6 +838,16 @@ pub static RULES: &[Rule] = &[
         "RFC 1035"
     ),
     rule!(
+        "dns/test-domain",
+        Error,
+        Checked,
+        "`target.testDomain` is a name of its own: not the zone apex, not a `dns.records[]` name, not a `services[].routes[].host`, not `source.testDomain` (compared ignoring case).",
+        "The deploy runbook adds an A record for the test domain pointing at the new ingress, before verification: on a production name that record splits real users' traffic onto a cluster nobody has checked yet.",
+        "target: { testDomain: www.shop.example }\ndns: { zone: shop.example, records: [{ name: www, type: A }] }",
+        "target: { testDomain: test.shop.example }",
+        "cutover; DNS answers all A records of a name (round robin)"
+    ),
+    rule!(
         "dns/ttl-lead",
         Error,
         Checked,

@@ -11,6 +11,7 @@ pub mod secrets;
 mod sizing;
 mod spec;
 mod storage;
+mod test_domain;
 mod values;
 mod verification;
 mod workload;
@@ -92,6 +93,7 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
     dns::check(&ctx, &mut found);
+    test_domain::check(&ctx, &mut found);
     backups::check(&ctx, &mut found);
     values::check(&ctx, &mut found);
     verification::check(&ctx, &mut found);
