@@ -174,7 +174,9 @@ pub fn unknown_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnosti
 /// The diagnostic for an attempt to allow or lower a rule that cannot be lowered
 /// ([`rules::LOCKED`]), in `cutover.toml` or a service's `allow:`.
 pub fn locked_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
-    let help = if id == "spec/credential" {
+    let help = if id == "config/locked" {
+        "delete this entry: the locked rules stay errors whatever it says".to_string()
+    } else if id == "spec/credential" {
         "remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry".to_string()
     } else {
         format!(

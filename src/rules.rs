@@ -272,9 +272,9 @@ pub static RULES: &[Rule] = &[
         "config/locked",
         Error,
         Checked,
-        "`cutover.toml` does not set a locked rule to `allow` or `warn`, and no service's `allow:` names one. Locked: `spec/credential` (a secret in the spec is always an error), `spec/value`, `spec/name` and `dns/names` (their values reach shell commands, paths and config lines of the bundle).",
+        "`cutover.toml` does not set a locked rule to `allow` or `warn`, and no service's `allow:` names one. Locked: `spec/credential` (a secret in the spec is always an error), `spec/value`, `spec/name` and `dns/names` (their values reach shell commands, paths and config lines of the bundle), and `config/locked` itself.",
         "Silencing the secret scan would let a credential reach git history and the bundle while the check looks green. Silencing a grammar would let a value such as `--help`, `-rf` or a line break reach a command pasted into a production shell: quoting keeps `$(...)` inert, but a quoted value starting with `-` is still an option to `aliyun` or `kubectl`.",
-        "[rules]\n\"spec/credential\" = \"allow\"\n\"spec/value\" = \"warn\"",
+        "[rules]\n\"spec/credential\" = \"allow\"\n\"spec/value\" = \"allow\"",
         "# fix the value in the spec (or reference a secret as ${NAME}); keep locked rules at their default",
         "cutover"
     ),
@@ -923,9 +923,16 @@ pub const SERVICE_SCOPED: &[&str] = &[
 ];
 
 /// Rules no `cutover.toml` level or `allow:` can lower (`config/locked` refuses it):
-/// the secret scan, and the grammars that keep every value reaching a command, a path or a
-/// config line inert (render quotes too, but a quoted `--help` is still an option).
-pub const LOCKED: &[&str] = &["spec/credential", "spec/value", "spec/name", "dns/names"];
+/// the secret scan, the grammars that keep every value reaching a command, a path or a
+/// config line inert (render quotes too, but a quoted `--help` is still an option), and
+/// `config/locked` itself.
+pub const LOCKED: &[&str] = &[
+    "spec/credential",
+    "spec/value",
+    "spec/name",
+    "dns/names",
+    "config/locked",
+];
 
 /// Why a locked rule cannot be lowered, in the words `config/locked` uses.
 pub fn locked_reason(id: &str) -> &'static str {
@@ -940,6 +947,7 @@ pub fn locked_reason(id: &str) -> &'static str {
         "dns/names" => {
             "zone and record names reach the DNS commands of the runbook, where an invalid one is an option (`-rf`) or changes the wrong record"
         }
+        "config/locked" => "it is what keeps the other locked rules locked",
         _ => "it guards the bundle's safety",
     }
 }
@@ -983,7 +991,7 @@ pub fn explain(rule: &Rule) -> String {
     out.push_str(&format!("\nSource: {}\n", rule.source));
     if is_locked(rule.id) {
         out.push_str(&format!(
-            "\nIt cannot be allowed or lowered, in cutover.toml or `allow:`: {}. Fix or remove the value in the spec.\n",
+            "\nIt cannot be allowed or lowered, in cutover.toml or `allow:`: {}. Fix what it reports instead.\n",
             locked_reason(rule.id)
         ));
     } else if rule.level.is_diagnostic() {
