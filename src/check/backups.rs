@@ -31,24 +31,29 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         return;
     };
     let path = "data.backups";
-    let volumes = ctx.spec.storage.iter().enumerate().filter_map(|(i, s)| {
-        (s.bucket.as_deref() == Some(bucket)).then(|| {
+    let volumes = ctx
+        .spec
+        .storage
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.bucket.as_deref() == Some(bucket))
+        .map(|(i, s)| {
             (
                 format!("storage[{i}].bucket"),
                 format!("the `{}` volume's bucket", s.name),
             )
-        })
-    });
-    let stores = data.object_stores.iter().enumerate().filter_map(|(i, s)| {
-        bucket_and_prefix(&s.target)
-            .is_some_and(|(b, _)| b == bucket)
-            .then(|| {
-                (
-                    format!("data.objectStores[{i}].target"),
-                    format!("object store `{}` copies into it", s.name),
-                )
-            })
-    });
+        });
+    let stores = data
+        .object_stores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| bucket_and_prefix(&s.target).is_some_and(|(b, _)| b == bucket))
+        .map(|(i, s)| {
+            (
+                format!("data.objectStores[{i}].target"),
+                format!("object store `{}` copies into it", s.name),
+            )
+        });
     let users: Vec<(String, String)> = volumes.chain(stores).collect();
     if !users.is_empty() {
         let mut d = ctx
