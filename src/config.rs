@@ -7,7 +7,8 @@
 //! "network/node-capacity" = "deny"
 //! ```
 //!
-//! A locked rule (`spec/credential`, see [`rules::LOCKED`]) may only be set to `deny`: setting
+//! A locked rule (`spec/credential`, `spec/value`, `spec/name`, `dns/names`, see
+//! [`rules::LOCKED`]) may only be set to `deny`: setting
 //! it to `allow` or `warn` is a `config/locked` error, as is naming it in `allow:`.
 
 use std::collections::BTreeMap;
@@ -171,16 +172,33 @@ pub fn unknown_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnosti
 }
 
 /// The diagnostic for an attempt to allow or lower a rule that cannot be lowered
-/// (`spec/credential`), in `cutover.toml` or a service's `allow:`.
+/// ([`rules::LOCKED`]), in `cutover.toml` or a service's `allow:`.
 pub fn locked_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
+    let help = if id == "config/locked" {
+        "delete this entry: the locked rules stay errors whatever it says".to_string()
+    } else if id == "spec/credential" {
+        "remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry".to_string()
+    } else {
+        format!(
+            "fix what `{id}` reports in the spec (`cutover explain {id}` shows its grammar); then delete this entry. Locked rules: {}",
+            rules::LOCKED
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     Diagnostic::new(
         "config/locked",
         Severity::Error,
         source,
-        format!("rule `{id}` cannot be allowed or lowered: a secret in the spec is always an error"),
+        format!(
+            "rule `{id}` cannot be allowed or lowered: {}",
+            rules::locked_reason(id)
+        ),
     )
     .label(span, "cannot be silenced")
-    .help("remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry")
+    .help(help)
 }
 
 #[cfg(test)]
@@ -205,6 +223,23 @@ mod tests {
             assert_eq!(rules_of(config(&text)), ["config/locked"], "{level}");
         }
         assert!(config("[rules]\n\"spec/credential\" = \"deny\"\n").is_ok());
+    }
+
+    #[test]
+    fn every_locked_rule_is_refused_below_deny_with_its_reason() {
+        for id in rules::LOCKED {
+            for level in ["allow", "warn"] {
+                let text = format!("[rules]\n\"{id}\" = \"{level}\"\n");
+                let Err(LoadError::Diagnostics(d)) = config(&text) else {
+                    panic!("{id} = {level} accepted");
+                };
+                assert_eq!(d.len(), 1, "{id}");
+                assert_eq!(d[0].rule, "config/locked");
+                assert!(d[0].message.contains(rules::locked_reason(id)), "{id}");
+            }
+            assert!(config(&format!("[rules]\n\"{id}\" = \"deny\"\n")).is_ok());
+        }
+        assert!(config("[rules]\n\"sizing/single-zone\" = \"allow\"\n").is_ok());
     }
 
     #[test]

@@ -272,10 +272,10 @@ pub static RULES: &[Rule] = &[
         "config/locked",
         Error,
         Checked,
-        "`cutover.toml` does not set `spec/credential` to `allow` or `warn`, and no service's `allow:` names it: a secret in the spec is always an error.",
-        "Silencing the secret scan would let a credential reach git history and the bundle while the check looks green.",
-        "[rules]\n\"spec/credential\" = \"allow\"",
-        "# remove the secret from the spec; reference it as ${NAME}",
+        "`cutover.toml` does not set a locked rule to `allow` or `warn`, and no service's `allow:` names one. Locked: `spec/credential` (a secret in the spec is always an error), `spec/value`, `spec/name` and `dns/names` (their values reach shell commands, paths and config lines of the bundle), and `config/locked` itself.",
+        "Silencing the secret scan would let a credential reach git history and the bundle while the check looks green. Silencing a grammar would let a value such as `--help`, `-rf` or a line break reach a command pasted into a production shell: quoting keeps `$(...)` inert, but a quoted value starting with `-` is still an option to `aliyun` or `kubectl`.",
+        "[rules]\n\"spec/credential\" = \"allow\"\n\"spec/value\" = \"allow\"",
+        "# fix the value in the spec (or reference a secret as ${NAME}); keep locked rules at their default",
         "cutover"
     ),
     rule!(
@@ -804,6 +804,28 @@ pub static RULES: &[Rule] = &[
         "sync: bidirectional",
         "003 §5"
     ),
+    // data
+    rule!(
+        "data/backups-live",
+        Error,
+        Checked,
+        "`data.backups` names a prefix (`oss://bucket/prefix/`) in a bucket of its own: no `storage[]` OSS volume's `bucket` and no `data.objectStores[].target` is in that bucket.",
+        "The decommission runbook purges `data.backups` with `ossutil rm -r -f`: pointed at a bucket the services use, or at a whole bucket, one pasted block deletes production data for good. A shared bucket is refused even under another prefix, so that a mistyped prefix can only ever delete backups.",
+        "storage: [{ name: avatars, type: oss, bucket: shop-avatars }]\ndata: { backups: oss://shop-avatars }",
+        "data: { backups: oss://shop-backups/migration/ }",
+        "cutover; ossutil rm -r -f deletes every object under the URL"
+    ),
+    // verification
+    rule!(
+        "verification/safe-method",
+        Error,
+        Checked,
+        "Verification requests use a safe method: `GET`, `HEAD` or `OPTIONS`.",
+        "The verify runbook sends every check with `curl` to the new cluster's test domain and to the old cluster's (`source.testDomain`): the old cluster is production, and the new one already shares its databases and object stores. A `DELETE` or `POST` check changes production data as a side effect of a test.",
+        "verification: { checks: [{ name: reset demo, request: \"DELETE /accounts/demo?all=true\", expect: 204 }] }",
+        "verification: { checks: [{ name: demo account, request: \"GET /accounts/demo\", expect: 200 }] }",
+        "RFC 9110 §9.2.1 (safe methods)"
+    ),
     // dns
     rule!(
         "dns/names",
@@ -814,6 +836,16 @@ pub static RULES: &[Rule] = &[
         "records: [{ name: \"my host\", type: A }]",
         "records: [{ name: www, type: A }]",
         "RFC 1035"
+    ),
+    rule!(
+        "dns/test-domain",
+        Error,
+        Checked,
+        "`target.testDomain` is a name of its own: not the zone apex, not a `dns.records[]` name, not a `services[].routes[].host`, not `source.testDomain` (compared ignoring case).",
+        "The deploy runbook adds an A record for the test domain pointing at the new ingress, before verification: on a production name that record splits real users' traffic onto a cluster nobody has checked yet.",
+        "target: { testDomain: www.shop.example }\ndns: { zone: shop.example, records: [{ name: www, type: A }] }",
+        "target: { testDomain: test.shop.example }",
+        "cutover; DNS answers all A records of a name (round robin)"
     ),
     rule!(
         "dns/ttl-lead",
@@ -890,8 +922,35 @@ pub const SERVICE_SCOPED: &[&str] = &[
     "workload/single-replica",
 ];
 
-/// Rules no `cutover.toml` level or `allow:` can lower (`config/locked` refuses it).
-pub const LOCKED: &[&str] = &["spec/credential"];
+/// Rules no `cutover.toml` level or `allow:` can lower (`config/locked` refuses it):
+/// the secret scan, the grammars that keep every value reaching a command, a path or a
+/// config line inert (render quotes too, but a quoted `--help` is still an option), and
+/// `config/locked` itself.
+pub const LOCKED: &[&str] = &[
+    "spec/credential",
+    "spec/value",
+    "spec/name",
+    "dns/names",
+    "config/locked",
+];
+
+/// Why a locked rule cannot be lowered, in the words `config/locked` uses.
+pub fn locked_reason(id: &str) -> &'static str {
+    match id {
+        "spec/credential" => "a secret in the spec is always an error",
+        "spec/value" => {
+            "its values reach shell commands, file paths and config lines of the bundle, where a value that breaks its grammar runs a command, writes outside the bundle or adds a config key"
+        }
+        "spec/name" => {
+            "its names become Kubernetes objects, bundle folders, hosts and paths in runbook commands, where an invalid one is an option (`--help`) or breaks the command"
+        }
+        "dns/names" => {
+            "zone and record names reach the DNS commands of the runbook, where an invalid one is an option (`-rf`) or changes the wrong record"
+        }
+        "config/locked" => "it is what keeps the other locked rules locked",
+        _ => "it guards the bundle's safety",
+    }
+}
 
 pub fn is_locked(id: &str) -> bool {
     LOCKED.contains(&id)
@@ -931,9 +990,10 @@ pub fn explain(rule: &Rule) -> String {
     }
     out.push_str(&format!("\nSource: {}\n", rule.source));
     if is_locked(rule.id) {
-        out.push_str(
-            "\nIt cannot be allowed or lowered, in cutover.toml or `allow:`: remove the value from the spec.\n",
-        );
+        out.push_str(&format!(
+            "\nIt cannot be allowed or lowered, in cutover.toml or `allow:`: {}. Fix what it reports instead.\n",
+            locked_reason(rule.id)
+        ));
     } else if rule.level.is_diagnostic() {
         if is_service_scoped(rule.id) {
             out.push_str(&format!(
@@ -981,11 +1041,12 @@ mod tests {
 
     #[test]
     fn a_locked_rule_is_explained_without_a_way_to_lower_it() {
-        let text = explain(find("spec/credential").unwrap());
-        assert!(text.contains("cannot be allowed or lowered"), "{text}");
-        assert!(!text.contains("= \"warn\""), "{text}");
-        assert!(!text.contains("allow: [spec/credential]"), "{text}");
         for id in LOCKED {
+            let text = explain(find(id).unwrap());
+            assert!(text.contains("cannot be allowed or lowered"), "{text}");
+            assert!(text.contains(locked_reason(id)), "{text}");
+            assert!(!text.contains("= \"warn\""), "{text}");
+            assert!(!text.contains(&format!("allow: [{id}]")), "{text}");
             assert!(find(id).is_some_and(|r| r.level.is_diagnostic()), "{id}");
             assert!(!is_service_scoped(id), "{id}");
         }

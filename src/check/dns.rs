@@ -241,3 +241,23 @@ fn is_record_name(name: &str) -> bool {
                 rest.split('.').all(is_label)
             })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_reach_dns_commands_refuse_options() {
+        for name in ["--help", "-rf", "-www", "www.-rf", "a\nb"] {
+            assert!(!is_record_name(name), "{}", name.escape_debug());
+            assert!(
+                !is_domain(&format!("{name}.example")),
+                "{}",
+                name.escape_debug()
+            );
+        }
+        for name in ["@", "*", "www", "*.api", "api.v2", "_dmarc"] {
+            assert!(is_record_name(name), "{name}");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! violation it finds. The driver runs them all, applies `allow:` and the configured levels,
 //! and sorts the result by position.
 
+mod backups;
 mod dns;
 mod ingress;
 mod network;
@@ -10,7 +11,9 @@ pub mod secrets;
 mod sizing;
 mod spec;
 mod storage;
+mod test_domain;
 mod values;
+mod verification;
 mod workload;
 
 use std::sync::Arc;
@@ -90,7 +93,10 @@ pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     storage::check(&ctx, &mut found);
     rollout::check(&ctx, &mut found);
     dns::check(&ctx, &mut found);
+    test_domain::check(&ctx, &mut found);
+    backups::check(&ctx, &mut found);
     values::check(&ctx, &mut found);
+    verification::check(&ctx, &mut found);
     secrets::check(&ctx, &mut found);
 
     let mut diagnostics: Vec<Diagnostic> = found

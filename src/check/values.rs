@@ -80,8 +80,10 @@ impl Grammar {
             Grammar::ImageReference => is_image_reference(value),
             Grammar::RegistryNamespace => is_registry_namespace(value),
             Grammar::Request => is_request(value),
+            // A name starting with `-` would read as an option wherever it is an argument.
             Grammar::Token => {
                 !value.is_empty()
+                    && !value.starts_with('-')
                     && value.len() <= 128
                     && value
                         .bytes()
@@ -167,7 +169,9 @@ impl Grammar {
             Grammar::Request => {
                 "write an HTTP method in capitals, one space and an absolute path, such as `GET /api/health?full=1`"
             }
-            Grammar::Token => "use letters, digits, `-`, `_` and `.`, such as `x-canary`",
+            Grammar::Token => {
+                "use letters, digits, `-`, `_` and `.`, starting with a letter or digit, such as `x-canary`"
+            }
             Grammar::GatewayRef => {
                 "write the Gateway as `namespace/name` of DNS-1123 labels, such as `istio-system/ingressgateway`"
             }
@@ -618,6 +622,58 @@ mod tests {
                 "{} refused `{value}`",
                 grammar.what()
             );
+        }
+    }
+
+    /// Every grammar of a value that reaches a command argument: a value starting with `-`
+    /// would be an option to `aliyun`, `kubectl` or `ossutil` however it is quoted.
+    const ARGUMENT_GRAMMARS: &[Grammar] = &[
+        Grammar::Region,
+        Grammar::Zone,
+        Grammar::Name,
+        Grammar::Label,
+        Grammar::DiskId,
+        Grammar::InstanceId,
+        Grammar::Bucket,
+        Grammar::Host,
+        Grammar::Endpoint,
+        Grammar::AbsolutePath,
+        Grammar::OssUrl,
+        Grammar::ObjectSource,
+        Grammar::ImageReference,
+        Grammar::RegistryNamespace,
+        Grammar::Request,
+        Grammar::Token,
+        Grammar::GatewayRef,
+    ];
+
+    #[test]
+    fn no_argument_grammar_accepts_an_option() {
+        for grammar in ARGUMENT_GRAMMARS {
+            for value in [
+                "--help",
+                "-rf",
+                "-h",
+                "--region=cn-hangzhou",
+                "-d-bp1example",
+                "-rm-bp1example000001",
+                "-x-canary",
+                "-redis:7.2",
+                "--/a",
+                "-GET /",
+            ] {
+                assert!(
+                    !grammar.accepts(value),
+                    "{} accepted `{value}`",
+                    grammar.what()
+                );
+            }
+        }
+        // The shared helpers of spec/name hold the same line.
+        for value in ["--help", "-rf", "-www.example.com"] {
+            assert!(!super::super::is_host(value), "{value}");
+            assert!(!super::super::is_dns_label(value), "{value}");
+            assert!(!super::super::is_http_path(value), "{value}");
         }
     }
 
