@@ -503,3 +503,94 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
         );
     }
 }
+
+/// Each variable every runbook and DNS change list sets stands for one id: no two different
+/// lookups or guards share a name (the plan would put a stop line first if they did).
+fn assert_one_id_per_variable(path: &Path) {
+    let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
+    let plan = plan::build(&loaded.spec);
+    for book in &plan.runbooks {
+        assert_eq!(
+            book.collisions(),
+            &[] as &[String],
+            "{}: {}",
+            path.display(),
+            book.phase
+        );
+        for line in book
+            .steps
+            .iter()
+            .chain(&book.rollback)
+            .flat_map(|s| &s.commands)
+        {
+            assert!(!line.contains(cutover::shell::COLLISION), "{line}");
+        }
+    }
+    if let Some(dns) = &plan.dns {
+        for line in &dns.lookup {
+            assert!(!line.contains(cutover::shell::COLLISION), "{line}");
+        }
+    }
+}
+
+#[test]
+fn no_two_ids_share_a_variable_in_any_example() {
+    for spec in examples() {
+        assert_one_id_per_variable(&spec);
+    }
+}
+
+/// Names the review found colliding: records `a-b` and `a.b`, `@` beside `apex`, services
+/// `api-x` and `api--x`.
+#[test]
+fn names_that_differ_only_in_punctuation_get_their_own_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let dns = std::fs::read_to_string("examples/dns-weights.yaml").unwrap();
+    let records = "  records:\n    - { name: \"a-b\", type: A }\n    - { name: \"a.b\", type: A }\n    - { name: apex, type: A }\n    - { name: \"@\", type: A }\n";
+    let hosts = "      - { host: a-b.hello.example, path: /ab }\n      - { host: a.b.hello.example, path: /a.b }\n      - { host: apex.hello.example, path: /apex }\n      - { host: hello.example, path: /root }\n";
+    let spec = dns.replacen("  records:\n", records, 1).replacen(
+        "      - { host: api.hello.example, path: /api }\n",
+        &format!("      - {{ host: api.hello.example, path: /api }}\n{hosts}"),
+        1,
+    );
+    let path = common::temp_spec(&dir, "dns.yaml", &spec);
+    assert_one_id_per_variable(&path);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let lookups = &plan.dns.as_ref().unwrap().lookup;
+    let sets: std::collections::BTreeSet<_> = lookups
+        .iter()
+        .filter_map(|l| cutover::plan::runbook::defines(l))
+        .collect();
+    for name in ["a-b", "a.b", "apex", "@"] {
+        let var = cutover::plan::dns::record_var(name, "A", "203.0.113.10");
+        assert!(sets.contains(&var), "{var} not set in {lookups:#?}");
+    }
+    let slb = std::fs::read_to_string("examples/slb-weights.yaml").unwrap();
+    let spec = slb
+        .replace("  - name: api\n", "  - name: api-x\n")
+        .replace("services: [api]", "services: [api-x]")
+        .replace("    - name: api\n", "    - name: api-x\n")
+        .replace("  - name: web\n", "  - name: api--x\n")
+        .replace("services: [web]", "services: [api--x]")
+        .replace("    - name: web\n", "    - name: api--x\n");
+    let path = common::temp_spec(&dir, "slb.yaml", &spec);
+    assert_one_id_per_variable(&path);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let text: String = plan
+        .runbooks
+        .iter()
+        .flat_map(|b| {
+            b.steps
+                .iter()
+                .chain(&b.rollback)
+                .flat_map(|s| s.commands.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (one, two) = (
+        cutover::shell::variable(&["vsg-id", "api-x"]),
+        cutover::shell::variable(&["vsg-id", "api--x"]),
+    );
+    assert_ne!(one, two);
+    assert!(text.contains(&format!("\"${one}\"")) && text.contains(&format!("\"${two}\"")));
+}

@@ -141,12 +141,7 @@ pub fn fqdn(zone: &str, name: &str) -> String {
 /// cloud assigns it, so the commands use `"$RECORD_ID_WWW_A_203_0_113_10"`, set by
 /// [`record_lookup`] or by the command that adds the record.
 pub fn record_var(name: &str, kind: &str, value: &str) -> String {
-    shell::variable(&["record-id", rr_word(name), kind, value])
-}
-
-/// `@` in a variable name is `apex`.
-fn rr_word(name: &str) -> &str {
-    if name == "@" { "apex" } else { name }
+    shell::variable(&["record-id", name, &kind.to_ascii_lowercase(), value])
 }
 
 /// `RECORD_ID_…=$(…)`: the id of the record that answers `value`, exactly (DescribeDomainRecords
@@ -186,7 +181,7 @@ pub fn private_zone_lookup(zone: &str) -> String {
 
 /// The variable that holds the id of a PrivateZone record.
 pub fn private_record_var(name: &str, kind: &str, value: &str) -> String {
-    shell::variable(&["pvtz-record-id", rr_word(name), kind, value])
+    shell::variable(&["pvtz-record-id", name, &kind.to_ascii_lowercase(), value])
 }
 
 /// `PVTZ_RECORD_ID_…=$(…)`: the id of a PrivateZone record (needs the zone's variable).
@@ -668,11 +663,25 @@ fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
             ));
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    sets.retain(|(var, _)| seen.insert(var.clone()));
+    // The same variable from two different lookups would be two ids under one name.
+    let mut seen = std::collections::BTreeMap::new();
+    let mut collisions = Vec::new();
+    sets.retain(|(var, line)| match seen.get(var) {
+        None => {
+            seen.insert(var.clone(), line.clone());
+            true
+        }
+        Some(first) => {
+            if first != line && !collisions.contains(var) {
+                collisions.push(var.clone());
+            }
+            false
+        }
+    });
+    let stop = (!collisions.is_empty()).then(|| shell::collision_guard(&collisions));
     let shows: Vec<String> = sets.iter().map(|(var, _)| shell::show(var)).collect();
-    sets.into_iter()
-        .map(|(_, line)| line)
+    stop.into_iter()
+        .chain(sets.into_iter().map(|(_, line)| line))
         .chain(shows)
         .collect()
 }

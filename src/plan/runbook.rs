@@ -81,10 +81,13 @@ pub struct Runbook {
     /// set it (a lookup) or stop until the operator sets it (a guard).
     #[serde(skip)]
     ids: BTreeMap<String, Id>,
+    /// Variables that two different lookups or guards asked for: two ids under one name.
+    #[serde(skip)]
+    collisions: Vec<String>,
 }
 
 /// How a variable of a runbook gets its value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Id {
     /// `NAME=$(lookup)`: the upstream output names it exactly.
     Lookup(String),
@@ -95,17 +98,29 @@ enum Id {
 
 impl Runbook {
     fn lookup(&mut self, name: &str, line: String) {
-        self.ids.entry(name.to_string()).or_insert(Id::Lookup(line));
+        self.set(name, Id::Lookup(line));
     }
     fn guard(&mut self, name: &str, help: String) {
-        self.ids
-            .entry(name.to_string())
-            .or_insert(Id::Guard(help, None));
+        self.set(name, Id::Guard(help, None));
     }
     fn guard_after(&mut self, name: &str, help: String, hint: String) {
-        self.ids
-            .entry(name.to_string())
-            .or_insert(Id::Guard(help, Some(hint)));
+        self.set(name, Id::Guard(help, Some(hint)));
+    }
+    /// The first way to set `name` wins; a different one is a second id under that name.
+    fn set(&mut self, name: &str, id: Id) {
+        match self.ids.get(name) {
+            None => {
+                self.ids.insert(name.to_string(), id);
+            }
+            Some(first) if *first != id && !self.collisions.iter().any(|c| c == name) => {
+                self.collisions.push(name.to_string());
+            }
+            Some(_) => {}
+        }
+    }
+    /// The variables that stand for two different ids (none, unless the generator has a bug).
+    pub fn collisions(&self) -> &[String] {
+        &self.collisions
     }
 }
 
@@ -327,6 +342,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 rollback: Vec::new(),
                 notes: Vec::new(),
                 ids: BTreeMap::new(),
+                collisions: Vec::new(),
             };
             let dns = plan
                 .dns
@@ -481,7 +497,8 @@ fn set_ids(book: &mut Runbook) {
     for name in &needed {
         add(name, &book.ids, &mut done, &mut lines, &mut shows);
     }
-    let commands: Vec<String> = lines.into_iter().chain(shows).collect();
+    let stop = (!book.collisions.is_empty()).then(|| shell::collision_guard(&book.collisions));
+    let commands: Vec<String> = stop.into_iter().chain(lines).chain(shows).collect();
     let first = step(Role::Operations, "Set the ids this phase uses", "-")
         .detail("In the shell you run this phase from, and again in any new shell: each id comes from the lookup that finds it exactly, or, where no lookup can, from you (each `: \"${NAME:?…}\"` line stops with what to set until it is set). The later commands use these variables")
         .commands(commands)
