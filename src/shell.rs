@@ -237,6 +237,25 @@ pub fn jq(flags: &str, args: &[(&str, &str)], filter: &str) -> Line {
     line.arg(filter)
 }
 
+/// `jq` that prints the one id the stream `list` yields (nulls left out), or prints nothing
+/// and fails with "found N <what>, expected exactly one": the `${NAME:?}` after the lookup
+/// then stops, so a lookup never yields `null`, nothing, or two ids joined by a newline.
+pub fn jq_one(args: &[(&str, &str)], list: &str, what: &str) -> Line {
+    jq(
+        "-er",
+        args,
+        &format!(
+            "[{list} | values | tostring] | if length == 1 then .[0] else error(\"found \\(length) {what}, expected exactly one\") end"
+        ),
+    )
+}
+
+/// `jq` that prints the id field a create call answers with, or nothing (and fails) when the
+/// answer has none, such as an error.
+pub fn jq_field(field: &str) -> Line {
+    jq("-er", &[], &format!("{field} | values | tostring"))
+}
+
 /// A line that stops with `help` when `name` is empty or unset: `: "${NAME:?help}"`.
 pub fn guard(name: &str, help: &str) -> String {
     format!(": \"${{{name}:?{}}}\"", in_parameter_word(help))

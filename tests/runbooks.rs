@@ -594,3 +594,113 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
     assert_ne!(one, two);
     assert!(text.contains(&format!("\"${one}\"")) && text.contains(&format!("\"${two}\"")));
 }
+
+/// Every line of every example that sets an id from a command's output.
+fn assignments() -> Vec<String> {
+    let mut lines = Vec::new();
+    for spec in examples() {
+        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &plan.runbooks {
+            lines.extend(
+                book.steps
+                    .iter()
+                    .chain(&book.rollback)
+                    .flat_map(|s| s.commands.clone()),
+            );
+        }
+        lines.extend(plan.dns.iter().flat_map(|d| d.lookup.clone()));
+    }
+    lines.retain(|l| {
+        cutover::plan::runbook::defines(l).is_some() && l.contains("=$(") && l.contains("| jq")
+    });
+    lines
+}
+
+#[test]
+fn every_lookup_yields_exactly_one_id_or_fails() {
+    let lines = assignments();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(
+            line.contains("| jq -e"),
+            "a lookup that may print null: {line}"
+        );
+        let guarded = line.replace("if length == 1 then .[0]", "");
+        assert!(
+            !guarded.contains("[0]"),
+            "a lookup that takes the first of many: {line}"
+        );
+        let describe =
+            line.contains("aliyun") && !line.contains(" Add") && !line.contains("Create");
+        let list = line.contains("kubectl get nodes") || line.contains("--argjson new");
+        if describe && !list {
+            assert!(line.contains("expected exactly one"), "{line}");
+        }
+    }
+}
+
+/// With real jq: an empty answer, two matches, a null id and an error answer each leave the
+/// variable empty (so the `${NAME:?}` line after the lookup stops); one match sets it.
+#[test]
+fn a_lookup_with_none_or_several_matches_leaves_its_variable_empty() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("jq is not installed: skipped");
+        return;
+    }
+    let filter = cutover::shell::jq_one(
+        &[("name", "web")],
+        ".Items[] | select(.Name == $name) | .Id",
+        "items of that name",
+    )
+    .build();
+    let cases = [
+        (r#"{"Items":[]}"#, ""),
+        (r#"{"Items":[{"Name":"web","Id":"i-1"}]}"#, "i-1"),
+        (
+            r#"{"Items":[{"Name":"web","Id":"i-1"},{"Name":"web","Id":"i-2"}]}"#,
+            "",
+        ),
+        (r#"{"Items":[{"Name":"web","Id":null}]}"#, ""),
+        (r#"{"Code":"Forbidden"}"#, ""),
+        ("", ""),
+    ];
+    for (answer, expected) in cases {
+        let script = format!(
+            "X=$(printf '%s' {} | {filter}); printf '[%s]' \"$X\"; : \"${{X:?}}\" 2>/dev/null; echo ' passed'",
+            cutover::shell::quote(answer)
+        );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with(&format!("[{expected}]")),
+            "{answer}: {stdout}"
+        );
+        assert_eq!(
+            stdout.ends_with(" passed\n"),
+            !expected.is_empty(),
+            "{answer}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_drain_check_reads_the_old_slbs_last_day() {
+    let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let (_, book) = files
+        .iter()
+        .find(|(name, _)| name.ends_with("decommission.md"))
+        .expect("a decommission runbook");
+    let book = String::from_utf8_lossy(book);
+    assert!(
+        book.contains("DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300 --StartTime \"$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)\""),
+        "{book}"
+    );
+}

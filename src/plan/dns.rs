@@ -153,10 +153,10 @@ pub fn record_lookup(zone: &str, name: &str, kind: &str, value: &str) -> String 
         .opt("--Type", kind)
         .opt("--ValueKeyWord", value)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("rr", name), ("type", kind), ("value", value)],
         ".DomainRecords.Record[] | select(.RR == $rr and .Type == $type and .Value == $value) | .RecordId",
+        "records with that name, type and value (on every line)",
     );
     Line::assign(&record_var(name, kind, value), describe.pipe(pick)).build()
 }
@@ -171,10 +171,10 @@ pub fn private_zone_lookup(zone: &str) -> String {
     let describe = Line::new("aliyun pvtz DescribeZones")
         .opt("--Keyword", zone)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("zone", zone)],
         ".Zones.Zone[] | select(.ZoneName == $zone) | .ZoneId",
+        "PrivateZones of that name",
     );
     Line::assign(&private_zone_var(zone), describe.pipe(pick)).build()
 }
@@ -190,10 +190,10 @@ pub fn private_record_lookup(zone: &str, name: &str, kind: &str, value: &str) ->
         .opt_var("--ZoneId", &private_zone_var(zone))
         .opt("--Keyword", name)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("rr", name), ("type", kind), ("value", value)],
         ".Records.Record[] | select(.Rr == $rr and .Type == $type and .Value == $value) | .RecordId",
+        "PrivateZone records with that name, type and value",
     );
     Line::assign(&private_record_var(name, kind, value), describe.pipe(pick)).build()
 }
@@ -224,7 +224,7 @@ pub fn change_lookups(change: &DnsChange) -> Vec<(String, String)> {
 /// Commands that create a record and keep its id: `VAR=$(… | jq -r .RecordId)`, then show it.
 fn creating(var: &str, command: Line) -> Vec<String> {
     vec![
-        Line::assign(var, command.pipe(shell::jq("-r", &[], ".RecordId"))).build(),
+        Line::assign(var, command.pipe(shell::jq_field(".RecordId"))).build(),
         shell::show(var),
     ]
 }

@@ -545,10 +545,10 @@ fn manual_dns(spec: &Spec) -> (Vec<Step>, Vec<Step>) {
 
 /// The new cluster's id, found by its name: the variable and the line that sets it.
 fn cluster_id(book: &mut Runbook, name: &str) -> (&'static str, String) {
-    let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq(
-        "-r",
+    let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq_one(
         &[("name", name)],
         ".[] | select(.name == $name) | .cluster_id",
+        "clusters of that name",
     ));
     let line = Line::assign("CLUSTER_ID", lookup).build();
     book.lookup("CLUSTER_ID", line.clone());
@@ -773,10 +773,10 @@ fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> 
         .opt("--RegionId", region)
         .opt("--JobType", job_type)
         .lit("--PageSize 100")
-        .pipe(shell::jq(
-            "-r",
+        .pipe(shell::jq_one(
             &[("name", &dts_task_name(db))],
             ".DtsJobList[] | select(.DtsJobName == $name) | .DtsJobId",
+            "DTS tasks of that name",
         ));
     let line = Line::assign(&name, lookup).build();
     book.lookup(&name, line.clone());
@@ -855,13 +855,14 @@ fn data(spec: &Spec, book: &mut Runbook) {
     }
     if let Some(pz) = spec.dns.as_ref().and_then(|d| d.private_zone.as_ref()) {
         let zone_id = dns_plan::private_zone_var(&pz.zone);
-        let vpc_lookup = Line::new("aliyun vpc DescribeVpcs")
-            .opt("--RegionId", region)
-            .lit("--PageSize 50")
-            .pipe(shell::jq(
-                "-r",
-                &[("cidr", &n.vpc.to_string())],
-                ".Vpcs.Vpc[] | select(.CidrBlock == $cidr) | .VpcId",
+        // The cluster's own VPC, not one found by its CIDR (two VPCs may share a CIDR).
+        let (cluster, _) = cluster_id(book, &spec.target.name);
+        let vpc_lookup = Line::new("aliyun cs GET")
+            .word(&[Piece::Lit("/clusters/"), Piece::Var(cluster)])
+            .pipe(shell::jq_one(
+                &[],
+                ".vpc_id",
+                "VPC ids in the cluster's detail",
             ));
         book.lookup("VPC_ID", Line::assign("VPC_ID", vpc_lookup).build());
         book.steps.push(
@@ -872,7 +873,7 @@ fn data(spec: &Spec, book: &mut Runbook) {
                         &zone_id,
                         Line::new("aliyun pvtz AddZone")
                             .opt("--ZoneName", &pz.zone)
-                            .pipe(shell::jq("-r", &[], ".ZoneId")),
+                            .pipe(shell::jq_field(".ZoneId")),
                     )
                     .build(),
                     shell::show(&zone_id),
@@ -1228,7 +1229,7 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                         .lit("--Type A")
                         .opt("--Value", &address)
                         .lit("--TTL 600")
-                        .pipe(shell::jq("-r", &[], ".RecordId")),
+                        .pipe(shell::jq_field(".RecordId")),
                 )
                 .build(),
             );
@@ -1332,10 +1333,10 @@ fn old_slb(book: &mut Runbook, spec: &Spec) -> &'static str {
     let lookup = Line::new("aliyun slb DescribeLoadBalancers")
         .opt("--RegionId", &spec.target.region)
         .opt("--Address", spec.source.entrypoint.address.to_string())
-        .pipe(shell::jq(
-            "-r",
+        .pipe(shell::jq_one(
             &[],
-            ".LoadBalancers.LoadBalancer[0].LoadBalancerId",
+            ".LoadBalancers.LoadBalancer[].LoadBalancerId",
+            "SLBs with the old entrypoint's address",
         ));
     book.lookup("OLD_SLB_ID", Line::assign("OLD_SLB_ID", lookup).build());
     "OLD_SLB_ID"
@@ -1379,16 +1380,16 @@ fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
         .opt("-l", "!node-role.kubernetes.io/master")
         .lit("-o json")
         .pipe(shell::jq(
-            "-c",
+            "-ec",
             &[],
-            "[.items[].spec.providerID | split(\".\") | .[1]]",
+            "[.items[].spec.providerID | split(\".\") | .[1]] | if length > 0 then . else error(\"found no worker nodes\") end",
         ));
     book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
     let servers =
         Line::new("aliyun slb DescribeVServerGroupAttribute")
             .opt("--RegionId", region)
             .opt_var("--VServerGroupId", &group)
-            .pipe(Line::new("jq -c --argjson new").var(new_nodes).arg(
+            .pipe(Line::new("jq -ec --argjson new").var(new_nodes).arg(
                 "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
             ));
     book.lookup(&old_servers, Line::assign(&old_servers, servers).build());
@@ -1678,7 +1679,10 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
             .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
             .commands([
-                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection")
+                // The last day, at 5-minute points (288, under the 1,000 one answer holds).
+                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
+                    .lit("--StartTime")
+                    .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
                     .lit("--Dimensions")
                     .subst(Line::new("jq -cn --arg id").var(slb).arg("[{instanceId: $id}]"))
                     .build(),
