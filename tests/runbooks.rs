@@ -704,3 +704,44 @@ fn the_drain_check_reads_the_old_slbs_last_day() {
         "{book}"
     );
 }
+
+/// The backups purge lists first, and removes in a later step of its own that says it cannot
+/// be undone: no block lists and removes at once, and ossutil still asks (no `-f`).
+#[test]
+fn the_backups_purge_lists_then_removes_in_a_separate_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string("examples/piggymetrics.yaml")
+        .unwrap()
+        .replacen(
+            "\ndata:\n",
+            "\ndata:\n  backups: oss://piggymetrics-backups/cutover\n",
+            1,
+        );
+    let path = common::temp_spec(&dir, "backups.yaml", &spec);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let book = plan
+        .runbooks
+        .iter()
+        .find(|b| b.phase.to_lowercase().contains("decommission"))
+        .expect("a decommission runbook");
+    let position = |what: &str| {
+        book.steps
+            .iter()
+            .position(|s| s.commands.iter().any(|c| c.starts_with(what)))
+            .unwrap_or_else(|| panic!("no step runs {what}"))
+    };
+    let (list, remove) = (position("ossutil ls"), position("ossutil rm"));
+    assert!(list < remove);
+    let removal = &book.steps[remove];
+    assert_eq!(
+        removal.commands,
+        ["ossutil rm -r oss://piggymetrics-backups/cutover"]
+    );
+    assert!(removal.detail.contains("cannot be undone") && removal.detail.contains("listing"));
+    for step in &book.steps {
+        let lists = step.commands.iter().any(|c| c.contains("ossutil ls"));
+        let removes = step.commands.iter().any(|c| c.contains("ossutil rm"));
+        assert!(!(lists && removes), "{}", step.title);
+        assert!(!step.commands.iter().any(|c| c.contains("rm -r -f")));
+    }
+}

@@ -1734,14 +1734,22 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     );
     if let Some(data) = &spec.data {
         match &data.backups {
-            Some(backups) => book.steps.push(
-                step(Role::Operations, format!("Purge the migration's backups in {}", code(backups)), "data.backups")
-                    .commands([
-                        Line::new("ossutil ls").arg(backups).build(),
-                        Line::new("ossutil rm -r -f").arg(backups).build(),
-                    ])
-                    .expect("`ossutil ls` lists nothing under the prefix"),
-            ),
+            // Listing and removing are two steps, and the removal asks ossutil's own question
+            // (no `-f`): a `data.backups` that names live data is seen before it is gone.
+            Some(backups) => {
+                book.steps.push(
+                    step(Role::Operations, format!("List the migration's backups in {}", code(backups)), "data.backups")
+                        .detail("Read the listing: it must hold only the backups this migration made, nothing that a volume, an object store or an app still uses.")
+                        .commands([Line::new("ossutil ls").arg(backups).build()])
+                        .expect("only the migration's backups are listed"),
+                );
+                book.steps.push(
+                    step(Role::Operations, format!("Delete the migration's backups in {} (cannot be undone)", code(backups)), "data.backups")
+                        .detail(format!("This deletes every object under {} for good: it cannot be undone. Compare with the listing of the step before and run it only if that listing holds nothing else; ossutil asks once more before it deletes.", code(backups)))
+                        .commands([Line::new("ossutil rm -r").arg(backups).build()])
+                        .expect("`ossutil ls` lists nothing under the prefix"),
+                );
+            }
             None => book.notes.push("No backup location in the spec (`data.backups`): no migration backups to purge from OSS.".into()),
         }
     }
