@@ -85,19 +85,16 @@ fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
 fn tool_configs_map_every_image_and_object_store_without_secrets() {
     let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
     let syncer: serde_json::Value =
-        serde_yaml::from_slice(files.get("tools/image-syncer/config.yaml").unwrap()).unwrap();
+        serde_yaml::from_slice(files.get("tools/image-syncer/images.yaml").unwrap()).unwrap();
     assert_eq!(
-        syncer["images"]["registry.example.com/piggymetrics/gateway:2.1.0"],
+        syncer["registry.example.com/piggymetrics/gateway:2.1.0"],
         "registry.cn-hangzhou.aliyuncs.com/piggymetrics/gateway:2.1.0"
     );
     assert_eq!(
-        syncer["images"]["docker.io/library/redis:7.2"],
+        syncer["docker.io/library/redis:7.2"],
         "registry.cn-hangzhou.aliyuncs.com/piggymetrics/redis:7.2"
     );
-    assert_eq!(
-        syncer["auth"]["registry.cn-hangzhou.aliyuncs.com"]["password"],
-        "${ACR_PASSWORD}"
-    );
+    assert!(files.get("tools/image-syncer/config.yaml").is_none());
     let job = String::from_utf8(
         files
             .get("tools/ossimport/uploads/local_job.cfg")
@@ -744,4 +741,86 @@ fn the_backups_purge_lists_then_removes_in_a_separate_step() {
         assert!(!(lists && removes), "{}", step.title);
         assert!(!step.commands.iter().any(|c| c.contains("rm -r -f")));
     }
+}
+
+/// The image sync's auth file is built by jq from the exported credentials: a password with
+/// quotes, a backslash, a tab escape or `$(…)` reaches image-syncer exactly, in a private
+/// temporary file that is gone after the sync.
+#[test]
+fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("jq is not installed: skipped");
+        return;
+    }
+    let plan = plan::build(
+        &load::load(Path::new("examples/piggymetrics.yaml"))
+            .unwrap_or_else(|_| panic!("loads"))
+            .spec,
+    );
+    let step = plan
+        .runbooks
+        .iter()
+        .flat_map(|b| &b.steps)
+        .find(|s| s.commands.iter().any(|c| c.starts_with("image-syncer")))
+        .expect("an image sync step");
+    assert!(
+        !step
+            .commands
+            .iter()
+            .any(|c| c.contains("envsubst") || c.contains("/tmp/"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // The stub keeps a copy of the auth file it was given, and its mode.
+    let stub = bin.join("image-syncer");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\nfor a in \"$@\"; do case $a in --auth=*) f=${a#--auth=}; cp \"$f\" \"$OUT/auth\"; stat -c %a \"$f\" > \"$OUT/mode\"; echo \"$f\" > \"$OUT/path\";; esac; done\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let password = "p\"w'd\\t$(touch x)`id`\\";
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(step.commands.join("\n"))
+        .current_dir(dir.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("OUT", dir.path())
+        .env("ACR_USERNAME", "ops")
+        .env("ACR_PASSWORD", password)
+        .env("REGISTRY_EXAMPLE_COM_USERNAME", "u2")
+        .env("REGISTRY_EXAMPLE_COM_PASSWORD", "second")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let auth: serde_json::Value =
+        serde_yaml::from_slice(&std::fs::read(dir.path().join("auth")).unwrap()).unwrap();
+    assert_eq!(
+        auth["registry.cn-hangzhou.aliyuncs.com"]["password"],
+        password
+    );
+    assert_eq!(auth["registry.cn-hangzhou.aliyuncs.com"]["username"], "ops");
+    assert_eq!(auth["registry.example.com"]["password"], "second");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mode"))
+            .unwrap()
+            .trim(),
+        "600"
+    );
+    let path = std::fs::read_to_string(dir.path().join("path")).unwrap();
+    assert!(
+        !Path::new(path.trim()).exists(),
+        "the auth file is left at {path}"
+    );
+    assert!(!dir.path().join("x").exists());
 }

@@ -1060,9 +1060,36 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             &format!("the login to {}", login.host),
         ));
     }
+    // The auth file is JSON (which image-syncer reads as YAML too) built by jq from the
+    // exported values, so no quote or backslash in a password changes it; mktemp makes it
+    // private, and it is removed after the sync whatever the outcome.
+    let mut auth = Line::new("jq -n");
+    let mut entries = Vec::new();
+    for (i, login) in super::images::logins(spec).iter().enumerate() {
+        let n = i + 1;
+        auth = auth
+            .lit("--arg")
+            .lit(&format!("host{n}"))
+            .arg(&login.host)
+            .lit("--arg")
+            .lit(&format!("user{n}"))
+            .var(&login.username_env)
+            .lit("--arg")
+            .lit(&format!("password{n}"))
+            .var(&login.password_env);
+        entries.push(format!(
+            "($host{n}): {{username: $user{n}, password: $password{n}}}"
+        ));
+    }
+    let auth = auth.arg(format!("{{{}}}", entries.join(", ")));
     commands.extend([
-        "(umask 077 && envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml)".to_string(),
-        "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3; rm -f /tmp/image-syncer.yaml".to_string(),
+        Line::assign("SYNC_AUTH", Line::new("mktemp")).build(),
+        format!("{} > \"$SYNC_AUTH\"", auth.build()),
+        Line::new("image-syncer")
+            .word(&[Piece::Lit("--auth="), Piece::Var("SYNC_AUTH")])
+            .arg(format!("--images={}", crate::render::tools::IMAGES_FILE))
+            .lit("--proc=6 --retries=3; rm -f \"$SYNC_AUTH\"")
+            .build(),
     ]);
     book.steps.push(
         step(
@@ -1070,7 +1097,7 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             format!("Copy {} images with image-syncer", plan.images.len()),
             "services[*].image",
         )
-        .detail("Export the registry credentials in your shell, render the config into a private file, sync, and delete the file whatever the outcome.")
+        .detail("Export the registry credentials in your shell; jq writes them into a private temporary auth file, image-syncer syncs, and the file is deleted whatever the outcome (if you stop the sync, run `rm -f \"$SYNC_AUTH\"`).")
         .commands(commands)
         .expect("image-syncer ends with 0 failed tasks"),
     );
