@@ -266,6 +266,12 @@ pub fn show(name: &str) -> String {
     format!("echo \"{name}=${{{name}:?not found: check the lookup above}}\"")
 }
 
+/// A line that shows what a lookup found, or `note` when it found nothing (a record that
+/// exists only later), without stopping.
+pub fn show_or(name: &str, note: &str) -> String {
+    format!("echo \"{name}=${{{name}:-{}}}\"", in_parameter_word(note))
+}
+
 /// Text for the word of `"${NAME:?word}"`: one line, nothing the shell expands there, and
 /// no `'` (shown as `’`).
 fn in_parameter_word(text: &str) -> String {

@@ -824,3 +824,70 @@ fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
     );
     assert!(!dir.path().join("x").exists());
 }
+
+/// An id a step creates (a zone, a record) is found again by the rollback step that reads
+/// it, so that the rollback works from a new shell.
+#[test]
+fn rollbacks_find_again_the_ids_their_runbook_created() {
+    use cutover::plan::runbook::{defines, references};
+    let mut checked = 0;
+    for spec in examples() {
+        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &plan.runbooks {
+            let created: Vec<String> = book
+                .steps
+                .iter()
+                .flat_map(|s| &s.commands)
+                .filter(|l| {
+                    l.contains("=$(aliyun") && (l.contains(" Add") || l.contains(" Create"))
+                })
+                .filter_map(|l| defines(l))
+                .collect();
+            for step in &book.rollback {
+                let mut own = Vec::new();
+                for line in &step.commands {
+                    for name in references(line) {
+                        if created.contains(&name) {
+                            checked += 1;
+                            assert!(
+                                own.contains(&name),
+                                "{}: {}: {name} is not found again",
+                                book.phase,
+                                step.title
+                            );
+                        }
+                    }
+                    own.extend(defines(line));
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// The change list's lookups for what a phase adds say which phase, and do not stop.
+#[test]
+fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
+    let plan = plan::build(
+        &load::load(Path::new("examples/piggymetrics.yaml"))
+            .unwrap_or_else(|_| panic!("loads"))
+            .spec,
+    );
+    let lookup = &plan.dns.as_ref().unwrap().lookup;
+    let later: Vec<&String> = lookup
+        .iter()
+        .filter(|l| l.contains("has added it"))
+        .collect();
+    assert!(!later.is_empty(), "{lookup:#?}");
+    for line in later {
+        let name = cutover::plan::runbook::defines(line).unwrap();
+        let show = lookup
+            .iter()
+            .find(|l| l.starts_with(&format!("echo \"{name}=")))
+            .unwrap();
+        assert!(
+            show.contains(":-not added yet: run again after phase "),
+            "{show}"
+        );
+    }
+}

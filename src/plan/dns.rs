@@ -622,7 +622,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
             rollback,
         });
     }
-    let lookup = lookups(dns, &records);
+    let lookup = lookups(dns, &records, &by_phase);
     Some(DnsPlan {
         provider: "alidns",
         edition: dns.edition.map(edition_name),
@@ -637,7 +637,31 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
 }
 
 /// Every variable the change list uses, each set by its exact lookup, then shown.
-fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
+///
+/// A record the list itself adds (and the PrivateZone, created in the phase of its first
+/// record) cannot be found before that phase: its lookup says so and its line shows "not
+/// added yet" instead of stopping.
+fn lookups(
+    dns: &crate::model::Dns,
+    records: &[MovingRecord],
+    phases: &[PhaseChanges],
+) -> Vec<String> {
+    let mut added: BTreeMap<String, String> = BTreeMap::new();
+    for phase in phases {
+        for c in &phase.changes {
+            let var = match c.kind {
+                ChangeKind::Add => record_var(&c.name, &c.record_type, &c.value),
+                ChangeKind::AddPrivate => {
+                    added
+                        .entry(private_zone_var(&c.zone))
+                        .or_insert_with(|| phase.phase.clone());
+                    private_record_var(&c.name, &c.record_type, &c.value)
+                }
+                _ => continue,
+            };
+            added.entry(var).or_insert_with(|| phase.phase.clone());
+        }
+    }
     let mut sets: Vec<(String, String)> = Vec::new();
     for r in records {
         for value in [&r.old, &r.new] {
@@ -679,11 +703,26 @@ fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
         }
     });
     let stop = (!collisions.is_empty()).then(|| shell::collision_guard(&collisions));
-    let shows: Vec<String> = sets.iter().map(|(var, _)| shell::show(var)).collect();
-    stop.into_iter()
-        .chain(sets.into_iter().map(|(_, line)| line))
-        .chain(shows)
-        .collect()
+    // What exists now first, each shown and stopping when not found; then what a phase adds.
+    let (later, now): (Vec<_>, Vec<_>) = sets
+        .into_iter()
+        .partition(|(var, _)| added.contains_key(var));
+    let mut lines: Vec<String> = stop.into_iter().collect();
+    lines.extend(now.iter().map(|(_, line)| line.clone()));
+    lines.extend(now.iter().map(|(var, _)| shell::show(var)));
+    for (var, line) in &later {
+        let phase = added.get(var).map_or("", String::as_str);
+        lines.push(
+            Line::new(line)
+                .comment(&format!("finds it only once phase {phase} has added it"))
+                .build(),
+        );
+        lines.push(shell::show_or(
+            var,
+            &format!("not added yet: run again after phase {phase}"),
+        ));
+    }
+    lines
 }
 
 /// Add the new entrypoint beside the old one and verify that the name answers with both.

@@ -458,7 +458,8 @@ fn set_ids(book: &mut Runbook) {
             set.push(name);
         }
     }
-    if needed.is_empty() {
+    find_created_again(book);
+    if needed.is_empty() && book.collisions.is_empty() {
         return;
     }
     // Each in the order the runbook needs it, after what its own lines read.
@@ -504,6 +505,58 @@ fn set_ids(book: &mut Runbook) {
         .commands(commands)
         .expect("every lookup prints its id and no line stops with a message");
     book.steps.insert(0, first);
+}
+
+/// A rollback step that reads an id a step of the runbook created (a zone, a record) starts
+/// with the lookup that finds it again, so that it also works from a new shell; where the
+/// thing was never created, the line that shows it stops: there is nothing to undo.
+fn find_created_again(book: &mut Runbook) {
+    let created: Vec<String> = book
+        .steps
+        .iter()
+        .flat_map(|s| &s.commands)
+        .filter_map(|line| defines(line).filter(|_| !line.starts_with(": ")))
+        .collect();
+    for step in &mut book.rollback {
+        let mut found: Vec<String> = Vec::new();
+        let (mut lines, mut shows) = (Vec::new(), Vec::new());
+        fn add(
+            name: &str,
+            ids: &BTreeMap<String, Id>,
+            created: &[String],
+            found: &mut Vec<String>,
+            lines: &mut Vec<String>,
+            shows: &mut Vec<String>,
+        ) {
+            if found.iter().any(|f| f == name) || !created.iter().any(|c| c == name) {
+                return;
+            }
+            if let Some(Id::Lookup(line)) = ids.get(name) {
+                found.push(name.to_string());
+                for dependency in references(line) {
+                    add(&dependency, ids, created, found, lines, shows);
+                }
+                lines.push(line.clone());
+                shows.push(shell::show(name));
+            }
+        }
+        let mut own: Vec<String> = Vec::new();
+        for line in &step.commands {
+            for name in references(line) {
+                if !own.contains(&name) {
+                    add(
+                        &name, &book.ids, &created, &mut found, &mut lines, &mut shows,
+                    );
+                }
+            }
+            own.extend(defines(line));
+        }
+        if !lines.is_empty() {
+            lines.append(&mut shows);
+            lines.append(&mut step.commands);
+            step.commands = lines;
+        }
+    }
 }
 
 /// Without a `dns` section the runbook still has the production names move, by hand, in
@@ -855,6 +908,8 @@ fn data(spec: &Spec, book: &mut Runbook) {
     }
     if let Some(pz) = spec.dns.as_ref().and_then(|d| d.private_zone.as_ref()) {
         let zone_id = dns_plan::private_zone_var(&pz.zone);
+        // Created below; a rollback from a new shell finds it again by its name.
+        book.lookup(&zone_id, dns_plan::private_zone_lookup(&pz.zone));
         // The cluster's own VPC, not one found by its CIDR (two VPCs may share a CIDR).
         let (cluster, _) = cluster_id(book, &spec.target.name);
         let vpc_lookup = Line::new("aliyun cs GET")
