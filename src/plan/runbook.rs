@@ -132,6 +132,12 @@ fn text(value: impl AsRef<str>) -> String {
     markdown::text(value.as_ref())
 }
 
+/// Spec free text shown to the operator as quoted data with the field it comes from, so it
+/// never reads as one of the runbook's own instructions (already-escaped plain text).
+fn from_spec(field: &str, value: &str) -> String {
+    format!("From the spec ({}): “{}”", text(field), text(value))
+}
+
 fn step(role: Role, title: impl Into<String>, source: impl Into<String>) -> Step {
     Step {
         role,
@@ -338,7 +344,12 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 changes: text(&phase.changes),
                 steps: Vec::new(),
                 hold: phase.hold.as_deref().map(text),
-                gates: phase.gates.iter().map(text).collect(),
+                gates: phase
+                    .gates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g))
+                    .collect(),
                 rollback: Vec::new(),
                 notes: Vec::new(),
                 ids: BTreeMap::new(),
@@ -1406,7 +1417,7 @@ fn verify(spec: &Spec, book: &mut Runbook) {
         step(Role::Tester, "Compare the metrics", "rollout.gates")
             .detail("In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic.")
             .commands([kubectl_in(ns).lit("top pods").build()])
-            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { spec.rollout.gates.iter().map(text).collect::<Vec<_>>().join("; ") }),
+            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { format!("no pod near its limits, and each gate of the spec holds: {}", spec.rollout.gates.iter().enumerate().map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g)).collect::<Vec<_>>().join("; ")) }),
     );
 }
 
