@@ -1429,7 +1429,7 @@ fn old_slb(book: &mut Runbook, spec: &Spec) -> &'static str {
         .pipe(shell::jq_one(
             &[],
             ".LoadBalancers.LoadBalancer[].LoadBalancerId",
-            "SLBs with the old entrypoint's address",
+            "SLBs with the old entrypoint address",
         ));
     book.lookup("OLD_SLB_ID", Line::assign("OLD_SLB_ID", lookup).build());
     "OLD_SLB_ID"
