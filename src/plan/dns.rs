@@ -141,12 +141,7 @@ pub fn fqdn(zone: &str, name: &str) -> String {
 /// cloud assigns it, so the commands use `"$RECORD_ID_WWW_A_203_0_113_10"`, set by
 /// [`record_lookup`] or by the command that adds the record.
 pub fn record_var(name: &str, kind: &str, value: &str) -> String {
-    shell::variable(&["record-id", rr_word(name), kind, value])
-}
-
-/// `@` in a variable name is `apex`.
-fn rr_word(name: &str) -> &str {
-    if name == "@" { "apex" } else { name }
+    shell::variable(&["record-id", name, &kind.to_ascii_lowercase(), value])
 }
 
 /// `RECORD_ID_…=$(…)`: the id of the record that answers `value`, exactly (DescribeDomainRecords
@@ -158,10 +153,10 @@ pub fn record_lookup(zone: &str, name: &str, kind: &str, value: &str) -> String 
         .opt("--Type", kind)
         .opt("--ValueKeyWord", value)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("rr", name), ("type", kind), ("value", value)],
         ".DomainRecords.Record[] | select(.RR == $rr and .Type == $type and .Value == $value) | .RecordId",
+        "records with that name, type and value (on every line)",
     );
     Line::assign(&record_var(name, kind, value), describe.pipe(pick)).build()
 }
@@ -176,17 +171,17 @@ pub fn private_zone_lookup(zone: &str) -> String {
     let describe = Line::new("aliyun pvtz DescribeZones")
         .opt("--Keyword", zone)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("zone", zone)],
         ".Zones.Zone[] | select(.ZoneName == $zone) | .ZoneId",
+        "PrivateZones of that name",
     );
     Line::assign(&private_zone_var(zone), describe.pipe(pick)).build()
 }
 
 /// The variable that holds the id of a PrivateZone record.
 pub fn private_record_var(name: &str, kind: &str, value: &str) -> String {
-    shell::variable(&["pvtz-record-id", rr_word(name), kind, value])
+    shell::variable(&["pvtz-record-id", name, &kind.to_ascii_lowercase(), value])
 }
 
 /// `PVTZ_RECORD_ID_…=$(…)`: the id of a PrivateZone record (needs the zone's variable).
@@ -195,10 +190,10 @@ pub fn private_record_lookup(zone: &str, name: &str, kind: &str, value: &str) ->
         .opt_var("--ZoneId", &private_zone_var(zone))
         .opt("--Keyword", name)
         .lit("--PageSize 100");
-    let pick = shell::jq(
-        "-r",
+    let pick = shell::jq_one(
         &[("rr", name), ("type", kind), ("value", value)],
         ".Records.Record[] | select(.Rr == $rr and .Type == $type and .Value == $value) | .RecordId",
+        "PrivateZone records with that name, type and value",
     );
     Line::assign(&private_record_var(name, kind, value), describe.pipe(pick)).build()
 }
@@ -229,7 +224,7 @@ pub fn change_lookups(change: &DnsChange) -> Vec<(String, String)> {
 /// Commands that create a record and keep its id: `VAR=$(… | jq -r .RecordId)`, then show it.
 fn creating(var: &str, command: Line) -> Vec<String> {
     vec![
-        Line::assign(var, command.pipe(shell::jq("-r", &[], ".RecordId"))).build(),
+        Line::assign(var, command.pipe(shell::jq_field(".RecordId"))).build(),
         shell::show(var),
     ]
 }
@@ -627,7 +622,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
             rollback,
         });
     }
-    let lookup = lookups(dns, &records);
+    let lookup = lookups(dns, &records, &by_phase);
     Some(DnsPlan {
         provider: "alidns",
         edition: dns.edition.map(edition_name),
@@ -642,7 +637,31 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
 }
 
 /// Every variable the change list uses, each set by its exact lookup, then shown.
-fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
+///
+/// A record the list itself adds (and the PrivateZone, created in the phase of its first
+/// record) cannot be found before that phase: its lookup says so and its line shows "not
+/// added yet" instead of stopping.
+fn lookups(
+    dns: &crate::model::Dns,
+    records: &[MovingRecord],
+    phases: &[PhaseChanges],
+) -> Vec<String> {
+    let mut added: BTreeMap<String, String> = BTreeMap::new();
+    for phase in phases {
+        for c in &phase.changes {
+            let var = match c.kind {
+                ChangeKind::Add => record_var(&c.name, &c.record_type, &c.value),
+                ChangeKind::AddPrivate => {
+                    added
+                        .entry(private_zone_var(&c.zone))
+                        .or_insert_with(|| phase.phase.clone());
+                    private_record_var(&c.name, &c.record_type, &c.value)
+                }
+                _ => continue,
+            };
+            added.entry(var).or_insert_with(|| phase.phase.clone());
+        }
+    }
     let mut sets: Vec<(String, String)> = Vec::new();
     for r in records {
         for value in [&r.old, &r.new] {
@@ -668,13 +687,42 @@ fn lookups(dns: &crate::model::Dns, records: &[MovingRecord]) -> Vec<String> {
             ));
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    sets.retain(|(var, _)| seen.insert(var.clone()));
-    let shows: Vec<String> = sets.iter().map(|(var, _)| shell::show(var)).collect();
-    sets.into_iter()
-        .map(|(_, line)| line)
-        .chain(shows)
-        .collect()
+    // The same variable from two different lookups would be two ids under one name.
+    let mut seen = std::collections::BTreeMap::new();
+    let mut collisions = Vec::new();
+    sets.retain(|(var, line)| match seen.get(var) {
+        None => {
+            seen.insert(var.clone(), line.clone());
+            true
+        }
+        Some(first) => {
+            if first != line && !collisions.contains(var) {
+                collisions.push(var.clone());
+            }
+            false
+        }
+    });
+    let stop = (!collisions.is_empty()).then(|| shell::collision_guard(&collisions));
+    // What exists now first, each shown and stopping when not found; then what a phase adds.
+    let (later, now): (Vec<_>, Vec<_>) = sets
+        .into_iter()
+        .partition(|(var, _)| added.contains_key(var));
+    let mut lines: Vec<String> = stop.into_iter().collect();
+    lines.extend(now.iter().map(|(_, line)| line.clone()));
+    lines.extend(now.iter().map(|(var, _)| shell::show(var)));
+    for (var, line) in &later {
+        let phase = added.get(var).map_or("", String::as_str);
+        lines.push(
+            Line::new(line)
+                .comment(&format!("finds it only once phase {phase} has added it"))
+                .build(),
+        );
+        lines.push(shell::show_or(
+            var,
+            &format!("not added yet: run again after phase {phase}"),
+        ));
+    }
+    lines
 }
 
 /// Add the new entrypoint beside the old one and verify that the name answers with both.

@@ -81,10 +81,13 @@ pub struct Runbook {
     /// set it (a lookup) or stop until the operator sets it (a guard).
     #[serde(skip)]
     ids: BTreeMap<String, Id>,
+    /// Variables that two different lookups or guards asked for: two ids under one name.
+    #[serde(skip)]
+    collisions: Vec<String>,
 }
 
 /// How a variable of a runbook gets its value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Id {
     /// `NAME=$(lookup)`: the upstream output names it exactly.
     Lookup(String),
@@ -95,17 +98,29 @@ enum Id {
 
 impl Runbook {
     fn lookup(&mut self, name: &str, line: String) {
-        self.ids.entry(name.to_string()).or_insert(Id::Lookup(line));
+        self.set(name, Id::Lookup(line));
     }
     fn guard(&mut self, name: &str, help: String) {
-        self.ids
-            .entry(name.to_string())
-            .or_insert(Id::Guard(help, None));
+        self.set(name, Id::Guard(help, None));
     }
     fn guard_after(&mut self, name: &str, help: String, hint: String) {
-        self.ids
-            .entry(name.to_string())
-            .or_insert(Id::Guard(help, Some(hint)));
+        self.set(name, Id::Guard(help, Some(hint)));
+    }
+    /// The first way to set `name` wins; a different one is a second id under that name.
+    fn set(&mut self, name: &str, id: Id) {
+        match self.ids.get(name) {
+            None => {
+                self.ids.insert(name.to_string(), id);
+            }
+            Some(first) if *first != id && !self.collisions.iter().any(|c| c == name) => {
+                self.collisions.push(name.to_string());
+            }
+            Some(_) => {}
+        }
+    }
+    /// The variables that stand for two different ids (none, unless the generator has a bug).
+    pub fn collisions(&self) -> &[String] {
+        &self.collisions
     }
 }
 
@@ -115,6 +130,12 @@ fn code(value: impl AsRef<str>) -> String {
 }
 fn text(value: impl AsRef<str>) -> String {
     markdown::text(value.as_ref())
+}
+
+/// Spec free text shown to the operator as quoted data with the field it comes from, so it
+/// never reads as one of the runbook's own instructions (already-escaped plain text).
+fn from_spec(field: &str, value: &str) -> String {
+    format!("From the spec ({}): “{}”", text(field), text(value))
 }
 
 fn step(role: Role, title: impl Into<String>, source: impl Into<String>) -> Step {
@@ -323,10 +344,16 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 changes: text(&phase.changes),
                 steps: Vec::new(),
                 hold: phase.hold.as_deref().map(text),
-                gates: phase.gates.iter().map(text).collect(),
+                gates: phase
+                    .gates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g))
+                    .collect(),
                 rollback: Vec::new(),
                 notes: Vec::new(),
                 ids: BTreeMap::new(),
+                collisions: Vec::new(),
             };
             let dns = plan
                 .dns
@@ -442,7 +469,8 @@ fn set_ids(book: &mut Runbook) {
             set.push(name);
         }
     }
-    if needed.is_empty() {
+    find_created_again(book);
+    if needed.is_empty() && book.collisions.is_empty() {
         return;
     }
     // Each in the order the runbook needs it, after what its own lines read.
@@ -481,12 +509,65 @@ fn set_ids(book: &mut Runbook) {
     for name in &needed {
         add(name, &book.ids, &mut done, &mut lines, &mut shows);
     }
-    let commands: Vec<String> = lines.into_iter().chain(shows).collect();
+    let stop = (!book.collisions.is_empty()).then(|| shell::collision_guard(&book.collisions));
+    let commands: Vec<String> = stop.into_iter().chain(lines).chain(shows).collect();
     let first = step(Role::Operations, "Set the ids this phase uses", "-")
         .detail("In the shell you run this phase from, and again in any new shell: each id comes from the lookup that finds it exactly, or, where no lookup can, from you (each `: \"${NAME:?…}\"` line stops with what to set until it is set). The later commands use these variables")
         .commands(commands)
         .expect("every lookup prints its id and no line stops with a message");
     book.steps.insert(0, first);
+}
+
+/// A rollback step that reads an id a step of the runbook created (a zone, a record) starts
+/// with the lookup that finds it again, so that it also works from a new shell; where the
+/// thing was never created, the line that shows it stops: there is nothing to undo.
+fn find_created_again(book: &mut Runbook) {
+    let created: Vec<String> = book
+        .steps
+        .iter()
+        .flat_map(|s| &s.commands)
+        .filter_map(|line| defines(line).filter(|_| !line.starts_with(": ")))
+        .collect();
+    for step in &mut book.rollback {
+        let mut found: Vec<String> = Vec::new();
+        let (mut lines, mut shows) = (Vec::new(), Vec::new());
+        fn add(
+            name: &str,
+            ids: &BTreeMap<String, Id>,
+            created: &[String],
+            found: &mut Vec<String>,
+            lines: &mut Vec<String>,
+            shows: &mut Vec<String>,
+        ) {
+            if found.iter().any(|f| f == name) || !created.iter().any(|c| c == name) {
+                return;
+            }
+            if let Some(Id::Lookup(line)) = ids.get(name) {
+                found.push(name.to_string());
+                for dependency in references(line) {
+                    add(&dependency, ids, created, found, lines, shows);
+                }
+                lines.push(line.clone());
+                shows.push(shell::show(name));
+            }
+        }
+        let mut own: Vec<String> = Vec::new();
+        for line in &step.commands {
+            for name in references(line) {
+                if !own.contains(&name) {
+                    add(
+                        &name, &book.ids, &created, &mut found, &mut lines, &mut shows,
+                    );
+                }
+            }
+            own.extend(defines(line));
+        }
+        if !lines.is_empty() {
+            lines.append(&mut shows);
+            lines.append(&mut step.commands);
+            step.commands = lines;
+        }
+    }
 }
 
 /// Without a `dns` section the runbook still has the production names move, by hand, in
@@ -528,10 +609,10 @@ fn manual_dns(spec: &Spec) -> (Vec<Step>, Vec<Step>) {
 
 /// The new cluster's id, found by its name: the variable and the line that sets it.
 fn cluster_id(book: &mut Runbook, name: &str) -> (&'static str, String) {
-    let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq(
-        "-r",
+    let lookup = Line::new("aliyun cs GET /clusters").pipe(shell::jq_one(
         &[("name", name)],
         ".[] | select(.name == $name) | .cluster_id",
+        "clusters of that name",
     ));
     let line = Line::assign("CLUSTER_ID", lookup).build();
     book.lookup("CLUSTER_ID", line.clone());
@@ -756,10 +837,10 @@ fn dts_job_id(book: &mut Runbook, region: &str, db: &crate::model::Database) -> 
         .opt("--RegionId", region)
         .opt("--JobType", job_type)
         .lit("--PageSize 100")
-        .pipe(shell::jq(
-            "-r",
+        .pipe(shell::jq_one(
             &[("name", &dts_task_name(db))],
             ".DtsJobList[] | select(.DtsJobName == $name) | .DtsJobId",
+            "DTS tasks of that name",
         ));
     let line = Line::assign(&name, lookup).build();
     book.lookup(&name, line.clone());
@@ -838,13 +919,16 @@ fn data(spec: &Spec, book: &mut Runbook) {
     }
     if let Some(pz) = spec.dns.as_ref().and_then(|d| d.private_zone.as_ref()) {
         let zone_id = dns_plan::private_zone_var(&pz.zone);
-        let vpc_lookup = Line::new("aliyun vpc DescribeVpcs")
-            .opt("--RegionId", region)
-            .lit("--PageSize 50")
-            .pipe(shell::jq(
-                "-r",
-                &[("cidr", &n.vpc.to_string())],
-                ".Vpcs.Vpc[] | select(.CidrBlock == $cidr) | .VpcId",
+        // Created below; a rollback from a new shell finds it again by its name.
+        book.lookup(&zone_id, dns_plan::private_zone_lookup(&pz.zone));
+        // The cluster's own VPC, not one found by its CIDR (two VPCs may share a CIDR).
+        let (cluster, _) = cluster_id(book, &spec.target.name);
+        let vpc_lookup = Line::new("aliyun cs GET")
+            .word(&[Piece::Lit("/clusters/"), Piece::Var(cluster)])
+            .pipe(shell::jq_one(
+                &[],
+                ".vpc_id",
+                "VPC ids in the cluster's detail",
             ));
         book.lookup("VPC_ID", Line::assign("VPC_ID", vpc_lookup).build());
         book.steps.push(
@@ -855,7 +939,7 @@ fn data(spec: &Spec, book: &mut Runbook) {
                         &zone_id,
                         Line::new("aliyun pvtz AddZone")
                             .opt("--ZoneName", &pz.zone)
-                            .pipe(shell::jq("-r", &[], ".ZoneId")),
+                            .pipe(shell::jq_field(".ZoneId")),
                     )
                     .build(),
                     shell::show(&zone_id),
@@ -1042,9 +1126,36 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             &format!("the login to {}", login.host),
         ));
     }
+    // The auth file is JSON (which image-syncer reads as YAML too) built by jq from the
+    // exported values, so no quote or backslash in a password changes it; mktemp makes it
+    // private, and it is removed after the sync whatever the outcome.
+    let mut auth = Line::new("jq -n");
+    let mut entries = Vec::new();
+    for (i, login) in super::images::logins(spec).iter().enumerate() {
+        let n = i + 1;
+        auth = auth
+            .lit("--arg")
+            .lit(&format!("host{n}"))
+            .arg(&login.host)
+            .lit("--arg")
+            .lit(&format!("user{n}"))
+            .var(&login.username_env)
+            .lit("--arg")
+            .lit(&format!("password{n}"))
+            .var(&login.password_env);
+        entries.push(format!(
+            "($host{n}): {{username: $user{n}, password: $password{n}}}"
+        ));
+    }
+    let auth = auth.arg(format!("{{{}}}", entries.join(", ")));
     commands.extend([
-        "(umask 077 && envsubst < tools/image-syncer/config.yaml > /tmp/image-syncer.yaml)".to_string(),
-        "image-syncer --config=/tmp/image-syncer.yaml --proc=6 --retries=3; rm -f /tmp/image-syncer.yaml".to_string(),
+        Line::assign("SYNC_AUTH", Line::new("mktemp")).build(),
+        format!("{} > \"$SYNC_AUTH\"", auth.build()),
+        Line::new("image-syncer")
+            .word(&[Piece::Lit("--auth="), Piece::Var("SYNC_AUTH")])
+            .arg(format!("--images={}", crate::render::tools::IMAGES_FILE))
+            .lit("--proc=6 --retries=3; rm -f \"$SYNC_AUTH\"")
+            .build(),
     ]);
     book.steps.push(
         step(
@@ -1052,7 +1163,7 @@ fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
             format!("Copy {} images with image-syncer", plan.images.len()),
             "services[*].image",
         )
-        .detail("Export the registry credentials in your shell, render the config into a private file, sync, and delete the file whatever the outcome.")
+        .detail("Export the registry credentials in your shell; jq writes them into a private temporary auth file, image-syncer syncs, and the file is deleted whatever the outcome (if you stop the sync, run `rm -f \"$SYNC_AUTH\"`).")
         .commands(commands)
         .expect("image-syncer ends with 0 failed tasks"),
     );
@@ -1211,7 +1322,7 @@ fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                         .lit("--Type A")
                         .opt("--Value", &address)
                         .lit("--TTL 600")
-                        .pipe(shell::jq("-r", &[], ".RecordId")),
+                        .pipe(shell::jq_field(".RecordId")),
                 )
                 .build(),
             );
@@ -1306,7 +1417,7 @@ fn verify(spec: &Spec, book: &mut Runbook) {
         step(Role::Tester, "Compare the metrics", "rollout.gates")
             .detail("In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic.")
             .commands([kubectl_in(ns).lit("top pods").build()])
-            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { spec.rollout.gates.iter().map(text).collect::<Vec<_>>().join("; ") }),
+            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { format!("no pod near its limits, and each gate of the spec holds: {}", spec.rollout.gates.iter().enumerate().map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g)).collect::<Vec<_>>().join("; ")) }),
     );
 }
 
@@ -1315,10 +1426,10 @@ fn old_slb(book: &mut Runbook, spec: &Spec) -> &'static str {
     let lookup = Line::new("aliyun slb DescribeLoadBalancers")
         .opt("--RegionId", &spec.target.region)
         .opt("--Address", spec.source.entrypoint.address.to_string())
-        .pipe(shell::jq(
-            "-r",
+        .pipe(shell::jq_one(
             &[],
-            ".LoadBalancers.LoadBalancer[0].LoadBalancerId",
+            ".LoadBalancers.LoadBalancer[].LoadBalancerId",
+            "SLBs with the old entrypoint address",
         ));
     book.lookup("OLD_SLB_ID", Line::assign("OLD_SLB_ID", lookup).build());
     "OLD_SLB_ID"
@@ -1362,16 +1473,16 @@ fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
         .opt("-l", "!node-role.kubernetes.io/master")
         .lit("-o json")
         .pipe(shell::jq(
-            "-c",
+            "-ec",
             &[],
-            "[.items[].spec.providerID | split(\".\") | .[1]]",
+            "[.items[].spec.providerID | split(\".\") | .[1]] | if length > 0 then . else error(\"found no worker nodes\") end",
         ));
     book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
     let servers =
         Line::new("aliyun slb DescribeVServerGroupAttribute")
             .opt("--RegionId", region)
             .opt_var("--VServerGroupId", &group)
-            .pipe(Line::new("jq -c --argjson new").var(new_nodes).arg(
+            .pipe(Line::new("jq -ec --argjson new").var(new_nodes).arg(
                 "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
             ));
     book.lookup(&old_servers, Line::assign(&old_servers, servers).build());
@@ -1661,7 +1772,10 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
             .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
             .commands([
-                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection")
+                // The last day, at 5-minute points (288, under the 1,000 one answer holds).
+                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
+                    .lit("--StartTime")
+                    .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
                     .lit("--Dimensions")
                     .subst(Line::new("jq -cn --arg id").var(slb).arg("[{instanceId: $id}]"))
                     .build(),
@@ -1713,14 +1827,22 @@ fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     );
     if let Some(data) = &spec.data {
         match &data.backups {
-            Some(backups) => book.steps.push(
-                step(Role::Operations, format!("Purge the migration's backups in {}", code(backups)), "data.backups")
-                    .commands([
-                        Line::new("ossutil ls").arg(backups).build(),
-                        Line::new("ossutil rm -r -f").arg(backups).build(),
-                    ])
-                    .expect("`ossutil ls` lists nothing under the prefix"),
-            ),
+            // Listing and removing are two steps, and the removal asks ossutil's own question
+            // (no `-f`): a `data.backups` that names live data is seen before it is gone.
+            Some(backups) => {
+                book.steps.push(
+                    step(Role::Operations, format!("List the migration's backups in {}", code(backups)), "data.backups")
+                        .detail("Read the listing: it must hold only the backups this migration made, nothing that a volume, an object store or an app still uses.")
+                        .commands([Line::new("ossutil ls").arg(backups).build()])
+                        .expect("only the migration's backups are listed"),
+                );
+                book.steps.push(
+                    step(Role::Operations, format!("Delete the migration's backups in {} (cannot be undone)", code(backups)), "data.backups")
+                        .detail(format!("This deletes every object under {} for good: it cannot be undone. Compare with the listing of the step before and run it only if that listing holds nothing else; ossutil asks once more before it deletes.", code(backups)))
+                        .commands([Line::new("ossutil rm -r").arg(backups).build()])
+                        .expect("`ossutil ls` lists nothing under the prefix"),
+                );
+            }
             None => book.notes.push("No backup location in the spec (`data.backups`): no migration backups to purge from OSS.".into()),
         }
     }

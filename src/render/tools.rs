@@ -1,29 +1,16 @@
-//! Tool configs: image-syncer's (every image to its target, credentials as `${ENV}`
-//! placeholders for `envsubst`) and ossimport's job file per object store (AccessKeys as
-//! placeholders the operator fills in). No secret value is ever written.
+//! Tool configs: image-syncer's images file (every image to its target; the runbook builds
+//! the auth file with jq from the operator's exported credentials, in a private temporary
+//! file) and ossimport's job file per object store (AccessKeys as placeholders the operator
+//! fills in). No secret value is ever written.
 
 use std::collections::BTreeMap;
-
-use serde::Serialize;
 
 use crate::bundle::Files;
 use crate::markdown::is_unsafe_char;
 use crate::model::Spec;
 use crate::plan::Plan;
-use crate::plan::images::{full_reference, logins};
+use crate::plan::images::full_reference;
 use crate::render::{RenderError, yaml};
-
-#[derive(Serialize)]
-struct ImageSyncerConfig {
-    auth: BTreeMap<String, Login>,
-    images: BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-struct Login {
-    username: String,
-    password: String,
-}
 
 /// A value that would change a config's lines: a line break, another control character
 /// (`char::is_control` covers NEL and the C1 controls), a Unicode line or paragraph
@@ -49,34 +36,23 @@ fn folder_name(name: &str) -> Result<&str, RenderError> {
     Ok(name)
 }
 
+/// image-syncer's images file in the bundle (the runbook passes it as `--images`).
+pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
+
 pub fn write(spec: &Spec, plan: &Plan, files: &mut Files) -> Result<(), RenderError> {
     if spec.images.is_some() {
-        let config = ImageSyncerConfig {
-            auth: logins(spec)
-                .into_iter()
-                .map(|l| {
-                    (
-                        l.host,
-                        Login {
-                            username: format!("${{{}}}", l.username_env),
-                            password: format!("${{{}}}", l.password_env),
-                        },
-                    )
-                })
-                .collect(),
-            images: plan
-                .images
-                .iter()
-                .map(|m| (full_reference(&m.source), m.target.clone()))
-                .collect(),
-        };
+        // image-syncer's `--images` file: source reference → target reference.
+        let images: BTreeMap<String, String> = plan
+            .images
+            .iter()
+            .map(|m| (full_reference(&m.source), m.target.clone()))
+            .collect();
         // The emitter quotes what YAML could misread; what no reader takes raw is refused.
-        const FILE: &str = "tools/image-syncer/config.yaml";
-        for (source, target) in &config.images {
-            refuse(FILE, "an image", source)?;
-            refuse(FILE, "an image", target)?;
+        for (source, target) in &images {
+            refuse(IMAGES_FILE, "an image", source)?;
+            refuse(IMAGES_FILE, "an image", target)?;
         }
-        files.insert(FILE, yaml::to_string(&config));
+        files.insert(IMAGES_FILE, yaml::to_string(&images));
     }
     for store in spec.data.iter().flat_map(|d| &d.object_stores) {
         files.insert(
