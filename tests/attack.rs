@@ -314,7 +314,10 @@ fn injected_heading(text: &str) -> bool {
         match event {
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
-                if heading.take().is_some_and(|h| h.trim() == "injected heading") {
+                if heading
+                    .take()
+                    .is_some_and(|h| h.trim() == "injected heading")
+                {
                     return true;
                 }
             }
