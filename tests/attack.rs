@@ -313,13 +313,13 @@ fn injected_heading(text: &str) -> bool {
     for event in Parser::new(text) {
         match event {
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
-            Event::End(TagEnd::Heading(_)) => {
+            // The guard ends the heading either way.
+            Event::End(TagEnd::Heading(_))
                 if heading
                     .take()
-                    .is_some_and(|h| h.trim() == "injected heading")
-                {
-                    return true;
-                }
+                    .is_some_and(|h| h.trim() == "injected heading") =>
+            {
+                return true;
             }
             Event::Text(t) | Event::Code(t) => {
                 if let Some(h) = heading.as_mut() {
