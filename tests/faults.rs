@@ -467,6 +467,25 @@ fn a_fifo_as_the_rule_levels_file_is_refused_at_once() {
 }
 
 #[test]
+fn a_fifo_as_a_template_override_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    mkfifo(&templates.join("runbook.md.j2"));
+    let out = dir.path().join("bundle");
+    let run = cutover(&[
+        "compile",
+        MINIMAL,
+        "-o",
+        arg(&out),
+        "--templates",
+        arg(&templates),
+    ]);
+    assert_refused(&run, "FIFO");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_fifo_named_like_a_bundle_file_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle");

@@ -78,10 +78,20 @@ impl Renderer {
         env.set_syntax(syntax);
         install_markdown(&mut env);
         for (name, builtin) in TEMPLATES {
+            // An override is a regular file (a FIFO or device there is an error, never a
+            // hang or a silent fall-back to the built-in template); a missing one is fine.
             let text = match overrides.map(|dir| dir.join(name)) {
-                Some(path) if path.is_file() => std::fs::read_to_string(&path)
-                    .map_err(|e| RenderError(format!("{}: {e}", path.display())))?,
-                _ => (*builtin).to_string(),
+                Some(path) => match crate::bundle::regular::read(
+                    &path,
+                    crate::bundle::regular::Links::Follow,
+                    None,
+                ) {
+                    Ok(bytes) => String::from_utf8(bytes)
+                        .map_err(|_| RenderError(format!("{}: not UTF-8 text", path.display())))?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => (*builtin).to_string(),
+                    Err(e) => return Err(RenderError(format!("{}: {e}", path.display()))),
+                },
+                None => (*builtin).to_string(),
             };
             env.add_template_owned(*name, text)
                 .map_err(|e| RenderError(format!("template {name}: {e}")))?;
