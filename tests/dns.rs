@@ -277,31 +277,6 @@ fn private_zone_records_land_in_the_data_phase() {
     );
 }
 
-/// The upper-case variables a command reads, outside single quotes.
-fn reads(line: &str) -> Vec<String> {
-    let chars: Vec<char> = line.chars().collect();
-    let (mut single, mut names, mut i) = (false, Vec::new(), 0);
-    while i < chars.len() {
-        match chars[i] {
-            '\'' => single = !single,
-            '\\' if !single => i += 1,
-            '$' if !single => {
-                let start = i + 1 + usize::from(chars.get(i + 1) == Some(&'{'));
-                let name: String = chars[start.min(chars.len())..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    names.push(name);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    names
-}
-
 #[test]
 fn every_id_a_change_reads_is_set_by_the_lists_lookups() {
     for spec in common::example_specs(&["yaml"]) {
@@ -320,7 +295,7 @@ fn every_id_a_change_reads_is_set_by_the_lists_lookups() {
         {
             for command in &change.commands {
                 assert!(!command.contains('<'), "{}: {command}", spec.display());
-                for name in reads(command) {
+                for name in common::shell_reads(command) {
                     assert!(
                         set.contains(&name),
                         "{}: {command} reads ${name}, which no lookup sets",

@@ -316,35 +316,6 @@ fn no_command_holds_an_angle_bracket_placeholder() {
     }
 }
 
-/// The upper-case variables a line reads (`$NAME`, `${NAME…}`), outside single quotes and
-/// comments: a scanner of the test's own, not the runbook builder's.
-fn reads(line: &str) -> Vec<String> {
-    let chars: Vec<char> = line.chars().collect();
-    let (mut single, mut double, mut i) = (false, false, 0);
-    let mut names = Vec::new();
-    while i < chars.len() {
-        match chars[i] {
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '\\' if !single => i += 1,
-            '#' if !single && !double && (i == 0 || chars[i - 1] == ' ') => break,
-            '$' if !single => {
-                let start = i + 1 + usize::from(chars.get(i + 1) == Some(&'{'));
-                let name: String = chars[start.min(chars.len())..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    names.push(name);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    names
-}
-
 #[test]
 fn every_variable_a_runbook_reads_is_set_or_guarded_before() {
     for spec in examples() {
@@ -363,7 +334,7 @@ fn every_variable_a_runbook_reads_is_set_or_guarded_before() {
                     .and_then(|rest| rest.split_once(":?"))
                     .map(|(name, _)| name.to_string());
                 known.extend(guarded);
-                for name in reads(line) {
+                for name in common::shell_reads(line) {
                     assert!(
                         known.contains(&name),
                         "{}: {}: ${name} is read before it is set: {line}",

@@ -143,3 +143,32 @@ pub fn run(args: &[&str], tmp: Option<&std::path::Path>) -> (i32, String, String
         clean(&output.stderr),
     )
 }
+
+/// The upper-case variables a line reads (`$NAME`, `${NAME…}`), outside single quotes and
+/// comments: a scanner of the test's own, not the runbook builder's.
+pub fn shell_reads(line: &str) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let (mut single, mut double, mut i) = (false, false, 0);
+    let mut names = Vec::new();
+    while i < chars.len() {
+        match chars[i] {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '\\' if !single => i += 1,
+            '#' if !single && !double && (i == 0 || chars[i - 1] == ' ') => break,
+            '$' if !single => {
+                let start = i + 1 + usize::from(chars.get(i + 1) == Some(&'{'));
+                let name: String = chars[start.min(chars.len())..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
