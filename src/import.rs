@@ -482,7 +482,12 @@ fn import_service(
     let deploy = node.get("deploy");
     // image
     let image = node.get("image");
-    let image_leaks = image.is_some_and(|i| importer.node_leaks(i));
+    // An image reference is public: only a credential in it (registry userinfo, a token)
+    // leaks. Matching the file's secret values here would drop `postgres:9.4` whenever the
+    // stack's password is `postgres`, as the Docker voting-app sample's is.
+    let image_leaks = image
+        .and_then(text)
+        .is_some_and(|i| find_credential(i).is_some());
     if let Some(image) = image.filter(|_| image_leaks) {
         importer.secret(
             image.span,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The piggymetrics spec with one step's weight changed (frontends 25% → 30%).
 fn changed_spec(dir: &Path) -> std::path::PathBuf {
@@ -311,22 +311,7 @@ fn the_plan_table_is_pinned() {
 
 #[test]
 fn importing_a_stack_never_copies_a_secret_into_the_spec() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("shop.yaml");
-    let (code, _, warnings) = common::run(
-        &[
-            "import",
-            "compose",
-            "tests/fixtures/compose/secrets.yml",
-            "--name",
-            "shop",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        Some(dir.path()),
-    );
-    assert_eq!(code, 0, "{warnings}");
-    let spec = std::fs::read_to_string(&out).unwrap();
+    let (_dir, out, spec, warnings) = import_fixture("secrets.yml", "shop");
     for secret in [
         "hunter2",
         "s3cr3t-Passw0rd",
@@ -389,22 +374,7 @@ fn importing_a_stack_never_copies_a_secret_into_the_spec() {
 /// comments it keeps for settings without an equivalent.
 #[test]
 fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("app.yaml");
-    let (code, _, warnings) = common::run(
-        &[
-            "import",
-            "compose",
-            "tests/fixtures/compose/secrets-review.yml",
-            "--name",
-            "app",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        Some(dir.path()),
-    );
-    assert_eq!(code, 0, "{warnings}");
-    let spec = std::fs::read_to_string(&out).unwrap();
+    let (_dir, _out, spec, warnings) = import_fixture("secrets-review.yml", "app");
     for secret in [
         "Abcdefghijklmnopqrstuvwx",
         "abcdef0123456789abcdef0123456789",
@@ -468,4 +438,44 @@ fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
         !warnings.contains("worker.environment.DB_PASSWORD_FILE` holds"),
         "{warnings}"
     );
+}
+
+/// Imports `tests/fixtures/compose/FIXTURE` as the spec of migration `name`, which must
+/// succeed: the temporary folder (kept alive), the spec's path, its text and the warnings.
+fn import_fixture(fixture: &str, name: &str) -> (tempfile::TempDir, PathBuf, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("{name}.yaml"));
+    let compose = format!("tests/fixtures/compose/{fixture}");
+    let (code, _, warnings) = common::run(
+        &[
+            "import",
+            "compose",
+            &compose,
+            "--name",
+            name,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "{warnings}");
+    let spec = std::fs::read_to_string(&out).unwrap();
+    (dir, out, spec, warnings)
+}
+
+/// The Docker voting-app sample's stack, with its `POSTGRES_PASSWORD: postgres`: the
+/// password stays out of the spec, and the public image `postgres:9.4` stays in it.
+#[test]
+fn a_password_that_is_also_an_image_name_does_not_drop_the_image() {
+    let (_dir, _out, spec, warnings) = import_fixture("voting-app.yml", "vote");
+    assert!(
+        spec.contains("image: \"postgres:9.4\"") || spec.contains("image: postgres:9.4"),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("POSTGRES_PASSWORD: \"${POSTGRES_PASSWORD}\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("s3cretpw"), "{spec}");
+    assert!(!warnings.contains("placeholder image"), "{warnings}");
 }
