@@ -70,6 +70,16 @@ fn compile_to(spec: &str, out: &Path) -> Output {
     cutover(&["compile", spec, "-o", arg(out)])
 }
 
+/// Compiles the minimal spec to `out`, which must succeed, say that it removed what a dead
+/// run left, and leave nothing in `dir` but the bundle.
+fn compiles_and_removes_the_leftovers(dir: &Path, out: &Path) {
+    let run = compile_to(MINIMAL, out);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("removed"), "{stderr}");
+    assert_eq!(entries(dir), ["bundle"]);
+}
+
 fn minimal_bundle() -> Files {
     common::compile(Path::new(MINIMAL)).files
 }
@@ -258,14 +268,7 @@ fn a_moved_aside_copy_of_a_replaced_bundle_is_removed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle");
     killed_after_renames(&out);
-    let run = compile_to(MINIMAL, &out);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(
-        text(&run.stderr).contains("removed"),
-        "{}",
-        text(&run.stderr)
-    );
-    assert_eq!(entries(dir.path()), ["bundle"]);
+    compiles_and_removes_the_leftovers(dir.path(), &out);
 }
 
 #[test]
@@ -360,14 +363,7 @@ fn a_dead_runs_staging_folder_is_removed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bundle");
     half_written(dir.path(), dead_pid());
-    let run = compile_to(MINIMAL, &out);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert!(
-        text(&run.stderr).contains("removed"),
-        "{}",
-        text(&run.stderr)
-    );
-    assert_eq!(entries(dir.path()), ["bundle"]);
+    compiles_and_removes_the_leftovers(dir.path(), &out);
 }
 
 #[test]
