@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::check::registry;
 use crate::diagnostic::{self, Diagnostic, JsonDiagnostic, Severity};
-use crate::{Failure, Options, bundle, rules};
+use crate::rules::RuleId;
+use crate::{Failure, Options, bundle};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_SPEC_ERRORS: i32 = 1;
@@ -99,7 +101,7 @@ enum Command {
     /// Explain a rule: what it demands, why, and where the knowledge comes from. Without a
     /// rule, list every rule.
     Explain {
-        /// A rule id such as `network/pod-overlap`.
+        /// A rule id, `area/name`.
         rule: Option<String>,
     },
     /// Print the JSON Schema of the spec format (committed as schemas/migration.schema.json).
@@ -306,7 +308,7 @@ fn check(spec: PathBuf, settings: Settings, format: OutputFormat) -> i32 {
             );
             stdout.write_all(text.as_bytes())
         }
-        OutputFormat::Sarif => stdout.write_all(diagnostic::render_sarif(&diagnostics).as_bytes()),
+        OutputFormat::Sarif => stdout.write_all(crate::sarif::render(&diagnostics).as_bytes()),
         OutputFormat::Json => {
             let json: Vec<JsonDiagnostic> = diagnostics.iter().map(JsonDiagnostic::from).collect();
             let errors = diagnostics
@@ -515,8 +517,8 @@ fn import_compose(file: PathBuf, out: Option<PathBuf>, name: Option<String>, for
 fn explain(rule: Option<&str>) -> i32 {
     let Some(id) = rule else {
         let mut area = "";
-        for rule in rules::RULES {
-            let this_area = rule.id.split('/').next().unwrap_or("");
+        for rule in registry::rules() {
+            let this_area = rule.id.as_str().split('/').next().unwrap_or("");
             if this_area != area {
                 if !area.is_empty() {
                     println!();
@@ -532,13 +534,13 @@ fn explain(rule: Option<&str>) -> i32 {
         }
         return EXIT_OK;
     };
-    match rules::find(id) {
-        Some(rule) => {
-            print!("{}", rules::explain(rule));
+    match RuleId::find(id) {
+        Some(id) => {
+            print!("{}", registry::explain(registry::rule(id)));
             EXIT_OK
         }
         None => {
-            let hint = match diagnostic::did_you_mean(id, rules::ids()) {
+            let hint = match diagnostic::did_you_mean(id, RuleId::ALL.iter().map(|r| r.as_str())) {
                 Some(near) => format!("; did you mean `{near}`?"),
                 None => "; `cutover explain` lists every rule".into(),
             };

@@ -3,13 +3,12 @@
 //!
 //! ```toml
 //! [rules]
-//! "sizing/single-zone" = "allow"      # allow | warn | deny
-//! "network/node-capacity" = "deny"
+//! "<area>/<name>" = "allow"      # allow | warn | deny
 //! ```
 //!
-//! A locked rule (`spec/credential`, `spec/value`, `spec/name`, `dns/names`, see
-//! [`rules::LOCKED`]) may only be set to `deny`: setting
-//! it to `allow` or `warn` is a `config/locked` error, as is naming it in `allow:`.
+//! A locked rule (one whose `RULE.locked` says why, such as the secret scan) may only be set
+//! to `deny`: setting it to `allow` or `warn` is an error of the locked rule's own rule, as
+//! is naming it in `allow:`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,9 +16,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
+use crate::check::config::{locked, unknown_rule};
+use crate::check::registry;
+use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
 use crate::load::{self, LoadError};
-use crate::rules;
+use crate::rules::RuleId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,10 +73,10 @@ impl Config {
     pub fn apply(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
         // `parse` refuses a lowered level of a locked rule; a config built in code cannot
         // lower it either.
-        if rules::is_locked(diagnostic.rule) {
+        if registry::is_locked(diagnostic.rule) {
             return Some(diagnostic);
         }
-        match self.levels.get(diagnostic.rule) {
+        match self.levels.get(diagnostic.rule.as_str()) {
             None => Some(diagnostic),
             Some(RuleLevel::Allow) => None,
             Some(RuleLevel::Warn) => {
@@ -92,7 +93,7 @@ impl Config {
 
 fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
     let problem = |span: Span, message: String, help: &str| {
-        Diagnostic::new("config/syntax", Severity::Error, source, message)
+        Diagnostic::new(RuleId::ConfigSyntax, Severity::Error, source, message)
             .label(span, "here")
             .help(help)
     };
@@ -105,7 +106,10 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
             return Err(LoadError::Diagnostics(vec![problem(
                 span,
                 format!("cutover.toml is not valid TOML: {}", e.message().trim()),
-                "write `[rules]` followed by lines such as `\"sizing/single-zone\" = \"allow\"`",
+                &format!(
+                    "write `[rules]` followed by lines such as `\"{}\" = \"allow\"`",
+                    RuleId::SizingSingleZone
+                ),
             )]));
         }
     };
@@ -136,11 +140,13 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
             .unwrap_or_default()
     };
     for (id, level) in &file.rules {
-        let known = rules::find(id).filter(|r| r.level.is_diagnostic());
-        if known.is_none() {
-            diagnostics.push(unknown_rule(source, key_span(id), id));
-        } else if rules::is_locked(id) && *level != RuleLevel::Deny {
-            diagnostics.push(locked_rule(source, key_span(id), id));
+        let known = RuleId::find(id).filter(|r| registry::rule(*r).level.is_diagnostic());
+        match known {
+            None => diagnostics.push(unknown_rule::diagnostic(source, key_span(id), id)),
+            Some(id) if registry::is_locked(id) && *level != RuleLevel::Deny => {
+                diagnostics.push(locked::diagnostic(source, key_span(id.as_str()), id));
+            }
+            Some(_) => {}
         }
     }
     if !diagnostics.is_empty() {
@@ -152,55 +158,6 @@ fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
     })
 }
 
-/// The diagnostic for a rule id that does not exist (or cannot be silenced).
-pub fn unknown_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
-    let checkable = rules::RULES
-        .iter()
-        .filter(|r| r.level.is_diagnostic())
-        .map(|r| r.id);
-    let message = match rules::find(id) {
-        Some(_) => format!("rule `{id}` is not a check and cannot be allowed or re-levelled"),
-        None => format!("unknown rule `{id}`"),
-    };
-    let help = match did_you_mean(id, checkable) {
-        Some(near) => format!("did you mean `{near}`? `cutover explain` lists every rule"),
-        None => "run `cutover explain` to list every rule id".to_string(),
-    };
-    Diagnostic::new("config/unknown-rule", Severity::Error, source, message)
-        .label(span, "this rule id")
-        .help(help)
-}
-
-/// The diagnostic for an attempt to allow or lower a rule that cannot be lowered
-/// ([`rules::LOCKED`]), in `cutover.toml` or a service's `allow:`.
-pub fn locked_rule(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic {
-    let help = if id == "config/locked" {
-        "delete this entry: the locked rules stay errors whatever it says".to_string()
-    } else if id == "spec/credential" {
-        "remove the secret from the spec and reference it as `${NAME}` (the whole value), provided at deploy time from a Kubernetes Secret; then delete this entry".to_string()
-    } else {
-        format!(
-            "fix what `{id}` reports in the spec (`cutover explain {id}` shows its grammar); then delete this entry. Locked rules: {}",
-            rules::LOCKED
-                .iter()
-                .map(|id| format!("`{id}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    Diagnostic::new(
-        "config/locked",
-        Severity::Error,
-        source,
-        format!(
-            "rule `{id}` cannot be allowed or lowered: {}",
-            rules::locked_reason(id)
-        ),
-    )
-    .label(span, "cannot be silenced")
-    .help(help)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +166,7 @@ mod tests {
         parse(&SourceFile::new("cutover.toml", text, Format::Toml))
     }
 
-    fn rules_of(result: Result<Config, LoadError>) -> Vec<&'static str> {
+    fn rules_of(result: Result<Config, LoadError>) -> Vec<RuleId> {
         match result {
             Err(LoadError::Diagnostics(d)) => d.iter().map(|d| d.rule).collect(),
             _ => Vec::new(),
@@ -217,38 +174,41 @@ mod tests {
     }
 
     #[test]
-    fn spec_credential_cannot_be_lowered_only_kept_at_deny() {
+    fn the_secret_scan_cannot_be_lowered_only_kept_at_deny() {
+        let id = RuleId::SpecCredential;
         for level in ["allow", "warn"] {
-            let text = format!("[rules]\n\"spec/credential\" = \"{level}\"\n");
-            assert_eq!(rules_of(config(&text)), ["config/locked"], "{level}");
+            let text = format!("[rules]\n\"{id}\" = \"{level}\"\n");
+            assert_eq!(rules_of(config(&text)), [RuleId::ConfigLocked], "{level}");
         }
-        assert!(config("[rules]\n\"spec/credential\" = \"deny\"\n").is_ok());
+        assert!(config(&format!("[rules]\n\"{id}\" = \"deny\"\n")).is_ok());
     }
 
     #[test]
     fn every_locked_rule_is_refused_below_deny_with_its_reason() {
-        for id in rules::LOCKED {
+        for id in registry::locked() {
             for level in ["allow", "warn"] {
                 let text = format!("[rules]\n\"{id}\" = \"{level}\"\n");
                 let Err(LoadError::Diagnostics(d)) = config(&text) else {
                     panic!("{id} = {level} accepted");
                 };
                 assert_eq!(d.len(), 1, "{id}");
-                assert_eq!(d[0].rule, "config/locked");
-                assert!(d[0].message.contains(rules::locked_reason(id)), "{id}");
+                assert_eq!(d[0].rule, RuleId::ConfigLocked);
+                let reason = registry::rule(id).locked.unwrap();
+                assert!(d[0].message.contains(reason), "{id}");
             }
             assert!(config(&format!("[rules]\n\"{id}\" = \"deny\"\n")).is_ok());
         }
-        assert!(config("[rules]\n\"sizing/single-zone\" = \"allow\"\n").is_ok());
+        let warning = RuleId::SizingSingleZone;
+        assert!(config(&format!("[rules]\n\"{warning}\" = \"allow\"\n")).is_ok());
     }
 
     #[test]
     fn a_config_built_in_code_cannot_lower_a_locked_rule_either() {
         let mut levels = BTreeMap::new();
-        levels.insert("spec/credential".to_string(), RuleLevel::Allow);
+        levels.insert(RuleId::SpecCredential.to_string(), RuleLevel::Allow);
         let config = Config { levels, file: None };
         let source = SourceFile::new("spec.yaml", "", Format::Yaml);
-        let d = Diagnostic::new("spec/credential", Severity::Error, &source, "a secret");
+        let d = Diagnostic::new(RuleId::SpecCredential, Severity::Error, &source, "a secret");
         let kept = config.apply(d).expect("not silenced");
         assert_eq!(kept.severity, Severity::Error);
     }

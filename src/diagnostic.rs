@@ -16,6 +16,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 
 use crate::markdown;
+use crate::rules::RuleId;
 
 /// A byte range in a source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -155,8 +156,8 @@ pub struct Label {
 
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    /// Stable id such as `network/pod-overlap`.
-    pub rule: &'static str,
+    /// The rule it reports.
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     /// The first label is the primary one: the position the diagnostic sorts and reports by.
@@ -172,7 +173,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(
-        rule: &'static str,
+        rule: RuleId,
         severity: Severity,
         source: &Arc<SourceFile>,
         message: impl Into<String>,
@@ -227,7 +228,7 @@ impl Diagnostic {
             self.source.name.clone(),
             span.start,
             span.end,
-            self.rule,
+            self.rule.as_str(),
             self.message.clone(),
         )
     }
@@ -286,7 +287,7 @@ impl std::error::Error for MietteView<'_> {}
 
 impl miette::Diagnostic for MietteView<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.0.rule))
+        Some(Box::new(self.0.rule.as_str()))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -358,7 +359,7 @@ pub fn render_human(diagnostics: &[Diagnostic], color: bool, width: usize) -> St
 /// The machine-readable form of a diagnostic (`check --format json`).
 #[derive(Serialize)]
 pub struct JsonDiagnostic {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     pub help: String,
@@ -438,80 +439,6 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// SARIF 2.1.0 for code-scanning tools: one run, the rules that fired (with their help),
-/// and one result per diagnostic with its region in the spec.
-pub fn render_sarif(diagnostics: &[Diagnostic]) -> String {
-    use serde_json::json;
-    let mut rule_ids: Vec<&'static str> = diagnostics.iter().map(|d| d.rule).collect();
-    rule_ids.sort_unstable();
-    rule_ids.dedup();
-    let rules: Vec<serde_json::Value> = rule_ids
-        .iter()
-        .map(|id| {
-            let rule = crate::rules::find(id);
-            json!({
-                "id": id,
-                "shortDescription": { "text": rule.map_or("", |r| r.summary) },
-                "fullDescription": { "text": rule.map_or("", |r| r.rationale) },
-                "help": { "text": format!("cutover explain {id}") },
-                "defaultConfiguration": {
-                    "level": match rule.map(|r| r.level) {
-                        Some(crate::rules::Level::Warning) => "warning",
-                        _ => "error",
-                    }
-                },
-            })
-        })
-        .collect();
-    let results: Vec<serde_json::Value> = diagnostics
-        .iter()
-        .map(|d| {
-            let span = d.primary_span();
-            let (start_line, start_column) = d.source.line_col(span.start);
-            let (end_line, end_column) = d.source.line_col(span.end);
-            let text = if d.help.is_empty() {
-                markdown::visible(&d.message)
-            } else {
-                markdown::visible(&format!("{} (help: {})", d.message, d.help))
-            };
-            json!({
-                "ruleId": d.rule,
-                "ruleIndex": rule_ids.iter().position(|r| *r == d.rule).unwrap_or(0),
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": markdown::visible(&d.source.name).replace('\\', "/") },
-                        "region": {
-                            "startLine": start_line,
-                            "startColumn": start_column,
-                            "endLine": end_line,
-                            "endColumn": end_column.max(start_column),
-                        }
-                    }
-                }],
-            })
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "cutover",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }
-            },
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,7 +478,7 @@ mod tests {
         let text = "owner: \"\u{1b}[2J\u{7}\u{2028}boss\"\nname: x\n";
         let file = SourceFile::new("s\u{1b}.yaml", text, Format::Yaml);
         let d = Diagnostic::new(
-            "spec/value",
+            RuleId::SpecValue,
             Severity::Error,
             &file,
             "bad \u{1b}[2J\u{7} value",
@@ -561,8 +488,7 @@ mod tests {
         .path("metadata.owner");
         let human = render_human(std::slice::from_ref(&d), false, 100);
         let json = serde_json::to_string(&JsonDiagnostic::from(&d)).unwrap();
-        let sarif = render_sarif(std::slice::from_ref(&d));
-        for out in [&human, &json, &sarif] {
+        for out in [&human, &json] {
             let bad: Vec<char> = out
                 .chars()
                 .filter(|c| markdown::is_unsafe_char(*c) && *c != '\n')

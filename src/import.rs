@@ -14,10 +14,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::check::secrets::{find_credential, is_reference, is_variable_name, is_written_secret};
+use crate::check::credential::{
+    find_credential, is_reference, is_variable_name, is_written_secret,
+};
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
 use crate::load::node::{Node, NodeKind};
 use crate::render::yaml::string as quote;
+use crate::rules::RuleId;
 
 /// The generated spec, and a warning for everything it could not map.
 pub struct Imported {
@@ -51,7 +54,7 @@ impl Importer<'_> {
         };
         comments.push(format!("# compose `{path}: {summary}`: {why}"));
         self.warnings.push(
-            Diagnostic::new("import/unsupported", Severity::Warning, self.source, format!("`{path}` has no equivalent in the spec: {why}"))
+            Diagnostic::new(RuleId::ImportUnsupported, Severity::Warning, self.source, format!("`{path}` has no equivalent in the spec: {why}"))
                 .label(node.span, "not carried over")
                 .path(path.to_string())
                 .help("the generated spec keeps it as a comment beside the service; decide what the new cluster needs"),
@@ -62,7 +65,7 @@ impl Importer<'_> {
     fn secret(&mut self, span: Span, path: &str, what: &str) {
         self.warnings.push(
             Diagnostic::new(
-                "import/secret",
+                RuleId::ImportSecret,
                 Severity::Warning,
                 self.source,
                 format!("`{path}` holds a secret: {what}"),
@@ -386,7 +389,7 @@ pub fn compose(name: &str, file_name: &str, text: &str) -> Result<Imported, Vec<
     let loaded = crate::load::parse_yaml_tree(&source);
     let root = resolve_merges(&loaded?);
     let Some(services) = root.get("services") else {
-        return Err(vec![Diagnostic::new("spec/missing-field", Severity::Error, &source, "the compose file has no `services`")
+        return Err(vec![Diagnostic::new(RuleId::SpecMissingField, Severity::Error, &source, "the compose file has no `services`")
             .label(Span::new(0, 0), "here")
             .help("point `cutover import compose` at a compose or stack file with a `services:` section")]);
     };
@@ -924,7 +927,12 @@ mod tests {
                 .spec
                 .contains("# (a line was left out here: it held a secret)")
         );
-        assert!(imported.warnings.iter().any(|w| w.rule == "import/secret"));
+        assert!(
+            imported
+                .warnings
+                .iter()
+                .any(|w| w.rule == RuleId::ImportSecret)
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod rules;
+pub mod sarif;
 pub mod shell;
 
 use std::path::{Path, PathBuf};

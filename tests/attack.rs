@@ -785,7 +785,7 @@ impl Attack<'_> {
                 compiled.files
             }
             Ok(Err(Failure::Spec(diagnostics))) => {
-                if diagnostics.iter().any(|d| d.rule.is_empty()) {
+                if diagnostics.iter().any(|d| d.rule.as_str().is_empty()) {
                     self.fail(state, "a diagnostic without a rule id".into());
                 }
                 state.counts.lock().unwrap().refused += 1;
@@ -942,7 +942,11 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
         .iter()
         .filter(|d| d.severity == cutover::diagnostic::Severity::Error)
         .collect();
-    if errors.is_empty() || errors.iter().any(|d| !GRAMMAR_RULES.contains(&d.rule)) {
+    if errors.is_empty()
+        || errors
+            .iter()
+            .any(|d| !GRAMMAR_RULES.contains(&d.rule.as_str()))
+    {
         return None;
     }
     // The warnings stay: the bundle records them, as the baseline's does.

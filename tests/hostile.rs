@@ -90,7 +90,7 @@ fn hostile_files_end_in_a_diagnostic_or_a_result_quickly_and_never_panic() {
         if code == Some(1) {
             let has_rule = output.lines().any(|l| {
                 let l = l.trim();
-                l.contains('/') && !l.contains(' ') && cutover::rules::find(l).is_some()
+                l.contains('/') && !l.contains(' ') && cutover::rules::RuleId::find(l).is_some()
             });
             assert!(has_rule, "{name} failed without a rule id:\n{output}");
         }

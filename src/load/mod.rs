@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::bundle::regular::Links;
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
 use crate::model::Spec;
+use crate::rules::RuleId;
 use de::{DeError, DeErrorKind};
 pub use node::SourceMap;
 
@@ -101,7 +102,7 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         let source = SourceFile::new(name, String::new(), format);
         return Err(LoadError::Diagnostics(vec![
             Diagnostic::new(
-                "spec/too-large",
+                RuleId::SpecTooLarge,
                 Severity::Error,
                 &source,
                 format!(
@@ -121,7 +122,7 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
             let source = SourceFile::new(name, lossy, format);
             return Err(LoadError::Diagnostics(vec![
                 Diagnostic::new(
-                    "spec/encoding",
+                    RuleId::SpecEncoding,
                     Severity::Error,
                     &source,
                     "the file is not valid UTF-8",
@@ -139,7 +140,7 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         let source = SourceFile::new(name, text.replace('\0', " "), format);
         return Err(LoadError::Diagnostics(vec![
             Diagnostic::new(
-                "spec/encoding",
+                RuleId::SpecEncoding,
                 Severity::Error,
                 &source,
                 "the file contains a NUL character",
@@ -157,7 +158,7 @@ pub fn parse_yaml_tree(source: &Arc<SourceFile>) -> Result<node::Node, Vec<Diagn
     if let Some(at) = source.text.find('\0') {
         return Err(vec![
             Diagnostic::new(
-                "spec/encoding",
+                RuleId::SpecEncoding,
                 Severity::Error,
                 source,
                 "the file contains a NUL character",
@@ -237,9 +238,9 @@ fn problem(source: &Arc<SourceFile>, problem: LoadProblem) -> Diagnostic {
         LoadProblem::Syntax { span, message } => d(
             // The TOML parser reports duplicate keys as syntax errors; they are ours to name.
             if message.contains("duplicate key") {
-                "spec/duplicate-key"
+                RuleId::SpecDuplicateKey
             } else {
-                "spec/syntax"
+                RuleId::SpecSyntax
             },
             format!(
                 "the spec is not valid {}: {message}",
@@ -251,35 +252,35 @@ fn problem(source: &Arc<SourceFile>, problem: LoadProblem) -> Diagnostic {
         )
         .label(span, "here")
         .help("fix the syntax at this position; `cutover schema` describes the format"),
-        LoadProblem::Empty => d("spec/empty", "the spec is empty".into())
+        LoadProblem::Empty => d(RuleId::SpecEmpty, "the spec is empty".into())
             .help("start from examples/minimal.yaml, or run `cutover schema` for the format"),
         LoadProblem::MultipleDocuments { span } => d(
-            "spec/multiple-documents",
+            RuleId::SpecMultipleDocuments,
             "the file holds more than one YAML document".into(),
         )
         .label(span, "a second document starts here")
         .help("put each migration in a file of its own"),
         LoadProblem::DuplicateKey { key, first, second } => d(
-            "spec/duplicate-key",
+            RuleId::SpecDuplicateKey,
             format!("the key `{key}` appears twice"),
         )
         .label(second, "written again here")
         .label(first, "first written here")
         .help("keep one of them"),
         LoadProblem::AliasLimit { span } => d(
-            "spec/alias-limit",
+            RuleId::SpecAliasLimit,
             "YAML aliases expand to more than 100,000 values".to_string(),
         )
         .label(span, "expansion stopped at this alias")
         .help("write the values out, or use fewer nested aliases"),
         LoadProblem::TooDeep { span } => d(
-            "spec/too-large",
+            RuleId::SpecTooLarge,
             format!("the spec nests deeper than {} levels", LIMITS.max_depth),
         )
         .label(span, "too deep from here")
         .help("a spec nests a handful of levels; check that this is the right file"),
         LoadProblem::TooLarge { span, what } => {
-            d("spec/too-large", format!("the spec holds {what}"))
+            d(RuleId::SpecTooLarge, format!("the spec holds {what}"))
                 .label(span, "stopped here")
                 .help("a spec holds a few thousand values at most; split it per migration")
         }
@@ -307,9 +308,12 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
             } else {
                 String::new()
             };
-            d("spec/unknown-field", format!("unknown field `{field}`{at}"))
-                .label(key_span, "not a field of this section")
-                .help(help)
+            d(
+                RuleId::SpecUnknownField,
+                format!("unknown field `{field}`{at}"),
+            )
+            .label(key_span, "not a field of this section")
+            .help(help)
         }
         DeErrorKind::UnknownVariant { variant, expected } => {
             let help = match did_you_mean(&variant, expected.iter().copied()) {
@@ -320,7 +324,7 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
                 None => format!("the choices are {}", de::list(expected)),
             };
             d(
-                "spec/type",
+                RuleId::SpecType,
                 format!("`{variant}` is not a valid value for `{display}`"),
             )
             .label(span, "unknown value")
@@ -338,7 +342,7 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
                 key_span
             };
             d(
-                "spec/missing-field",
+                RuleId::SpecMissingField,
                 format!("{where_} is missing the required field `{field}`"),
             )
             .path(join_display(&display, field))
@@ -362,7 +366,7 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
             } else {
                 format!("`{display}`: {what}")
             };
-            d("spec/type", message).label(span, label).help(help)
+            d(RuleId::SpecType, message).label(span, label).help(help)
         }
     }
 }

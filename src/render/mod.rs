@@ -243,7 +243,7 @@ pub fn recorded_warnings(diagnostics: &[Diagnostic]) -> Vec<RecordedWarning> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .map(|d| RecordedWarning {
-            rule: d.rule,
+            rule: d.rule.as_str(),
             message: d.message.clone(),
             path: d.path.clone(),
         })

@@ -1,0 +1,3 @@
+//! Data rules: what happens to the databases, object stores and backups the move touches.
+
+pub(super) mod backups_live;

@@ -1,0 +1,44 @@
+//! Grammars several rules share: the names and paths Kubernetes and URLs accept.
+
+/// Whether `name` is a DNS-1123 label (Kubernetes object names, namespaces, ports).
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Whether `name` is a DNS-1123 subdomain (Secret and other object names).
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+/// A DNS name: labels of letters, digits and `-`, dot-separated, optionally `*.` first.
+pub fn is_host(host: &str) -> bool {
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// An absolute path of RFC 3986 path characters (unreserved, percent-encoded, sub-delims,
+/// `:`, `@`): no whitespace, quotes, backticks, backslashes or control characters.
+pub fn is_http_path(path: &str) -> bool {
+    path.starts_with('/') && path.len() <= 2048 && path.bytes().all(is_url_path_byte)
+}
+
+/// A byte RFC 3986 allows in a path: unreserved, `%`, sub-delims, `:`, `@` and `/`.
+pub fn is_url_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"/-_.~%!$&'()*+,;=:@".contains(&b)
+}

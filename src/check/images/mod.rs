@@ -1,0 +1,3 @@
+//! Image rules: what moves to the target registry.
+
+pub(super) mod collision;

@@ -1,0 +1,96 @@
+//! `rollout/match-support`: what it demands and why are in [`RULE`].
+
+use super::{ROUTERS, Router, can_match, router, router_name, strategy_name};
+use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
+use crate::model::MatchCondition;
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::RolloutMatchSupport,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Spec,
+    locked: None,
+    summary: "The match (one of header, cookie, query; exactly one of value and pattern) can be expressed by the controller; the diagnostic names the controllers that can.",
+    rationale: "Upstream nginx has no query match and matches a cookie only by the value `always`; ALB matches headers exactly only; the slb-weights, dns-weights and client strategies see no requests at all.",
+    bad: "controller: nginx\nmatch: { query: { name: canary, value: \"1\" } }",
+    good: "controller: ack-nginx\nmatch: { query: { name: canary, value: \"1\" } }",
+    source: "003 §4.2",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let rollout = &ctx.spec.rollout;
+    let Some(rule) = &rollout.match_rule else {
+        return;
+    };
+    let router = router(rollout.strategy, rollout.controller);
+    let conditions: Vec<(&str, &MatchCondition)> = [
+        ("header", &rule.header),
+        ("cookie", &rule.cookie),
+        ("query", &rule.query),
+    ]
+    .into_iter()
+    .filter_map(|(k, c)| c.as_ref().map(|c| (k, c)))
+    .collect();
+    if conditions.len() > 1 {
+        out.push(
+            ctx.error(RULE.id, "rollout.match", "several conditions", "the match names more than one of header, cookie and query")
+                .help("match on one of them: controllers combine several differently (some as AND, some as OR)"),
+        );
+    }
+    for (kind, condition) in conditions {
+        let path = format!("rollout.match.{kind}");
+        if condition.value.is_some() == condition.pattern.is_some() {
+            out.push(
+                ctx.error(RULE.id, &path, "value or pattern", format!("the {kind} match needs exactly one of `value` (exact) and `pattern` (regex)"))
+                    .help(format!("write `{kind}: {{ name: ..., value: ... }}` or `{kind}: {{ name: ..., pattern: ... }}`")),
+            );
+            continue;
+        }
+        let regex = condition.pattern.is_some();
+        if can_match(router, kind, regex, condition.value.as_deref()) {
+            continue;
+        }
+        let able: Vec<&str> = ROUTERS
+            .iter()
+            .filter(|r| can_match(**r, kind, regex, condition.value.as_deref()))
+            .map(|r| router_name(*r))
+            .collect();
+        let how = if regex {
+            "by pattern"
+        } else {
+            "by exact value"
+        };
+        let who = match router {
+            Router::None => format!(
+                "the {} strategy routes below HTTP and cannot match requests",
+                strategy_name(rollout.strategy)
+            ),
+            r => format!(
+                "the {} controller cannot match a {kind} {how}",
+                router_name(r)
+            ),
+        };
+        out.push(
+            ctx.error(RULE.id, &path, format!("{kind} {how}"), who)
+                .label(
+                    ctx.span(if rollout.controller.is_some() {
+                        "rollout.controller"
+                    } else {
+                        "rollout.strategy"
+                    }),
+                    "here",
+                )
+                .help(format!(
+                    "a {kind} match {how} is expressed by: {}{}",
+                    able.join(", "),
+                    if kind == "cookie" && !regex {
+                        " (nginx and alb only with the value `always`)"
+                    } else {
+                        ""
+                    }
+                )),
+        );
+    }
+}

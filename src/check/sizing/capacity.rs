@@ -1,0 +1,59 @@
+//! `sizing/capacity`: what it demands and why are in [`RULE`].
+
+use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
+use crate::model::units::GIB;
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::SizingCapacity,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Spec,
+    locked: None,
+    summary: "The services' total requests (replicas × requests) fit under the usable ceiling, the capacity left after losing one instance, for CPU and memory both.",
+    rationale: "If they do not fit, one node failure leaves pods unschedulable exactly when they are needed.",
+    bad: "totalCores: 8   # services request 12 cores",
+    good: "totalCores: 160",
+    source: "003 §1.1.1",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let sizing = &ctx.sizing;
+    let Some(workers) = &sizing.workers else {
+        return;
+    };
+    let cpu = sizing.requests.cpu_milli;
+    let ceiling_milli = u128::from(workers.ceiling_cores) * 1000;
+    if cpu > ceiling_milli {
+        out.push(
+                    ctx.error(
+                        RULE.id,
+                        "target.nodes.totalCores",
+                        format!("ceiling {} cores", workers.ceiling_cores),
+                        format!(
+                            "the services request {} cores, over the usable ceiling of {} cores ({} instances of {} cores, less one)",
+                            sizing.requests.cpu_cores, workers.ceiling_cores, workers.instances, workers.cores_each
+                        ),
+                    )
+                    .help("raise totalCores, or lower the services' replicas or CPU requests"),
+                );
+    }
+    let memory = sizing.requests.memory_bytes;
+    let ceiling_bytes = u128::from(workers.ceiling_memory_gib) * GIB;
+    if memory > ceiling_bytes {
+        out.push(
+                    ctx.error(
+                        RULE.id,
+                        "target.nodes.profile",
+                        format!("ceiling {} GiB", workers.ceiling_memory_gib),
+                        format!(
+                            "the services request {} GiB of memory, over the usable ceiling of {} GiB ({} instances of {} GiB, less one)",
+                            sizing.requests.memory_gib, workers.ceiling_memory_gib, workers.instances, workers.memory_gib_each
+                        ),
+                    )
+                    .label(ctx.span("target.nodes.totalCores"), "total cores")
+                    .help("choose a profile with more memory per core, raise totalCores, or lower the memory requests"),
+                );
+    }
+}

@@ -1,0 +1,64 @@
+//! `spec/reference`: what it demands and why are in [`RULE`].
+
+use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::SpecReference,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Service,
+    locked: None,
+    summary: "Every name a spec refers to exists: volumes name storage entries, zones are the cluster's zones, allowed rules exist.",
+    rationale: "A dangling reference becomes a pod stuck in Pending or a silently ignored allow.",
+    bad: "volumes: [{ storage: cache, ... }]   # no storage named cache",
+    good: "volumes: [{ storage: cache-data, ... }]",
+    source: "cutover",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    let storage_names = || spec.storage.iter().map(|s| s.name.as_str());
+    for (i, service) in spec.services.iter().enumerate() {
+        for (j, volume) in service.volumes.iter().enumerate() {
+            if spec.storage(&volume.storage).is_none() {
+                let near = crate::diagnostic::did_you_mean(&volume.storage, storage_names());
+                out.push(
+                    ctx.error(
+                        RULE.id,
+                        &format!("services[{i}].volumes[{j}].storage"),
+                        "no such storage",
+                        format!(
+                            "service `{}` mounts `{}`, which `storage` does not declare",
+                            service.name, volume.storage
+                        ),
+                    )
+                    .service(&service.name)
+                    .help(match near {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "declare it under `storage`, or fix the name".into(),
+                    }),
+                );
+            }
+        }
+    }
+    let zones = &spec.target.zones;
+    for (i, vswitch) in spec.target.network.vswitches.iter().enumerate() {
+        if !zones.contains(&vswitch.zone) {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    &format!("target.network.vswitches[{i}].zone"),
+                    "not a cluster zone",
+                    format!(
+                        "vSwitch `{}` is in zone `{}`, which is not in target.zones",
+                        vswitch.name, vswitch.zone
+                    ),
+                )
+                .label(ctx.span("target.zones"), "the cluster's zones")
+                .help("add the zone to target.zones, or correct the vSwitch's zone"),
+            );
+        }
+    }
+}

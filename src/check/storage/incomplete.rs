@@ -1,0 +1,100 @@
+//! `storage/incomplete`: what it demands and why are in [`RULE`].
+
+use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Provisioning, StorageType};
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::StorageIncomplete,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Spec,
+    locked: None,
+    summary: "Each storage type has its fields: a static disk its `diskId` and `zone`; a dynamic disk its `category`; NAS its `server` and `path`; OSS its `bucket`, `endpoint` and `credentialsSecret`. Fields of another type are refused.",
+    rationale: "A volume missing its identity cannot be mounted; a field of another type is a sign of a mixed-up entry.",
+    bad: "type: nas\nserver: x.nas.aliyuncs.com   # no path",
+    good: "type: nas\nserver: x.nas.aliyuncs.com\npath: /reports",
+    source: "003 §3",
+};
+
+/// Each type's own fields are present; fields of other types are not.
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for (i, storage) in ctx.spec.storage.iter().enumerate() {
+        let provisioning = storage.provisioning;
+        let present: [(&str, bool); 10] = [
+            ("provisioning", provisioning.is_some()),
+            ("category", storage.category.is_some()),
+            ("diskId", storage.disk_id.is_some()),
+            ("zone", storage.zone.is_some()),
+            ("server", storage.server.is_some()),
+            ("path", storage.path.is_some()),
+            ("nfsVersion", storage.nfs_version.is_some()),
+            ("bucket", storage.bucket.is_some()),
+            ("endpoint", storage.endpoint.is_some()),
+            ("credentialsSecret", storage.credentials_secret.is_some()),
+        ];
+        let (kind, required, allowed): (&str, &[&str], &[&str]) = match (storage.kind, provisioning)
+        {
+            (StorageType::Disk, Some(Provisioning::Static)) => (
+                "a static disk",
+                &["diskId", "zone"],
+                &["provisioning", "diskId", "zone", "category"],
+            ),
+            (StorageType::Disk, _) => (
+                "a dynamic disk",
+                &["provisioning", "category"],
+                &["provisioning", "category"],
+            ),
+            (StorageType::Nas, _) => (
+                "NAS",
+                &["server", "path"],
+                &["server", "path", "nfsVersion"],
+            ),
+            (StorageType::Oss, _) => (
+                "OSS",
+                &["bucket", "endpoint"],
+                &["bucket", "endpoint", "credentialsSecret"],
+            ),
+        };
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|f| !present.iter().any(|(name, set)| name == f && *set))
+            .collect();
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    &format!("storage[{i}].type"),
+                    format!("{kind} needs {list}"),
+                    format!("storage `{}` is {kind} without {list}", storage.name),
+                )
+                .help(format!(
+                    "add {list}; see `cutover explain storage/incomplete`"
+                )),
+            );
+        }
+        for (name, set) in present {
+            if set && !allowed.contains(&name) {
+                out.push(
+                    ctx.error(
+                        RULE.id,
+                        &format!("storage[{i}].{name}"),
+                        format!("not a field of {kind}"),
+                        format!(
+                            "storage `{}` is {kind}, which takes no `{name}`",
+                            storage.name
+                        ),
+                    )
+                    .help("remove the field, or correct `type`"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Verification rules: the checks the runbooks run against both clusters.
+
+pub(super) mod safe_method;

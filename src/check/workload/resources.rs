@@ -1,0 +1,85 @@
+//! `workload/resources`: what it demands and why are in [`RULE`].
+
+use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Quantity, Service};
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::WorkloadResources,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Service,
+    locked: None,
+    summary: "Every container has CPU and memory requests and limits; limits are at least the requests.",
+    rationale: "Without requests the scheduler overcommits nodes; without limits one pod can starve its neighbours.",
+    bad: "resources: { requests: { cpu: 500m } }",
+    good: "resources:\n  requests: { cpu: 500m, memory: 1Gi }\n  limits: { cpu: \"1\", memory: 2Gi }",
+    source: "003 §1.1.2",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for (i, service) in ctx.spec.services.iter().enumerate() {
+        let at = |field: &str| format!("services[{i}].{field}");
+        resources(ctx, service, &at("resources"), out);
+    }
+}
+
+fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>) {
+    let resources = service.resources.clone().unwrap_or_default();
+    let requests = resources.requests.clone().unwrap_or_default();
+    let limits = resources.limits.clone().unwrap_or_default();
+    let mut missing = Vec::new();
+    for (value, name) in [
+        (&requests.cpu, "requests.cpu"),
+        (&requests.memory, "requests.memory"),
+        (&limits.cpu, "limits.cpu"),
+        (&limits.memory, "limits.memory"),
+    ] {
+        if value.is_none() {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        let anchor = if service.resources.is_some() {
+            path.to_string()
+        } else {
+            path.replace(".resources", ".name")
+        };
+        out.push(
+            ctx.error(
+                RULE.id,
+                &anchor,
+                format!("missing {}", missing.join(", ")),
+                format!("service `{}` lacks {}", service.name, missing.join(", ")),
+            )
+            .service(&service.name)
+            .help("set CPU and memory requests and limits, such as `requests: { cpu: 250m, memory: 512Mi }` and `limits: { cpu: 500m, memory: 1Gi }`"),
+        );
+    }
+    let mut below = |request: &Option<Quantity>, limit: &Option<Quantity>, what: &str| {
+        if let (Some(request), Some(limit)) = (request, limit)
+            && limit.milli() < request.milli()
+        {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    &format!("{path}.limits.{what}"),
+                    format!("limit {limit}"),
+                    format!(
+                        "service `{}`: the {what} limit {limit} is below the request {request}",
+                        service.name
+                    ),
+                )
+                .label(
+                    ctx.span(&format!("{path}.requests.{what}")),
+                    format!("request {request}"),
+                )
+                .service(&service.name)
+                .help(format!("raise the {what} limit to at least {request}")),
+            );
+        }
+    };
+    below(&requests.cpu, &limits.cpu, "cpu");
+    below(&requests.memory, &limits.memory, "memory");
+}
