@@ -6,20 +6,20 @@
 //! and one `pub(super) mod name;` line in the area's `mod.rs`; the registry, `cutover
 //! explain`, README's table and the fixture tests pick it up from there.
 
-// The areas, in the order `cutover explain` lists them.
-pub(crate) mod config;
-mod data;
-mod dns;
-mod images;
-pub mod import;
-mod ingress;
-mod network;
-pub mod rollout;
-mod sizing;
+// The areas, in the order `cutover explain` lists them (rustfmt.toml keeps this order).
 mod spec;
-mod storage;
-mod verification;
+pub mod import;
+mod images;
+mod network;
+mod sizing;
 mod workload;
+mod ingress;
+mod storage;
+pub mod rollout;
+mod data;
+mod verification;
+mod dns;
+pub(crate) mod config;
 
 pub mod grammar;
 pub mod registry;
@@ -32,6 +32,7 @@ use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, Severity, SourceFile, Span};
 use crate::load::{Loaded, SourceMap};
 use crate::model::Spec;
+use crate::model::path::SpecPath;
 use crate::plan::sizing::{self as sizing_plan, Sizing};
 use crate::rules::RuleId;
 
@@ -53,19 +54,20 @@ impl Ctx<'_> {
         &self,
         rule: RuleId,
         severity: Severity,
-        path: &str,
+        path: impl Into<SpecPath>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Diagnostic {
+        let path = path.into();
         Diagnostic::new(rule, severity, self.source, message)
-            .path(self.map.display(path))
-            .label(self.map.span(path), label)
+            .path(self.map.display(path.as_str()))
+            .label(self.map.span(path.as_str()), label)
     }
 
     pub fn error(
         &self,
         rule: RuleId,
-        path: &str,
+        path: impl Into<SpecPath>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Diagnostic {
@@ -75,15 +77,20 @@ impl Ctx<'_> {
     pub fn warning(
         &self,
         rule: RuleId,
-        path: &str,
+        path: impl Into<SpecPath>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Diagnostic {
         self.report(rule, Severity::Warning, path, label, message)
     }
 
-    pub fn span(&self, path: &str) -> Span {
-        self.map.span(path)
+    pub fn span(&self, path: impl Into<SpecPath>) -> Span {
+        self.map.span(path.into().as_str())
+    }
+
+    /// How diagnostics show the path: list indices replaced by the items' names.
+    pub fn display(&self, path: impl Into<SpecPath>) -> String {
+        self.map.display(path.into().as_str())
     }
 }
 

@@ -3,6 +3,7 @@
 //! Plain serde structs, strict (`deny_unknown_fields`), ordered collections only. The doc
 //! comments become the descriptions of the JSON Schema (`cutover schema`).
 
+pub mod path;
 pub mod units;
 
 use std::collections::BTreeMap;

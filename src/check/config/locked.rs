@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::check::{Ctx, registry};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
+use crate::model::path::root;
 use const_format::concatcp;
 
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
@@ -73,8 +74,8 @@ pub fn allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         for (j, id) in service.allow.iter().enumerate() {
             if let Some(id) = RuleId::find(id).filter(|id| registry::is_locked(*id)) {
-                let path = format!("services[{i}].allow[{j}]");
-                out.push(diagnostic(ctx.source, ctx.span(&path), id).path(ctx.map.display(&path)));
+                let path = root().services().at(i).allow().at(j);
+                out.push(diagnostic(ctx.source, ctx.span(&path), id).path(ctx.display(&path)));
             }
         }
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::check::{Ctx, registry};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span, did_you_mean};
+use crate::model::path::root;
 use crate::rules;
 use const_format::concatcp;
 
@@ -54,7 +55,7 @@ pub fn diagnostic(source: &Arc<SourceFile>, span: Span, id: &str) -> Diagnostic 
 pub fn allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         for (j, id) in service.allow.iter().enumerate() {
-            let path = format!("services[{i}].allow[{j}]");
+            let path = root().services().at(i).allow().at(j);
             let rule = RuleId::find(id).map(registry::rule);
             if rule.is_some_and(|r| r.locked.is_some()) {
                 continue;
@@ -70,15 +71,14 @@ pub fn allow_lists(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                                 format!("rule `{id}` is about the whole spec, not one service: `allow:` cannot accept it"),
                             )
                             .label(ctx.span(&path), "not a per-service rule")
-                            .path(ctx.map.display(&path))
+                            .path(ctx.display(&path))
                             .help(format!(
                                 "set its level in cutover.toml instead: [rules] \"{id}\" = \"allow\" (or \"warn\")"
                             )),
                         );
                     }
                 }
-                _ => out
-                    .push(diagnostic(ctx.source, ctx.span(&path), id).path(ctx.map.display(&path))),
+                _ => out.push(diagnostic(ctx.source, ctx.span(&path), id).path(ctx.display(&path))),
             }
         }
     }

@@ -9,6 +9,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -42,7 +43,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let Some((bucket, prefix)) = bucket_and_prefix(backups) else {
         return;
     };
-    let path = "data.backups";
+    let path = root().data().backups();
     let volumes = ctx
         .spec
         .storage
@@ -51,7 +52,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         .filter(|(_, s)| s.bucket.as_deref() == Some(bucket))
         .map(|(i, s)| {
             (
-                format!("storage[{i}].bucket"),
+                root().storage().at(i).bucket(),
                 format!("the `{}` volume's bucket", s.name),
             )
         });
@@ -62,11 +63,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         .filter(|(_, s)| bucket_and_prefix(&s.target).is_some_and(|(b, _)| b == bucket))
         .map(|(i, s)| {
             (
-                format!("data.objectStores[{i}].target"),
+                root().data().object_stores().at(i).target(),
                 format!("object store `{}` copies into it", s.name),
             )
         });
-    let users: Vec<(String, String)> = volumes.chain(stores).collect();
+    let users: Vec<(SpecPath, String)> = volumes.chain(stores).collect();
     if !users.is_empty() {
         let mut d = ctx
             .error(

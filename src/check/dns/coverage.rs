@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::dns::fqdn;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -46,7 +47,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &format!("dns.records[{i}].name"),
+                    root().dns().records().at(i).name(),
                     "no route serves it",
                     format!("`{name}` moves to the new entrypoint, but no service routes that host: its requests would get the new ingress's 404"),
                 )
@@ -70,11 +71,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.warning(
                         RULE.id,
-                        &format!("services[{i}].routes[{j}].host"),
+                        root().services().at(i).routes().at(j).host(),
                         "not among dns.records",
                         format!("`{host}` is in the zone `{}` but is not a record that moves", dns.zone),
                     )
-                    .label(ctx.span("dns.records"), "the moving records")
+                    .label(ctx.span(root().dns().records()), "the moving records")
                     .help(format!("add `{{ name: \"{}\", type: A }}` to dns.records, or route the service on a host that moves", if host == dns.zone { "@".to_string() } else { host.trim_end_matches(&format!(".{}", dns.zone)).to_string() })),
                 );
             }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::dns::{edition_name, ttl_floor};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -30,12 +31,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         .map_or("free edition (no edition given)".to_string(), |e| {
             format!("{} edition", edition_name(e))
         });
-    for (field, value) in [("cutover", ttl.cutover), ("normal", ttl.normal)] {
+    let at = root().dns().ttl();
+    for (field, value, path) in [
+        ("cutover", ttl.cutover, at.cutover()),
+        ("normal", ttl.normal, at.normal()),
+    ] {
         if value < floor {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &format!("dns.ttl.{field}"),
+                    path,
                     format!("under {floor} s"),
                     format!("Alibaba Cloud DNS's {edition} accepts TTLs from {floor} s: the {field} TTL of {value} s would be refused or raised"),
                 )

@@ -1,14 +1,14 @@
 //! DNS rules (seeds 000, 001; Alibaba Cloud DNS): valid names and values, TTLs the edition
 //! accepts, and records that always keep an answer.
 
-pub(super) mod coverage;
-pub(super) mod drain;
-pub(super) mod edition_ttl;
 pub(super) mod names;
-pub(super) mod no_gap;
-pub(super) mod private_zone;
 pub(super) mod test_domain;
 pub(super) mod ttl_lead;
+pub(super) mod edition_ttl;
+pub(super) mod no_gap;
+pub(super) mod coverage;
+pub(super) mod drain;
+pub(super) mod private_zone;
 
 fn is_label(label: &str) -> bool {
     !label.is_empty()

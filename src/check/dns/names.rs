@@ -4,6 +4,7 @@ use super::{is_domain, is_record_name};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::RecordType;
+use crate::model::path::root;
 use crate::plan::dns::type_name;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -31,7 +32,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "dns.zone",
+                root().dns().zone(),
                 "not a domain name",
                 format!(
                     "the zone `{}` is not a valid domain name",
@@ -42,16 +43,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         );
     }
     for (i, record) in dns.records.iter().enumerate() {
-        let at = |field: &str| format!("dns.records[{i}].{field}");
+        let at = root().dns().records().at(i);
         if !is_record_name(&record.name) {
             out.push(
-                ctx.error(RULE.id, &at("name"), "not a record name", format!("`{}` is not a record name", record.name.escape_debug()))
+                ctx.error(RULE.id, at.name(), "not a record name", format!("`{}` is not a record name", record.name.escape_debug()))
                     .help("use `@` for the apex, or labels such as `www` or `api.v2` (letters, digits, `-`)"),
             );
         }
         if record.value.is_some() {
             out.push(
-                ctx.error(RULE.id, &at("value"), "a moving record takes the entrypoints", format!("`{}` moves from the old entrypoint to the new one: it takes no value", record.name))
+                ctx.error(RULE.id, at.value(), "a moving record takes the entrypoints", format!("`{}` moves from the old entrypoint to the new one: it takes no value", record.name))
                     .help("remove `value`; fixed records belong in the zone as they are, PrivateZone records under `privateZone`"),
             );
         }
@@ -61,7 +62,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    "dns.privateZone.zone",
+                    root().dns().private_zone().zone(),
                     "not a domain name",
                     format!(
                         "the PrivateZone `{}` is not a valid domain name",
@@ -72,7 +73,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
         for (i, record) in private.records.iter().enumerate() {
-            let at = |field: &str| format!("dns.privateZone.records[{i}].{field}");
+            let at = root().dns().private_zone().records().at(i);
             let Some(value) = &record.value else {
                 continue; // no_gap reports it
             };
@@ -83,7 +84,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             };
             if !valid || !is_record_name(&record.name) {
                 out.push(
-                    ctx.error(RULE.id, &at(if valid { "name" } else { "value" }), "invalid", format!("PrivateZone record `{}` {} `{value}` is not valid", record.name, type_name(record.kind)))
+                    ctx.error(RULE.id, if valid { at.name() } else { at.value() }, "invalid", format!("PrivateZone record `{}` {} `{value}` is not valid", record.name, type_name(record.kind)))
                         .help("an A record takes an IPv4 address, AAAA an IPv6 address, CNAME a host name"),
                 );
             }

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::RecordType;
+use crate::model::path::root;
 use crate::plan::dns::{fqdn, type_name};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -25,7 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         return;
     };
     for (i, record) in dns.records.iter().enumerate() {
-        let at = |field: &str| format!("dns.records[{i}].{field}");
+        let at = root().dns().records().at(i);
         if record.value.is_some() {
             continue; // names reports it
         }
@@ -36,8 +37,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             RecordType::Cname => false,
         };
         for (side, path) in [
-            ("old", "source.entrypoint.address"),
-            ("new", "target.entrypoint.address"),
+            ("old", root().source().entrypoint().address()),
+            ("new", root().target().entrypoint().address()),
         ] {
             let address = if side == "old" {
                 &spec.source.entrypoint.address
@@ -48,7 +49,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &at("type"),
+                        at.kind(),
                         format!("{} record", type_name(record.kind)),
                         format!(
                             "`{}` would be left with no {side} answer: {} record cannot point at {address}",
@@ -71,12 +72,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     if let Some(private) = &dns.private_zone {
         for (i, record) in private.records.iter().enumerate() {
-            let at = |field: &str| format!("dns.privateZone.records[{i}].{field}");
+            let at = root().dns().private_zone().records().at(i);
             if record.value.is_none() {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &at("name"),
+                        at.name(),
                         "no answer",
                         format!(
                             "PrivateZone record `{}` has no value: the apps would resolve nothing",

@@ -9,6 +9,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::plan::dns::fqdn;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -32,15 +33,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     };
     let same = |name: &str| name.eq_ignore_ascii_case(test);
     // Each production name the test domain is, with where it is written.
-    let mut taken: Vec<(String, String)> = Vec::new();
+    let mut taken: Vec<(SpecPath, String)> = Vec::new();
     if let Some(dns) = &spec.dns {
         if same(&dns.zone) {
-            taken.push(("dns.zone".into(), "the zone apex".into()));
+            taken.push((root().dns().zone(), "the zone apex".into()));
         }
         for (i, record) in dns.records.iter().enumerate() {
             if record.name != "@" && same(&fqdn(&dns.zone, &record.name)) {
                 taken.push((
-                    format!("dns.records[{i}].name"),
+                    root().dns().records().at(i).name(),
                     "a production record that moves".into(),
                 ));
             }
@@ -50,7 +51,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         for (j, route) in service.routes.iter().enumerate() {
             if same(&route.host) {
                 taken.push((
-                    format!("services[{i}].routes[{j}].host"),
+                    root().services().at(i).routes().at(j).host(),
                     format!("a host that service `{}` routes", service.name),
                 ));
             }
@@ -58,7 +59,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     if spec.source.test_domain.as_deref().is_some_and(same) {
         taken.push((
-            "source.testDomain".into(),
+            root().source().test_domain(),
             "the old cluster's test domain".into(),
         ));
     }
@@ -70,7 +71,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let d = ctx
         .error(
             RULE.id,
-            "target.testDomain",
+            root().target().test_domain(),
             "gets an A record for the new ingress at deploy",
             format!(
                 "the test domain `{test}` is {what}: pointing it at the new ingress splits its traffic before verification"

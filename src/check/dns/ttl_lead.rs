@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -25,8 +26,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let ttl = &dns.ttl;
     if ttl.cutover == 0 || ttl.normal > 86_400 || ttl.cutover > ttl.normal {
         out.push(
-            ctx.error(RULE.id, "dns.ttl.cutover", "cutover TTL", format!("the cutover TTL ({} s) must be from 1 s up to the normal TTL ({} s, at most 86400)", ttl.cutover, ttl.normal))
-                .label(ctx.span("dns.ttl.normal"), "normal TTL")
+            ctx.error(RULE.id, root().dns().ttl().cutover(), "cutover TTL", format!("the cutover TTL ({} s) must be from 1 s up to the normal TTL ({} s, at most 86400)", ttl.cutover, ttl.normal))
+                .label(ctx.span(root().dns().ttl().normal()), "normal TTL")
                 .help("lower the TTL for the move: `ttl: { normal: 600, cutover: 60 }`"),
         );
     }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::images::target_image;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
@@ -31,11 +32,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             Some(&(j, image)) if image != service.image => out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("services[{i}].image"),
+                    root().services().at(i).image(),
                     format!("also becomes {target}"),
                     format!("images `{image}` and `{}` both move to `{target}`", service.image),
                 )
-                .label(ctx.span(&format!("services[{j}].image")), "first here")
+                .label(ctx.span(root().services().at(j).image()), "first here")
                 .help("rename one image (its last path component) so that each moves to a target of its own"),
             ),
             Some(_) => {}

@@ -1,4 +1,4 @@
 //! Rules `cutover import` applies to what it reads (a compose file), not to a spec.
 
-pub(super) mod secret;
 pub(super) mod unsupported;
+pub(super) mod secret;

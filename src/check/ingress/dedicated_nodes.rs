@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -28,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.ingressController.dedicatedNodes",
+                root().target().ingress_controller().dedicated_nodes(),
                 format!("{nodes} node{}", if nodes == 1 { "" } else { "s" }),
                 format!(
                     "{} ingress replicas cannot spread over {nodes} dedicated node{}",
@@ -37,7 +38,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .label(
-                ctx.span("target.ingressController.replicas"),
+                ctx.span(root().target().ingress_controller().replicas()),
                 format!("{} replicas", ingress.replicas),
             )
             .help(format!(

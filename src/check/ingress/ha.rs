@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -25,7 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                "target.ingressController.replicas",
+                root().target().ingress_controller().replicas(),
                 "a single point of failure",
                 format!(
                     "the ingress controller runs {} replica{}; every routed service depends on it",

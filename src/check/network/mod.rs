@@ -1,18 +1,18 @@
 //! Network rules (003 §1.4; current ACK): address blocks, their overlaps and capacity.
 //! Overlap checks sort and sweep or compare against one block, never all pairs.
 
-pub(super) mod fixed_after_create;
-pub(super) mod node_capacity;
-pub(super) mod pod_overlap;
-pub(super) mod pods_per_node;
-pub(super) mod route_table_quota;
-pub(super) mod service_cidr_size;
-pub(super) mod service_overlap;
-pub(super) mod terway_vswitch_capacity;
 pub(super) mod vpc_range;
 pub(super) mod vswitch_outside_vpc;
 pub(super) mod vswitch_overlap;
 pub(super) mod zone_without_vswitch;
+pub(super) mod pod_overlap;
+pub(super) mod service_overlap;
+pub(super) mod service_cidr_size;
+pub(super) mod pods_per_node;
+pub(super) mod node_capacity;
+pub(super) mod terway_vswitch_capacity;
+pub(super) mod route_table_quota;
+pub(super) mod fixed_after_create;
 
 use crate::check::Ctx;
 use crate::model::Cidr;

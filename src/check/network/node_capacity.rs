@@ -4,6 +4,7 @@ use super::{bigger_pod_cidr, pods_per_node};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::NetworkPlugin;
+use crate::model::path::root;
 use crate::plan::network::flannel_max_nodes;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -37,22 +38,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
                     ctx.error(
                         RULE.id,
-                        "target.network.podCidr",
+                        root().target().network().pod_cidr(),
                         format!("holds {max} node{}", if max == 1 { "" } else { "s" }),
                         format!("the pod CIDR {pod} with {ppn} pods per node holds {max} nodes, fewer than the {nodes}"),
                     )
-                    .label(ctx.span("target.network.podsPerNode"), format!("{ppn} pods per node"))
+                    .label(ctx.span(root().target().network().pods_per_node()), format!("{ppn} pods per node"))
                     .help(bigger_pod_cidr(ctx, pod, planned)),
                 );
     } else if u64::from(planned) * 2 > max {
         out.push(
                     ctx.warning(
                         RULE.id,
-                        "target.network.podCidr",
+                        root().target().network().pod_cidr(),
                         format!("holds {max} nodes"),
                         format!("the pod CIDR {pod} holds {max} nodes: under 50% headroom over the {nodes}, and it cannot grow later"),
                     )
-                    .label(ctx.span("target.network.podsPerNode"), format!("{ppn} pods per node"))
+                    .label(ctx.span(root().target().network().pods_per_node()), format!("{ppn} pods per node"))
                     .help(bigger_pod_cidr(ctx, pod, planned)),
                 );
     }

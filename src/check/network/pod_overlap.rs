@@ -3,6 +3,7 @@
 use super::propose;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::model::{Cidr, NetworkPlugin};
 use const_format::concatcp;
 
@@ -33,17 +34,17 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let Some(pod) = network.pod_cidr else {
         return; // the missing-field rule reports it (spec::missing_field)
     };
-    let here = "target.network.podCidr";
+    let here = root().target().network().pod_cidr();
     // One proposal for all the conflicts: the search sorts every block in use.
     let mut proposal: Option<String> = None;
     // The paths and names are built only for the blocks that do overlap.
-    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (String, String)| {
+    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (SpecPath, String)| {
         if pod.overlaps(&other) {
             let (path, what) = describe();
             out.push(
                 ctx.error(
                     RULE.id,
-                    here,
+                    &here,
                     format!("pod CIDR {pod}"),
                     format!("the pod CIDR {pod} overlaps {what} ({other})"),
                 )
@@ -53,12 +54,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
     };
     conflict(network.vpc, &|| {
-        ("target.network.vpc".into(), "the VPC".into())
+        (root().target().network().vpc(), "the VPC".into())
     });
     for (i, r) in network.routes.iter().enumerate() {
         conflict(r.cidr, &|| {
             (
-                format!("target.network.routes[{i}].cidr"),
+                root().target().network().routes().at(i).cidr(),
                 format!("route `{}`", r.name),
             )
         });
@@ -67,7 +68,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if let Some(other) = c.pod_cidr {
             conflict(other, &|| {
                 (
-                    format!("target.network.otherClusters[{i}].podCidr"),
+                    root().target().network().other_clusters().at(i).pod_cidr(),
                     format!("the pod CIDR of cluster `{}`", c.name),
                 )
             });

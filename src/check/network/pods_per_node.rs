@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -27,7 +28,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.network.podsPerNode",
+                root().target().network().pods_per_node(),
                 "not offered",
                 format!("podsPerNode {ppn} is not one of 16, 32, 64, 128, 256"),
             )

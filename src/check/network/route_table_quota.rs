@@ -4,6 +4,7 @@ use super::pods_per_node;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::NetworkPlugin;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -36,7 +37,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
                     ctx.warning(
                         RULE.id,
-                        "target.network.plugin",
+                        root().target().network().plugin(),
                         "one VPC route per node",
                         format!("Flannel adds one VPC route per node: {planned} nodes exceed the default route-table quota of {ROUTE_TABLE_QUOTA}"),
                     )

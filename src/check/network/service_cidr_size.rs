@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -20,7 +21,7 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let network = &ctx.spec.target.network;
     let service = network.service_cidr;
-    let here = "target.network.serviceCidr";
+    let here = root().target().network().service_cidr();
     let prefix = service.net().prefix_len();
     if !(16..=24).contains(&prefix) {
         out.push(

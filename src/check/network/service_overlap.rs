@@ -3,6 +3,7 @@
 use super::propose;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::model::{Cidr, NetworkPlugin};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -22,16 +23,16 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let network = &ctx.spec.target.network;
     let service = network.service_cidr;
-    let here = "target.network.serviceCidr";
+    let here = root().target().network().service_cidr();
     // One proposal for all the conflicts: the search sorts every block in use.
     let mut proposal: Option<String> = None;
-    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (String, String)| {
+    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (SpecPath, String)| {
         if service.overlaps(&other) {
             let (path, what) = describe();
             out.push(
                 ctx.error(
                     RULE.id,
-                    here,
+                    &here,
                     format!("service CIDR {service}"),
                     format!("the service CIDR {service} overlaps {what} ({other})"),
                 )
@@ -45,19 +46,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
     };
     conflict(network.vpc, &|| {
-        ("target.network.vpc".into(), "the VPC".into())
+        (root().target().network().vpc(), "the VPC".into())
     });
     if network.plugin == NetworkPlugin::Flannel
         && let Some(pod) = network.pod_cidr
     {
         conflict(pod, &|| {
-            ("target.network.podCidr".into(), "the pod CIDR".into())
+            (root().target().network().pod_cidr(), "the pod CIDR".into())
         });
     }
     for (i, r) in network.routes.iter().enumerate() {
         conflict(r.cidr, &|| {
             (
-                format!("target.network.routes[{i}].cidr"),
+                root().target().network().routes().at(i).cidr(),
                 format!("route `{}`", r.name),
             )
         });

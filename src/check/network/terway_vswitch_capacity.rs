@@ -4,6 +4,7 @@ use super::pods_per_node;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::NetworkPlugin;
+use crate::model::path::root;
 use crate::plan::network::terway_max_nodes;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -33,11 +34,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
                     ctx.error(
                         RULE.id,
-                        "target.network.vswitches",
+                        root().target().network().vswitches(),
                         format!("room for {max} nodes"),
                         format!("Terway takes a VPC address per pod and node: {planned} nodes × ({ppn} pods + 1) need {need} addresses, more than the vSwitches hold"),
                     )
-                    .label(ctx.span("target.network.podsPerNode"), format!("{ppn} pods per node"))
+                    .label(ctx.span(root().target().network().pods_per_node()), format!("{ppn} pods per node"))
                     .help("use larger vSwitches, add vSwitches, or lower podsPerNode"),
                 );
     }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::network::private_ranges;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -24,7 +25,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.network.vpc",
+                root().target().network().vpc(),
                 "not a private range",
                 format!(
                     "the VPC block {vpc} is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"

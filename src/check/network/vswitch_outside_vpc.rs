@@ -3,6 +3,7 @@
 use super::vswitch_blocks;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::network::find_free;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -26,14 +27,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("target.network.vswitches[{i}].cidr"),
+                    root().target().network().vswitches().at(i).cidr(),
                     "outside the VPC",
                     format!(
                         "vSwitch `{}` ({}) is not inside the VPC {}",
                         v.name, v.cidr, network.vpc
                     ),
                 )
-                .label(ctx.span("target.network.vpc"), "the VPC")
+                .label(ctx.span(root().target().network().vpc()), "the VPC")
                 .help(
                     match find_free(
                         v.cidr.net().prefix_len(),

@@ -3,6 +3,7 @@
 use super::vswitch_blocks;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::network::find_free;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -36,11 +37,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &format!("target.network.vswitches[{second}].cidr"),
+                        root().target().network().vswitches().at(second).cidr(),
                         format!("{} ({})", b.name, b.cidr),
                         format!("vSwitches `{}` ({}) and `{}` ({}) overlap", a.name, a.cidr, b.name, b.cidr),
                     )
-                    .label(ctx.span(&format!("target.network.vswitches[{first}].cidr")), format!("{} ({})", a.name, a.cidr))
+                    .label(ctx.span(root().target().network().vswitches().at(first).cidr()), format!("{} ({})", a.name, a.cidr))
                     .help(match find_free(b.cidr.net().prefix_len(), &[network.vpc], &vswitch_blocks(ctx), None) {
                         Some(free) => format!("give `{}` a block of its own, such as {free}, which is free in the VPC", b.name),
                         None => "give each vSwitch a block of its own".into(),

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -24,11 +25,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("target.zones[{i}]"),
+                    root().target().zones().at(i),
                     "no vSwitch here",
                     format!("zone `{zone}` has no vSwitch, so no node can run there"),
                 )
-                .label(ctx.span("target.network.vswitches"), "the vSwitches")
+                .label(
+                    ctx.span(root().target().network().vswitches()),
+                    "the vSwitches",
+                )
                 .help(format!("add a vSwitch in `{zone}`, or remove the zone")),
             );
         }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::{Controller, Strategy};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -25,7 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                "rollout.controller",
+                root().rollout().controller(),
                 "service-match / service-weight",
                 "ACK's service-match and service-weight annotations are gone from its NGINX Ingress controller v1.12 on",
             )

@@ -4,6 +4,7 @@ use super::{ROUTERS, Router, can_match, router, router_name, strategy_name};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::MatchCondition;
+use crate::model::path::{MatchConditionAt, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -25,22 +26,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         return;
     };
     let router = router(rollout.strategy, rollout.controller);
-    let conditions: Vec<(&str, &MatchCondition)> = [
-        ("header", &rule.header),
-        ("cookie", &rule.cookie),
-        ("query", &rule.query),
+    let at = root().rollout().match_rule();
+    let conditions: Vec<(&str, &MatchCondition, MatchConditionAt)> = [
+        ("header", &rule.header, at.header()),
+        ("cookie", &rule.cookie, at.cookie()),
+        ("query", &rule.query, at.query()),
     ]
     .into_iter()
-    .filter_map(|(k, c)| c.as_ref().map(|c| (k, c)))
+    .filter_map(|(k, c, at)| c.as_ref().map(|c| (k, c, at)))
     .collect();
     if conditions.len() > 1 {
         out.push(
-            ctx.error(RULE.id, "rollout.match", "several conditions", "the match names more than one of header, cookie and query")
+            ctx.error(RULE.id, root().rollout().match_rule(), "several conditions", "the match names more than one of header, cookie and query")
                 .help("match on one of them: controllers combine several differently (some as AND, some as OR)"),
         );
     }
-    for (kind, condition) in conditions {
-        let path = format!("rollout.match.{kind}");
+    for (kind, condition, path) in conditions {
         if condition.value.is_some() == condition.pattern.is_some() {
             out.push(
                 ctx.error(RULE.id, &path, "value or pattern", format!("the {kind} match needs exactly one of `value` (exact) and `pattern` (regex)"))
@@ -76,9 +77,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             ctx.error(RULE.id, &path, format!("{kind} {how}"), who)
                 .label(
                     ctx.span(if rollout.controller.is_some() {
-                        "rollout.controller"
+                        root().rollout().controller()
                     } else {
-                        "rollout.strategy"
+                        root().rollout().strategy()
                     }),
                     "here",
                 )

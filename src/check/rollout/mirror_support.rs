@@ -3,6 +3,7 @@
 use super::{Router, can_mirror, router, router_name, strategy_name};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -25,7 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !wave.mirror {
             continue;
         }
-        let path = format!("rollout.waves[{w}].mirror");
+        let path = root().rollout().waves().at(w).mirror();
         if !can_mirror(router) {
             out.push(
                 ctx.error(

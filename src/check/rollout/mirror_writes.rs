@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +24,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !wave.mirror {
             continue;
         }
-        let path = format!("rollout.waves[{w}].mirror");
+        let path = root().rollout().waves().at(w).mirror();
         for name in &wave.services {
             let Some((i, service)) = spec
                 .services
@@ -42,7 +43,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                             "mirrored",
                             format!("wave `{}` mirrors `{}`, which mounts `{}` writable: mirrored requests run twice and would write twice", wave.name, service.name, volume.storage),
                         )
-                        .label(ctx.span(&format!("services[{i}].volumes[{j}]")), "writable storage")
+                        .label(ctx.span(root().services().at(i).volumes().at(j)), "writable storage")
                         .help("mirror only services that write nothing, or mount the volume `readOnly: true`"),
                     );
                 }

@@ -2,14 +2,14 @@
 //! on the new cluster, matches and mirrors the controller can express, and data that stays
 //! consistent while traffic is split.
 
-pub(super) mod ack_service_match;
-pub(super) mod match_support;
-pub(super) mod mirror_support;
-pub(super) mod mirror_writes;
-pub(super) mod rollback;
-pub(super) mod split_writes;
 pub(super) mod steps;
 pub(super) mod waves;
+pub(super) mod rollback;
+pub(super) mod mirror_writes;
+pub(super) mod match_support;
+pub(super) mod ack_service_match;
+pub(super) mod mirror_support;
+pub(super) mod split_writes;
 
 use crate::model::{Controller, Strategy};
 

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::SyncMode;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -44,11 +45,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("data.databases[{i}].sync"),
+                    root().data().databases().at(i).sync(),
                     "one-way",
                     format!("database `{}` syncs one way, but wave `{}` splits traffic between the clusters: the writes made on one side would be lost", db.name, wave.name),
                 )
-                .label(ctx.span(&format!("rollout.waves[{w}].steps[{s}].weight")), format!("{}% on the new cluster", step.weight))
+                .label(ctx.span(root().rollout().waves().at(w).steps().at(s).weight()), format!("{}% on the new cluster", step.weight))
                 .help("use `sync: bidirectional` (DTS two-way sync), or `sharedInstance: true` when both clusters use this one instance"),
             );
         }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -19,12 +20,12 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (w, wave) in ctx.spec.rollout.waves.iter().enumerate() {
-        let at = |field: &str| format!("rollout.waves[{w}].{field}");
+        let at = root().rollout().waves().at(w);
         if wave.steps.is_empty() {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at("name"),
+                    at.name(),
                     "no steps",
                     format!("wave `{}` has no steps", wave.name),
                 )
@@ -34,7 +35,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         let mut previous: Option<(usize, u32)> = None;
         for (s, step) in wave.steps.iter().enumerate() {
-            let here = at(&format!("steps[{s}].weight"));
+            let here = at.steps().at(s).weight();
             if step.weight > 100 {
                 out.push(
                     ctx.error(
@@ -58,7 +59,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         format!("{} after {weight}", step.weight),
                         format!("wave `{}`: weights must rise at every step, but {} follows {weight}", wave.name, step.weight),
                     )
-                    .label(ctx.span(&at(&format!("steps[{p}].weight"))), "the step before")
+                    .label(ctx.span(at.steps().at(p).weight()), "the step before")
                     .help("order the steps by rising weight; to undo a step, use its rollback instead"),
                 );
             }
@@ -69,7 +70,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at(&format!("steps[{last}].weight")),
+                    at.steps().at(last).weight(),
                     "the last step",
                     format!(
                         "wave `{}` ends at {}%: its traffic would stay split for good",

@@ -4,6 +4,7 @@ use super::strategy_name;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::Strategy;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("rollout.waves[{w}].services"),
+                    root().rollout().waves().at(w).services(),
                     "empty",
                     format!("wave `{}` moves no service", wave.name),
                 )
@@ -36,7 +37,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
         for (i, name) in wave.services.iter().enumerate() {
-            let path = format!("rollout.waves[{w}].services[{i}]");
+            let path = root().rollout().waves().at(w).services().at(i);
             match spec.service(name) {
                 None => out.push(
                     ctx.error(RULE.id, &path, "no such service", format!("wave `{}` names `{name}`, which is not a service of this spec", wave.name))
@@ -60,7 +61,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         format!("`{name}` is in more than one wave"),
                     )
                     .label(
-                        ctx.span(&format!("rollout.waves[{pw}].services[{pi}]")),
+                        ctx.span(root().rollout().waves().at(pw).services().at(pi)),
                         "first moved here",
                     )
                     .help("move each service in exactly one wave"),
@@ -75,14 +76,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("services[{i}].routes"),
+                    root().services().at(i).routes(),
                     "routed, in no wave",
                     format!(
                         "`{}` takes traffic but is in no wave, so its traffic never moves",
                         service.name
                     ),
                 )
-                .label(ctx.span("rollout.waves"), "the waves")
+                .label(ctx.span(root().rollout().waves()), "the waves")
                 .help(format!("add `{}` to a wave", service.name)),
             );
         }
@@ -108,7 +109,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         out.push(
                             ctx.error(
                                 RULE.id,
-                                &format!("rollout.waves[{w}].services[{i}]"),
+                                root().rollout().waves().at(w).services().at(i),
                                 format!("host {}", route.host),
                                 format!(
                                     "`{}` and `{other_service}` share the host `{}` but move in different waves; {} moves whole hosts",
@@ -117,7 +118,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                                     strategy_name(spec.rollout.strategy)
                                 ),
                             )
-                            .label(ctx.span(&format!("rollout.waves[{other}].name")), "the other wave")
+                            .label(ctx.span(root().rollout().waves().at(other).name()), "the other wave")
                             .help("put the services of one host in one wave, or use ingress-canary or istio to move services one by one"),
                         );
                     }

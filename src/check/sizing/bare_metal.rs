@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::plan::sizing::{BARE_METAL_CORES, BARE_METAL_THRESHOLD};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -23,9 +24,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let sizing = &ctx.sizing;
     if let Some(bare_metal) = &sizing.bare_metal {
         let path = if nodes.total_cores >= BARE_METAL_THRESHOLD {
-            "target.nodes.totalCores"
+            root().target().nodes().total_cores()
         } else {
-            "target.nodes.burstScaleOut"
+            root().target().nodes().burst_scale_out()
         };
         out.push(
             ctx.warning(

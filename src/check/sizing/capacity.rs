@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::units::GIB;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -29,7 +30,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
                     ctx.error(
                         RULE.id,
-                        "target.nodes.totalCores",
+                        root().target().nodes().total_cores(),
                         format!("ceiling {} cores", workers.ceiling_cores),
                         format!(
                             "the services request {} cores, over the usable ceiling of {} cores ({} instances of {} cores, less one)",
@@ -45,14 +46,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
                     ctx.error(
                         RULE.id,
-                        "target.nodes.profile",
+                        root().target().nodes().profile(),
                         format!("ceiling {} GiB", workers.ceiling_memory_gib),
                         format!(
                             "the services request {} GiB of memory, over the usable ceiling of {} GiB ({} instances of {} GiB, less one)",
                             sizing.requests.memory_gib, workers.ceiling_memory_gib, workers.instances, workers.memory_gib_each
                         ),
                     )
-                    .label(ctx.span("target.nodes.totalCores"), "total cores")
+                    .label(ctx.span(root().target().nodes().total_cores()), "total cores")
                     .help("choose a profile with more memory per core, raise totalCores, or lower the memory requests"),
                 );
     }

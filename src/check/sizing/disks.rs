@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::units::GIB;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -28,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                "target.nodes.systemDisk.category",
+                root().target().nodes().system_disk().category(),
                 "not SSD",
                 format!(
                     "the system disk category `{}` is not SSD-class",
@@ -42,7 +43,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                "target.nodes.systemDisk.size",
+                root().target().nodes().system_disk().size(),
                 "too small",
                 format!(
                     "a {} system disk is under the {MIN_SYSTEM_DISK_GIB} GiB minimum (8 GiB of it stay reserved for the OS)",
@@ -56,7 +57,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         None => out.push(
             ctx.warning(
                 RULE.id,
-                "target.nodes.systemDisk",
+                root().target().nodes().system_disk(),
                 "images land here",
                 "no data disk: container images fill the system disk",
             )
@@ -65,7 +66,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         Some(data) if !data.category.is_ssd() => out.push(
             ctx.warning(
                 RULE.id,
-                "target.nodes.dataDisk.category",
+                root().target().nodes().data_disk().category(),
                 "not SSD",
                 format!("the data disk category `{}` is not SSD-class", data.category.name()),
             )

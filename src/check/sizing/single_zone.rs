@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -22,7 +23,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                "target.zones",
+                root().target().zones(),
                 "one zone",
                 "the cluster runs in one zone: a zone outage takes every service down",
             )

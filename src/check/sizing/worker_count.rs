@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -24,14 +25,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.nodes.faultTolerance",
+                root().target().nodes().fault_tolerance(),
                 format!("{} of {} cores", nodes.fault_tolerance, nodes.total_cores),
                 format!(
                     "no instance size keeps one failure within {} of {} cores: the smallest instance has 2 cores",
                     nodes.fault_tolerance, nodes.total_cores
                 ),
             )
-            .label(ctx.span("target.nodes.totalCores"), "total cores")
+            .label(ctx.span(root().target().nodes().total_cores()), "total cores")
             .help("raise faultTolerance or totalCores so that cores × tolerance is at least 2"),
         );
     }

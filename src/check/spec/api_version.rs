@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::{API_VERSION, KIND};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -24,7 +25,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "apiVersion",
+                root().api_version(),
                 "unknown version",
                 format!(
                     "apiVersion `{}` is not one this cutover reads",
@@ -38,7 +39,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "kind",
+                root().kind(),
                 "unknown kind",
                 format!("kind `{}` is not `{KIND}`", spec.kind),
             )

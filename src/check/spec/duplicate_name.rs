@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
 
@@ -18,32 +19,37 @@ pub static RULE: Rule = Rule {
     source: "cutover",
 };
 
+/// Where the i-th name of a list sits.
+type NameAt = fn(usize) -> SpecPath;
+
+/// No two items of a named list share a name. Each list: where its names sit, what it names,
+/// and the names.
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let network = &spec.target.network;
-    let lists: Vec<(&str, &str, Vec<&str>)> = vec![
+    let lists: Vec<(NameAt, &str, Vec<&str>)> = vec![
         (
-            "services",
+            |i| root().services().at(i).name(),
             "service",
             spec.services.iter().map(|s| s.name.as_str()).collect(),
         ),
         (
-            "storage",
+            |i| root().storage().at(i).name(),
             "storage volume",
             spec.storage.iter().map(|s| s.name.as_str()).collect(),
         ),
         (
-            "target.network.vswitches",
+            |i| root().target().network().vswitches().at(i).name(),
             "vSwitch",
             network.vswitches.iter().map(|v| v.name.as_str()).collect(),
         ),
         (
-            "target.network.routes",
+            |i| root().target().network().routes().at(i).name(),
             "route",
             network.routes.iter().map(|r| r.name.as_str()).collect(),
         ),
         (
-            "target.network.otherClusters",
+            |i| root().target().network().other_clusters().at(i).name(),
             "cluster",
             network
                 .other_clusters
@@ -52,12 +58,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 .collect(),
         ),
         (
-            "rollout.waves",
+            |i| root().rollout().waves().at(i).name(),
             "wave",
             spec.rollout.waves.iter().map(|w| w.name.as_str()).collect(),
         ),
         (
-            "data.databases",
+            |i| root().data().databases().at(i).name(),
             "database",
             spec.data
                 .iter()
@@ -65,7 +71,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 .collect(),
         ),
         (
-            "data.objectStores",
+            |i| root().data().object_stores().at(i).name(),
             "object store",
             spec.data
                 .iter()
@@ -80,11 +86,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &format!("{list}[{i}].name"),
+                        list(i),
                         "named again here",
                         format!("two {} are named `{name}`", plural(what)),
                     )
-                    .label(ctx.span(&format!("{list}[{j}].name")), "first named here")
+                    .label(ctx.span(list(j)), "first named here")
                     .help(format!("give each {what} a name of its own")),
                 );
             } else {

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::render::manifests::{OLDEST_MINOR, REMOVED_BETA_APIS};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -37,7 +38,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.kubernetesVersion",
+                root().target().kubernetes_version(),
                 format!("older than 1.{OLDEST_MINOR}"),
                 format!(
                     "Kubernetes {version} is older than 1.{OLDEST_MINOR}, the oldest version cutover builds for: its manifests would need APIs now removed ({REMOVED_BETA_APIS})"
@@ -50,7 +51,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.kubernetesVersion",
+                root().target().kubernetes_version(),
                 "not MAJOR.MINOR",
                 format!("kubernetesVersion `{version}` is not a MAJOR.MINOR version"),
             )

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::{NetworkPlugin, Strategy};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -24,7 +25,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     if spec.dns.is_none() && spec.rollout.strategy == Strategy::DnsWeights {
         out.push(
-                ctx.error(RULE.id, "rollout.strategy", "dns-weights", "the dns-weights strategy needs a `dns` section with the records to move")
+                ctx.error(RULE.id, root().rollout().strategy(), "dns-weights", "the dns-weights strategy needs a `dns` section with the records to move")
                     .help("add `dns:` with the zone, the TTLs and the records (see examples/dns-weights.yaml)"),
         );
     }
@@ -33,7 +34,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.error(
                 RULE.id,
-                "target.network.plugin",
+                root().target().network().plugin(),
                 "flannel",
                 "Flannel needs a pod CIDR: `target.network.podCidr` is missing",
             )

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::check::grammar::{is_dns_label, is_dns_subdomain, is_host, is_http_path};
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -24,7 +25,7 @@ pub static RULE: Rule = Rule {
 /// hosts, paths and variable names.
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
-    let mut label = |path: String, name: &str, what: &str| {
+    let mut label = |path: SpecPath, name: &str, what: &str| {
         if !is_dns_label(name) {
             out.push(
                 ctx.error(
@@ -43,17 +44,17 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
     };
-    label("metadata.name".into(), &spec.metadata.name, "migration");
+    label(root().metadata().name(), &spec.metadata.name, "migration");
     for (i, s) in spec.services.iter().enumerate() {
-        label(format!("services[{i}].name"), &s.name, "service");
+        label(root().services().at(i).name(), &s.name, "service");
     }
     for (i, s) in spec.storage.iter().enumerate() {
-        label(format!("storage[{i}].name"), &s.name, "storage");
+        label(root().storage().at(i).name(), &s.name, "storage");
     }
     for (i, w) in spec.rollout.waves.iter().enumerate() {
-        label(format!("rollout.waves[{i}].name"), &w.name, "wave");
+        label(root().rollout().waves().at(i).name(), &w.name, "wave");
     }
-    let mut text = |path: String, value: &str, ok: bool, what: &str, help: &str| {
+    let mut text = |path: SpecPath, value: &str, ok: bool, what: &str, help: &str| {
         if !ok {
             out.push(
                 ctx.error(
@@ -68,7 +69,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     };
     if let Some(namespace) = &spec.target.namespace {
         text(
-            "target.namespace".into(),
+            root().target().namespace(),
             namespace,
             is_dns_label(namespace),
             "a valid namespace name (a DNS-1123 label)",
@@ -78,14 +79,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, s) in spec.services.iter().enumerate() {
         for (j, route) in s.routes.iter().enumerate() {
             text(
-                format!("services[{i}].routes[{j}].host"),
+                root().services().at(i).routes().at(j).host(),
                 &route.host,
                 is_host(&route.host),
                 "a DNS host name",
                 "write a host such as `shop.example.com` (a leading `*.` is allowed)",
             );
             text(
-                format!("services[{i}].routes[{j}].path"),
+                root().services().at(i).routes().at(j).path(),
                 &route.path,
                 is_http_path(&route.path),
                 "an absolute URL path",
@@ -94,7 +95,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         if let Some(path) = s.health.as_ref().and_then(|h| h.path.as_ref()) {
             text(
-                format!("services[{i}].health.path"),
+                root().services().at(i).health().path(),
                 path,
                 is_http_path(path),
                 "an absolute URL path",
@@ -103,7 +104,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         for (j, volume) in s.volumes.iter().enumerate() {
             text(
-                format!("services[{i}].volumes[{j}].mountPath"),
+                root().services().at(i).volumes().at(j).mount_path(),
                 &volume.mount_path,
                 is_http_path(&volume.mount_path),
                 "an absolute path",
@@ -112,7 +113,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         for name in s.env.keys() {
             text(
-                format!("services[{i}].env.{name}"),
+                root().services().at(i).env().key(name),
                 name,
                 is_env_name(name),
                 "a valid environment variable name",
@@ -122,14 +123,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     if let Some(test) = &spec.target.test_domain {
         text(
-            "target.testDomain".into(),
+            root().target().test_domain(),
             test,
             is_host(test),
             "a DNS host name",
             "write a host such as `test.example.com`",
         );
     }
-    let mut subdomain = |path: String, name: &str| {
+    let mut subdomain = |path: SpecPath, name: &str| {
         if !is_dns_subdomain(name) {
             out.push(
                 ctx.error(
@@ -147,11 +148,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     };
     for (i, s) in spec.storage.iter().enumerate() {
         if let Some(secret) = &s.credentials_secret {
-            subdomain(format!("storage[{i}].credentialsSecret"), secret);
+            subdomain(root().storage().at(i).credentials_secret(), secret);
         }
     }
     if let Some(secret) = spec.images.as_ref().and_then(|i| i.pull_secret.as_ref()) {
-        subdomain("images.pullSecret".into(), secret);
+        subdomain(root().images().pull_secret(), secret);
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -27,7 +28,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &format!("services[{i}].volumes[{j}].storage"),
+                        root().services().at(i).volumes().at(j).storage(),
                         "no such storage",
                         format!(
                             "service `{}` mounts `{}`, which `storage` does not declare",
@@ -49,14 +50,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("target.network.vswitches[{i}].zone"),
+                    root().target().network().vswitches().at(i).zone(),
                     "not a cluster zone",
                     format!(
                         "vSwitch `{}` is in zone `{}`, which is not in target.zones",
                         vswitch.name, vswitch.zone
                     ),
                 )
-                .label(ctx.span("target.zones"), "the cluster's zones")
+                .label(ctx.span(root().target().zones()), "the cluster's zones")
                 .help("add the zone to target.zones, or correct the vSwitch's zone"),
             );
         }

@@ -8,6 +8,7 @@ use crate::check::Ctx;
 use crate::check::grammar::{is_dns_label, is_host, is_http_path, is_url_path_byte};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::is_unsafe_char;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -230,57 +231,58 @@ fn truncate(value: &str) -> String {
 /// Every value the rule guards, with its path and grammar. Names already held to stricter
 /// grammars by other rules (spec::name: Kubernetes names, route hosts and paths; dns::names:
 /// zones and records) are not repeated here.
-fn values(spec: &crate::model::Spec) -> Vec<(String, &str, Grammar)> {
+fn values(spec: &crate::model::Spec) -> Vec<(SpecPath, &str, Grammar)> {
     let mut out = Vec::new();
     values_into(spec, &mut out);
     out
 }
 
-fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(String, &'a str, Grammar)>) {
-    let mut add = |path: String, value: &'a str, grammar: Grammar| out.push((path, value, grammar));
+fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a str, Grammar)>) {
+    let mut add =
+        |path: SpecPath, value: &'a str, grammar: Grammar| out.push((path, value, grammar));
     if let Some(owner) = &spec.metadata.owner {
-        add("metadata.owner".into(), owner, Grammar::Text);
+        add(root().metadata().owner(), owner, Grammar::Text);
     }
     let source = &spec.source;
-    add("source.name".into(), &source.name, Grammar::Name);
+    add(root().source().name(), &source.name, Grammar::Name);
     if let Some(stack) = &source.stack {
-        add("source.stack".into(), stack, Grammar::Name);
+        add(root().source().stack(), stack, Grammar::Name);
     }
     if let Some(test) = &source.test_domain {
-        add("source.testDomain".into(), test, Grammar::Host);
+        add(root().source().test_domain(), test, Grammar::Host);
     }
     let target = &spec.target;
-    add("target.name".into(), &target.name, Grammar::Name);
-    add("target.region".into(), &target.region, Grammar::Region);
+    add(root().target().name(), &target.name, Grammar::Name);
+    add(root().target().region(), &target.region, Grammar::Region);
     for (i, zone) in target.zones.iter().enumerate() {
-        add(format!("target.zones[{i}]"), zone, Grammar::Zone);
+        add(root().target().zones().at(i), zone, Grammar::Zone);
     }
     for (i, addon) in target.addons.iter().enumerate() {
-        add(format!("target.addons[{i}]"), addon, Grammar::Label);
+        add(root().target().addons().at(i), addon, Grammar::Label);
     }
     let network = &target.network;
     for (i, v) in network.vswitches.iter().enumerate() {
         add(
-            format!("target.network.vswitches[{i}].name"),
+            root().target().network().vswitches().at(i).name(),
             &v.name,
             Grammar::Name,
         );
         add(
-            format!("target.network.vswitches[{i}].zone"),
+            root().target().network().vswitches().at(i).zone(),
             &v.zone,
             Grammar::Zone,
         );
     }
     for (i, r) in network.routes.iter().enumerate() {
         add(
-            format!("target.network.routes[{i}].name"),
+            root().target().network().routes().at(i).name(),
             &r.name,
             Grammar::Name,
         );
     }
     for (i, c) in network.other_clusters.iter().enumerate() {
         add(
-            format!("target.network.otherClusters[{i}].name"),
+            root().target().network().other_clusters().at(i).name(),
             &c.name,
             Grammar::Name,
         );
@@ -291,88 +293,94 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(String, &'a str,
         .and_then(|c| c.gateway.as_ref())
     {
         add(
-            "target.ingressController.gateway".into(),
+            root().target().ingress_controller().gateway(),
             gateway,
             Grammar::GatewayRef,
         );
     }
     for (i, s) in spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
-        for (field, value, grammar) in [
-            ("diskId", &s.disk_id, Grammar::DiskId),
-            ("zone", &s.zone, Grammar::Zone),
-            ("server", &s.server, Grammar::Host),
-            ("path", &s.path, Grammar::AbsolutePath),
-            ("nfsVersion", &s.nfs_version, Grammar::Token),
-            ("bucket", &s.bucket, Grammar::Bucket),
-            ("endpoint", &s.endpoint, Grammar::Host),
+        let at = root().storage().at(i);
+        for (path, value, grammar) in [
+            (at.disk_id(), &s.disk_id, Grammar::DiskId),
+            (at.zone(), &s.zone, Grammar::Zone),
+            (at.server(), &s.server, Grammar::Host),
+            (at.path(), &s.path, Grammar::AbsolutePath),
+            (at.nfs_version(), &s.nfs_version, Grammar::Token),
+            (at.bucket(), &s.bucket, Grammar::Bucket),
+            (at.endpoint(), &s.endpoint, Grammar::Host),
         ] {
             if let Some(value) = value {
-                add(at(field), value, grammar);
+                add(path, value, grammar);
             }
         }
     }
     for (i, s) in spec.services.iter().enumerate() {
         add(
-            format!("services[{i}].image"),
+            root().services().at(i).image(),
             &s.image,
             Grammar::ImageReference,
         );
     }
     if let Some(images) = &spec.images {
         add(
-            "images.target".into(),
+            root().images().target(),
             &images.target,
             Grammar::RegistryNamespace,
         );
         if let Some(helper) = &images.helper_image {
-            add("images.helperImage".into(), helper, Grammar::ImageReference);
+            add(
+                root().images().helper_image(),
+                helper,
+                Grammar::ImageReference,
+            );
         }
     }
     if let Some(data) = &spec.data {
         for (i, db) in data.databases.iter().enumerate() {
-            let at = |field: &str| format!("data.databases[{i}].{field}");
-            add(at("name"), &db.name, Grammar::Name);
-            add(at("engine"), &db.engine, Grammar::Label);
-            add(at("source.host"), &db.source.host, Grammar::Host);
+            let at = root().data().databases().at(i);
+            add(at.name(), &db.name, Grammar::Name);
+            add(at.engine(), &db.engine, Grammar::Label);
+            add(at.source().host(), &db.source.host, Grammar::Host);
             add(
-                at("target.instance"),
+                at.target().instance(),
                 &db.target.instance,
                 Grammar::InstanceId,
             );
             if let Some(name) = &db.private_name {
-                add(at("privateName"), name, Grammar::Host);
+                add(at.private_name(), name, Grammar::Host);
             }
         }
         for (i, store) in data.object_stores.iter().enumerate() {
-            let at = |field: &str| format!("data.objectStores[{i}].{field}");
-            add(at("name"), &store.name, Grammar::Label);
-            add(at("source"), &store.source, Grammar::ObjectSource);
-            add(at("target"), &store.target, Grammar::OssUrl);
+            let at = root().data().object_stores().at(i);
+            add(at.name(), &store.name, Grammar::Label);
+            add(at.source(), &store.source, Grammar::ObjectSource);
+            add(at.target(), &store.target, Grammar::OssUrl);
             if let Some(endpoint) = &store.source_endpoint {
-                add(at("sourceEndpoint"), endpoint, Grammar::Endpoint);
+                add(at.source_endpoint(), endpoint, Grammar::Endpoint);
             }
         }
         if let Some(backups) = &data.backups {
-            add("data.backups".into(), backups, Grammar::OssUrl);
+            add(root().data().backups(), backups, Grammar::OssUrl);
         }
     }
     for (i, gate) in spec.rollout.gates.iter().enumerate() {
-        add(format!("rollout.gates[{i}]"), gate, Grammar::Text);
+        add(root().rollout().gates().at(i), gate, Grammar::Text);
     }
     if let Some(rule) = &spec.rollout.match_rule {
-        for (kind, condition) in [
-            ("header", &rule.header),
-            ("cookie", &rule.cookie),
-            ("query", &rule.query),
+        let at = root().rollout().match_rule();
+        for (at, condition) in [
+            (at.header(), &rule.header),
+            (at.cookie(), &rule.cookie),
+            (at.query(), &rule.query),
         ] {
             if let Some(condition) = condition {
-                let at = |field: &str| format!("rollout.match.{kind}.{field}");
-                add(at("name"), &condition.name, Grammar::Token);
-                for (field, value) in [("value", &condition.value), ("pattern", &condition.pattern)]
-                {
+                add(at.name(), &condition.name, Grammar::Token);
+                for (path, value) in [
+                    (at.value(), &condition.value),
+                    (at.pattern(), &condition.pattern),
+                ] {
                     if let Some(value) = value {
-                        add(at(field), value, Grammar::Text);
+                        add(path, value, Grammar::Text);
                     }
                 }
             }
@@ -385,12 +393,12 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(String, &'a str,
         .enumerate()
     {
         add(
-            format!("verification.checks[{i}].name"),
+            root().verification().checks().at(i).name(),
             &check.name,
             Grammar::Text,
         );
         add(
-            format!("verification.checks[{i}].request"),
+            root().verification().checks().at(i).request(),
             &check.request,
             Grammar::Request,
         );

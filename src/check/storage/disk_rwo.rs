@@ -3,6 +3,7 @@
 use super::users;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::model::{Provisioning, StorageType};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -30,7 +31,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let is_static = storage.provisioning == Some(Provisioning::Static);
         for &(i, j) in &users {
             let service = &spec.services[i];
-            let path = format!("services[{i}].volumes[{j}]");
+            let path = root().services().at(i).volumes().at(j);
             let shared_by_replicas = service.replicas > 1 && (!service.stateful || is_static);
             if shared_by_replicas {
                 let (message, help) = if service.stateful {
@@ -53,7 +54,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(RULE.id, &path, "mounted by every replica", message)
                         .label(
-                            ctx.span(&format!("services[{i}].replicas")),
+                            ctx.span(root().services().at(i).replicas()),
                             format!("{} replicas", service.replicas),
                         )
                         .service(&service.name)
@@ -73,7 +74,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &format!("services[{i}].volumes[{j}]"),
+                        root().services().at(i).volumes().at(j),
                         "mounted again here",
                         format!(
                             "disk `{}` is ReadWriteOnce, but services `{}` and `{}` both mount it",
@@ -81,7 +82,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         ),
                     )
                     .label(
-                        ctx.span(&format!("services[{i0}].volumes[{j0}]")),
+                        ctx.span(root().services().at(i0).volumes().at(j0)),
                         "first mounted here",
                     )
                     .service(&spec.services[i].name)

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::StorageType;
+use crate::model::path::root;
 use crate::model::units::GIB;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -24,12 +25,12 @@ const MIN_DISK_GIB: u128 = 20;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
+        let at = root().storage().at(i);
         if storage.kind == StorageType::Disk && storage.size.units() < MIN_DISK_GIB * GIB {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at("size"),
+                    at.size(),
                     "under 20Gi",
                     format!(
                         "disk `{}` is {}: cloud disks are at least 20 GiB",

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::StorageType;
+use crate::model::path::root;
 use const_format::concatcp;
 
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
@@ -26,18 +27,18 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
+        let at = root().storage().at(i);
         if let (StorageType::Disk, Some(zone)) = (storage.kind, &storage.zone)
             && !ctx.spec.target.zones.contains(zone)
         {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at("zone"),
+                    at.zone(),
                     "not a cluster zone",
                     format!("disk `{}` is in zone `{zone}`, where the cluster has no nodes", storage.name),
                 )
-                .label(ctx.span("target.zones"), "the cluster's zones")
+                .label(ctx.span(root().target().zones()), "the cluster's zones")
                 .help("a disk mounts only on nodes of its own zone: add the zone to the cluster, or move the disk (snapshot and restore in a cluster zone)"),
             );
         }

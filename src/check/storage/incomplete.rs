@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{SpecPath, root};
 use crate::model::{Provisioning, StorageType};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -22,17 +23,27 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
         let provisioning = storage.provisioning;
-        let present: [(&str, bool); 10] = [
-            ("provisioning", provisioning.is_some()),
-            ("category", storage.category.is_some()),
-            ("diskId", storage.disk_id.is_some()),
-            ("zone", storage.zone.is_some()),
-            ("server", storage.server.is_some()),
-            ("path", storage.path.is_some()),
-            ("nfsVersion", storage.nfs_version.is_some()),
-            ("bucket", storage.bucket.is_some()),
-            ("endpoint", storage.endpoint.is_some()),
-            ("credentialsSecret", storage.credentials_secret.is_some()),
+        let at = root().storage().at(i);
+        // Each type-specific field: its key (as messages name it), whether it is set, and where.
+        let present: [(&str, bool, SpecPath); 10] = [
+            ("provisioning", provisioning.is_some(), at.provisioning()),
+            ("category", storage.category.is_some(), at.category()),
+            ("diskId", storage.disk_id.is_some(), at.disk_id()),
+            ("zone", storage.zone.is_some(), at.zone()),
+            ("server", storage.server.is_some(), at.server()),
+            ("path", storage.path.is_some(), at.path()),
+            (
+                "nfsVersion",
+                storage.nfs_version.is_some(),
+                at.nfs_version(),
+            ),
+            ("bucket", storage.bucket.is_some(), at.bucket()),
+            ("endpoint", storage.endpoint.is_some(), at.endpoint()),
+            (
+                "credentialsSecret",
+                storage.credentials_secret.is_some(),
+                at.credentials_secret(),
+            ),
         ];
         let (kind, required, allowed): (&str, &[&str], &[&str]) = match (storage.kind, provisioning)
         {
@@ -60,7 +71,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let missing: Vec<&str> = required
             .iter()
             .copied()
-            .filter(|f| !present.iter().any(|(name, set)| name == f && *set))
+            .filter(|f| !present.iter().any(|(name, set, _)| name == f && *set))
             .collect();
         if !missing.is_empty() {
             let list = missing
@@ -71,7 +82,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("storage[{i}].type"),
+                    root().storage().at(i).kind(),
                     format!("{kind} needs {list}"),
                     format!("storage `{}` is {kind} without {list}", storage.name),
                 )
@@ -80,12 +91,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
-        for (name, set) in present {
+        for (name, set, path) in present {
             if set && !allowed.contains(&name) {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &format!("storage[{i}].{name}"),
+                        path,
                         format!("not a field of {kind}"),
                         format!(
                             "storage `{}` is {kind}, which takes no `{name}`",

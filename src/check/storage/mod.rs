@@ -2,17 +2,17 @@
 //! may mount it.
 
 pub(super) mod disk_rwo;
-pub(super) mod disk_size;
 pub(super) mod disk_zone;
-pub(super) mod driver;
+pub(super) mod disk_size;
+pub(super) mod reclaim_delete;
 pub(super) mod incomplete;
+pub(super) mod static_disk;
+pub(super) mod stateful_claims;
 pub(super) mod nas;
 pub(super) mod oss_credentials;
 pub(super) mod oss_io;
-pub(super) mod reclaim_delete;
-pub(super) mod stateful_claims;
-pub(super) mod static_disk;
 pub(super) mod unused;
+pub(super) mod driver;
 
 use crate::model::{Spec, Storage};
 

@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::StorageType;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -20,7 +21,7 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
+        let at = root().storage().at(i);
         if storage.kind == StorageType::Nas
             && let Some(version) = &storage.nfs_version
             && version != "3"
@@ -29,7 +30,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at("nfsVersion"),
+                    at.nfs_version(),
                     "not offered",
                     format!(
                         "NAS `{}`: NFS version `{version}` is not offered by NAS mount targets",

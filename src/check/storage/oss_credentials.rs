@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::StorageType;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -20,16 +21,16 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
-        for (field, value) in [
-            ("accessKeyId", &storage.access_key_id),
-            ("accessKeySecret", &storage.access_key_secret),
+        let at = root().storage().at(i);
+        for (path, value) in [
+            (at.access_key_id(), &storage.access_key_id),
+            (at.access_key_secret(), &storage.access_key_secret),
         ] {
             if value.is_some() {
                 out.push(
                     ctx.error(
                         RULE.id,
-                        &at(field),
+                        path,
                         "a credential in the spec",
                         format!("`{}`: AccessKey values do not belong in a spec", storage.name),
                     )
@@ -41,7 +42,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
             ctx.error(
                 RULE.id,
-                &format!("storage[{i}].type"),
+                root().storage().at(i).kind(),
                 "no credentials Secret",
                 format!("OSS volume `{}` names no credentials Secret", storage.name),
             )

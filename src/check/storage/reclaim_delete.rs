@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::ReclaimPolicy;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -20,12 +21,12 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, storage) in ctx.spec.storage.iter().enumerate() {
-        let at = |field: &str| format!("storage[{i}].{field}");
+        let at = root().storage().at(i);
         if storage.reclaim_policy == Some(ReclaimPolicy::Delete) && !storage.scratch {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &at("reclaimPolicy"),
+                    at.reclaim_policy(),
                     "deletes the data with the claim",
                     format!("`{}` has reclaimPolicy Delete: removing its claim deletes the volume and its data", storage.name),
                 )

@@ -3,6 +3,7 @@
 use super::users;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -26,7 +27,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &format!("storage[{s}].name"),
+                    root().storage().at(s).name(),
                     "mounted by no service",
                     format!(
                         "storage `{}` is declared but no service mounts it",

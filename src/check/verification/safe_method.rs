@@ -6,6 +6,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -36,7 +37,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !is_method || SAFE_METHODS.contains(&method) {
             continue;
         }
-        let path = format!("verification.checks[{i}].request");
+        let path = root().verification().checks().at(i).request();
         let mut d = ctx
             .error(
                 RULE.id,
@@ -55,7 +56,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             .help("verify with `GET`, `HEAD` or `OPTIONS` only, such as `GET /api/health`; test writes by hand in a staging environment, not in the bundle's checks");
         if ctx.spec.source.test_domain.is_some() {
             d = d.label(
-                ctx.span("source.testDomain"),
+                ctx.span(root().source().test_domain()),
                 "the old production cluster, asked the same request",
             );
         }

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         .collect();
     for (i, service) in services.iter().enumerate() {
         for (j, dep) in service.depends_on.iter().enumerate() {
-            let path = format!("services[{i}].dependsOn[{j}]");
+            let path = root().services().at(i).depends_on().at(j);
             if dep == &service.name {
                 out.push(
                     ctx.error(
@@ -106,7 +107,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     out.push(
                         ctx.error(
                             RULE.id,
-                            &format!("services[{node}].dependsOn[{edge}]"),
+                            root().services().at(node).depends_on().at(edge),
                             "closes the cycle",
                             format!("dependsOn forms a cycle: {}", cycle.join(" → ")),
                         )

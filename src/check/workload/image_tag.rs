@@ -3,6 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::Service;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -20,12 +21,12 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        let at = |field: &str| format!("services[{i}].{field}");
-        image_tag(ctx, service, &at("image"), out);
+        let at = root().services().at(i);
+        image_tag(ctx, service, at.image(), out);
     }
 }
 
-fn image_tag(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>) {
+fn image_tag(ctx: &Ctx, service: &Service, path: SpecPath, out: &mut Vec<Diagnostic>) {
     let image = service.image.trim();
     let (without_digest, digest) = match image.split_once('@') {
         Some((name, digest)) => (name, Some(digest)),

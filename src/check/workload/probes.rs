@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -19,7 +20,7 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        let at = |field: &str| format!("services[{i}].{field}");
+        let at = root().services().at(i);
         if service
             .health
             .as_ref()
@@ -28,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &at("name"),
+                    at.name(),
                     "no probes",
                     format!(
                         "service `{}` has no liveness or readiness probe",

@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::{ResourceListAt, ServiceAt, SpecPath, root};
 use crate::model::{Quantity, Service};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -20,12 +21,12 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        let at = |field: &str| format!("services[{i}].{field}");
-        resources(ctx, service, &at("resources"), out);
+        let at = root().services().at(i);
+        resources(ctx, service, &at, out);
     }
 }
 
-fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>) {
+fn resources(ctx: &Ctx, service: &Service, at: &ServiceAt, out: &mut Vec<Diagnostic>) {
     let resources = service.resources.clone().unwrap_or_default();
     let requests = resources.requests.clone().unwrap_or_default();
     let limits = resources.limits.clone().unwrap_or_default();
@@ -41,10 +42,10 @@ fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
         }
     }
     if !missing.is_empty() {
-        let anchor = if service.resources.is_some() {
-            path.to_string()
+        let anchor: SpecPath = if service.resources.is_some() {
+            at.resources().into()
         } else {
-            path.replace(".resources", ".name")
+            at.name()
         };
         out.push(
             ctx.error(
@@ -57,29 +58,35 @@ fn resources(ctx: &Ctx, service: &Service, path: &str, out: &mut Vec<Diagnostic>
             .help("set CPU and memory requests and limits, such as `requests: { cpu: 250m, memory: 512Mi }` and `limits: { cpu: 500m, memory: 1Gi }`"),
         );
     }
-    let mut below = |request: &Option<Quantity>, limit: &Option<Quantity>, what: &str| {
+    let (requested, limited) = (at.resources().requests(), at.resources().limits());
+    let mut below = |request: &Option<Quantity>,
+                     limit: &Option<Quantity>,
+                     what: &str,
+                     at: fn(&ResourceListAt) -> SpecPath| {
         if let (Some(request), Some(limit)) = (request, limit)
             && limit.milli() < request.milli()
         {
             out.push(
                 ctx.error(
                     RULE.id,
-                    &format!("{path}.limits.{what}"),
+                    at(&limited),
                     format!("limit {limit}"),
                     format!(
                         "service `{}`: the {what} limit {limit} is below the request {request}",
                         service.name
                     ),
                 )
-                .label(
-                    ctx.span(&format!("{path}.requests.{what}")),
-                    format!("request {request}"),
-                )
+                .label(ctx.span(at(&requested)), format!("request {request}"))
                 .service(&service.name)
                 .help(format!("raise the {what} limit to at least {request}")),
             );
         }
     };
-    below(&requests.cpu, &limits.cpu, "cpu");
-    below(&requests.memory, &limits.memory, "memory");
+    below(&requests.cpu, &limits.cpu, "cpu", ResourceListAt::cpu);
+    below(
+        &requests.memory,
+        &limits.memory,
+        "memory",
+        ResourceListAt::memory,
+    );
 }

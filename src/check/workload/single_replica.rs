@@ -2,6 +2,7 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -19,12 +20,12 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        let at = |field: &str| format!("services[{i}].{field}");
+        let at = root().services().at(i);
         if service.replicas < 3 {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &at("replicas"),
+                    at.replicas(),
                     format!("{} replica{}", service.replicas, if service.replicas == 1 { "" } else { "s" }),
                     format!("service `{}` runs fewer than 3 replicas: a single point of failure", service.name),
                 )

@@ -26,6 +26,7 @@ pub use patterns::*;
 
 use crate::check::Ctx;
 use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -68,8 +69,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 fn scan_source(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     if let Some(f) = find_credential(&ctx.source.text) {
         out.push(
-            ctx.error(RULE.id, "", f.kind, format!("the spec holds {}", f.kind))
-                .help(HELP_VALUE),
+            ctx.error(
+                RULE.id,
+                root(),
+                f.kind,
+                format!("the spec holds {}", f.kind),
+            )
+            .help(HELP_VALUE),
         );
     }
 }
@@ -86,7 +92,7 @@ impl Walk<'_, '_> {
         match value {
             Value::String(text) => {
                 if let Some(f) = find_credential(text) {
-                    let span = self.narrow(self.ctx.span(&self.path), text, f);
+                    let span = self.narrow(self.ctx.span(self.spec_path()), text, f);
                     self.report(span, f.kind, format!("this value looks like {}", f.kind));
                 }
             }
@@ -137,6 +143,11 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// The path walked so far, as the source map reads it.
+    fn spec_path(&self) -> SpecPath {
+        SpecPath::of_serialized(self.path.clone())
+    }
+
     /// Whether the node at the current path maps free names to values (a service's `env`).
     fn holds_named_values(&self) -> bool {
         self.path.starts_with("services[")
@@ -153,7 +164,7 @@ impl Walk<'_, '_> {
     }
 
     fn secret_named(&mut self, name: &str) {
-        let span = self.ctx.span(&self.path);
+        let span = self.ctx.span(self.spec_path());
         let label = "a secret written in the spec";
         let message = format!(
             "`{name}` names a secret, and its value is written in the spec",
