@@ -20,6 +20,7 @@ use serde::Serialize;
 
 pub mod dns;
 pub mod manifests;
+pub mod runbook;
 pub mod table;
 pub mod tools;
 pub mod yaml;
@@ -303,9 +304,18 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
 #[derive(Serialize)]
 struct RunbookContext<'a> {
     spec: &'a Spec,
-    book: &'a crate::plan::runbook::Runbook,
+    book: &'a runbook::Runbook,
     previous: Option<String>,
     next: Option<String>,
+}
+
+/// `plan.json`: the plan, then the runbooks as its last key (the layout `cutover diff`
+/// reads).
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    runbooks: &'a [runbook::Runbook],
 }
 
 /// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
@@ -327,7 +337,12 @@ pub fn render(
         manifest_folders: BTreeMap::new(),
         gantt: gantt(plan),
     };
-    let mut plan_json = serde_json::to_string_pretty(plan).unwrap_or_default();
+    let runbooks = runbook::build(spec, plan);
+    let mut plan_json = serde_json::to_string_pretty(&PlanJson {
+        plan,
+        runbooks: &runbooks,
+    })
+    .unwrap_or_default();
     plan_json.push('\n');
     files.insert("plan.json", plan_json);
     dns::write(plan, &mut files);
@@ -347,11 +362,8 @@ pub fn render(
         "reports/sizing.md",
         renderer.render("reports/sizing.md.j2", &context)?,
     );
-    for (i, book) in plan.runbooks.iter().enumerate() {
-        let neighbour = |j: Option<usize>| {
-            j.and_then(|j| plan.runbooks.get(j))
-                .map(|b| b.phase.clone())
-        };
+    for (i, book) in runbooks.iter().enumerate() {
+        let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
             spec,
             book,
