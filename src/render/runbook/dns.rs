@@ -81,11 +81,11 @@ pub(super) fn dns_steps(changes: &[DnsChange], book: &mut Runbook) -> Vec<Step> 
 
 /// Without a `dns` section the runbook still has the production names move, by hand, in
 /// the phase where the strategy switches them.
-pub(super) fn manual_dns_switch(spec: &Spec, plan: &Plan, phase: &Phase) -> bool {
+pub(super) fn manual_dns_switch(plan: &Plan, phase: &Phase) -> bool {
     plan.dns.is_none()
-        && spec.rollout.strategy != Strategy::DnsWeights
+        && plan.strategy != Strategy::DnsWeights
         && phase.kind
-            == if crate::plan::rollout::moves_dns_first(spec.rollout.strategy) {
+            == if crate::plan::rollout::moves_dns_first(plan.strategy) {
                 PhaseKind::Entry
             } else {
                 PhaseKind::Complete

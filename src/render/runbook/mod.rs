@@ -198,7 +198,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 PhaseKind::Decommission => decommission::decommission(spec, phase, &mut book),
                 _ => traffic::traffic(spec, plan, phase, &mut book),
             }
-            if dns.is_none() && dns::manual_dns_switch(spec, plan, phase) {
+            if dns.is_none() && dns::manual_dns_switch(plan, phase) {
                 let (forward, back) = dns::manual_dns(spec);
                 book.steps.extend(forward);
                 book.rollback.extend(back);

@@ -51,7 +51,7 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     create = create
         .setting(
             "Network plugin",
-            format!("{:?}", n.plugin).to_ascii_lowercase(),
+            format!("{:?}", n.plugin).to_ascii_lowercase(), // strum at merge
             "target.network.plugin",
         )
         .setting(
@@ -137,7 +137,7 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
         )
         .setting(
             "Ingress",
-            match (spec.rollout.strategy, spec.rollout.controller) {
+            match (plan.strategy, spec.rollout.controller) {
                 (Strategy::Istio, _) => "Istio (Service Mesh), with its ingress gateway",
                 (_, Some(crate::model::Controller::Alb)) => "ALB Ingress controller add-on",
                 (_, Some(crate::model::Controller::GatewayApi)) => {

@@ -226,7 +226,7 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
     if phase.kind == PhaseKind::Entry {
         book.notes.push("The new ingress still sends every request to the old cluster (the legacy backend); requests that carry the `rollout.match` go to the new services.".into());
     }
-    if spec.rollout.strategy == Strategy::IngressCanary
+    if plan.strategy == Strategy::IngressCanary
         && spec.rollout.controller == Some(crate::model::Controller::AckNginx)
         && phase.weight.is_some_and(|w| w > 0)
     {
