@@ -6,9 +6,9 @@
 //! value a template prints is Markdown plain text ([`markdown::text`]) unless a filter
 //! chose its context: `code` (inline code), `cell` (a table cell; `cell("code")` for code
 //! in a cell), `text`, `fence` (the fence of a code block holding the value), `mermaid` and
-//! `gantt` (Mermaid labels), or `markdown` for the plan's fields that are Markdown already
-//! (runbook prose built around escaped spec values, and shell commands, which are pasted
-//! and must reach their code block unchanged). Filters return safe strings, so nothing is
+//! `gantt` (Mermaid labels), or `markdown` for the fields that are Markdown already (the
+//! runbook prose [`runbook`] builds around escaped spec values, and shell commands, which
+//! are pasted and must reach their code block unchanged). Filters return safe strings, so nothing is
 //! escaped twice; numbers and booleans print as they are.
 
 use std::collections::BTreeMap;

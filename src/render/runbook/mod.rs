@@ -4,14 +4,15 @@
 //! from the plan (and the spec values it does not carry); `templates/runbook.md.j2` only
 //! lays them out. One module per phase kind; `ids` orders the variables the commands read.
 
-use serde::Serialize;
-
 use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use crate::markdown;
 use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::rollout::PhaseKind;
+
 mod commands;
 mod data;
 mod decommission;
@@ -71,10 +72,10 @@ pub struct Step {
 /// - PLAIN text, escaped by the template: `Step::source`, and `Setting::name`, `value` and
 ///   `source`.
 /// - SHELL: `Step::commands`, one line each, printed inside a fence sized with
-///   [`markdown::fence`]. Every value is one quoted word ([`shell::quote`]); every id only
-///   the cloud or the operator knows is a variable (`"$VSG_ID_WEB"`), set or guarded in the
-///   runbook's first step ("Set the ids this phase uses") or by the command that creates it,
-///   earlier in the same runbook.
+///   [`markdown::fence`]. Every value is one quoted word
+///   ([`shell::quote`](crate::shell::quote)); every id only the cloud or the operator knows
+///   is a variable (`"$VSG_ID_WEB"`), set or guarded in the runbook's first step ("Set the
+///   ids this phase uses") or by the command that creates it, earlier in the same runbook.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Runbook {
