@@ -470,6 +470,23 @@ fn without_credentials(importer: &mut Importer, spec: &str) -> String {
     out
 }
 
+/// A service's spec entry while it is written: its lines, the comments beside it, and the
+/// compose name its paths start from.
+struct Draft<'a> {
+    raw_name: &'a str,
+    name: String,
+    lines: Vec<String>,
+    comments: Vec<String>,
+}
+
+impl Draft<'_> {
+    /// The compose path of one of the service's keys.
+    fn at(&self, key: &str) -> String {
+        format!("services.{}.{key}", self.raw_name)
+    }
+}
+
+/// Maps one compose service, key group by key group, in the order the spec lists them.
 fn import_service(
     importer: &mut Importer,
     stack: &str,
@@ -479,11 +496,36 @@ fn import_service(
     storage: &mut BTreeMap<String, String>,
 ) -> Service {
     let name = label(raw_name);
-    let at = |key: &str| format!("services.{raw_name}.{key}");
-    let mut lines = vec![format!("  - name: {}", quote(&name))];
-    let mut comments = Vec::new();
-    let deploy = node.get("deploy");
-    // image
+    let mut draft = Draft {
+        raw_name,
+        lines: vec![format!("  - name: {}", quote(&name))],
+        name,
+        comments: Vec::new(),
+    };
+    write_image(importer, &mut draft, stack, node);
+    let replicas = write_replicas(importer, &mut draft, node);
+    let published = write_port(importer, &mut draft, node);
+    write_resources(&mut draft, node);
+    write_health(importer, &mut draft, node);
+    // A published port serves clients.
+    let routed = published > 0;
+    if routed {
+        write_routes(&mut draft, stack);
+    }
+    write_depends_on(&mut draft, node, names);
+    write_volumes(importer, &mut draft, node, replicas, storage);
+    write_env(importer, &mut draft, node);
+    note_other_keys(importer, &mut draft, node);
+    Service {
+        name: draft.name,
+        lines: draft.lines,
+        comments: draft.comments,
+        routed,
+    }
+}
+
+/// `image`, or a placeholder when compose builds it or the reference holds a credential.
+fn write_image(importer: &mut Importer, draft: &mut Draft, stack: &str, node: &Node) {
     let image = node.get("image");
     // An image reference is public: only a credential in it (registry userinfo, a token)
     // leaks. Matching the file's secret values here would drop `postgres:9.4` whenever the
@@ -494,23 +536,27 @@ fn import_service(
     if let Some(image) = image.filter(|_| image_leaks) {
         importer.secret(
             image.span,
-            &at("image"),
+            &draft.at("image"),
             "the spec gets a placeholder image instead",
         );
     }
     match image.and_then(text).filter(|_| !image_leaks) {
-        Some(image) => lines.push(format!("    image: {}", quote(image))),
+        Some(image) => draft.lines.push(format!("    image: {}", quote(image))),
         None => {
-            lines.push(format!(
+            draft.lines.push(format!(
                 "    image: {}   # TODO: the image this service's build produces, with its tag",
-                quote(&format!("registry.example.com/{stack}/{name}:TODO"))
+                quote(&format!("registry.example.com/{stack}/{}:TODO", draft.name))
             ));
             if let Some(build) = node.get("build") {
-                importer.unsupported(build, &at("build"), "cutover moves images, it does not build them: push the built image and name it in `image`", &mut comments);
+                importer.unsupported(build, &draft.at("build"), "cutover moves images, it does not build them: push the built image and name it in `image`", &mut draft.comments);
             }
         }
     }
-    // replicas, global mode
+}
+
+/// `deploy.replicas` (3 for global mode); the count it writes.
+fn write_replicas(importer: &mut Importer, draft: &mut Draft, node: &Node) -> u32 {
+    let deploy = node.get("deploy");
     let mut replicas = deploy
         .and_then(|d| d.get("replicas"))
         .and_then(text)
@@ -519,20 +565,25 @@ fn import_service(
     if let Some(mode) = deploy.and_then(|d| d.get("mode"))
         && text(mode) == Some("global")
     {
-        importer.unsupported(mode, &at("deploy.mode"), "global mode (one task per node) has no equivalent; the service gets 3 replicas spread over zones and nodes", &mut comments);
+        importer.unsupported(mode, &draft.at("deploy.mode"), "global mode (one task per node) has no equivalent; the service gets 3 replicas spread over zones and nodes", &mut draft.comments);
         replicas = 3;
     }
-    lines.push(format!("    replicas: {replicas}"));
-    // ports
-    let ports: Vec<&Node> = node.get("ports").map(items).unwrap_or(&[]).iter().collect();
+    draft.lines.push(format!("    replicas: {replicas}"));
+    replicas
+}
+
+/// The service's one port: the first published one, else the first exposed one; the number
+/// of ports compose publishes.
+fn write_port(importer: &mut Importer, draft: &mut Draft, node: &Node) -> usize {
+    let ports: &[Node] = node.get("ports").map(items).unwrap_or(&[]);
     let exposed = node.get("expose").map(items).unwrap_or(&[]).first();
     let port = ports
         .first()
-        .and_then(|p| container_port(p))
+        .and_then(container_port)
         .or_else(|| exposed.and_then(container_port));
     match port {
-        Some(port) => lines.push(format!("    port: {port}")),
-        None => lines.push(
+        Some(port) => draft.lines.push(format!("    port: {port}")),
+        None => draft.lines.push(
             "    port: 8080   # TODO: the port the service listens on (compose publishes none)"
                 .into(),
         ),
@@ -540,13 +591,18 @@ fn import_service(
     for (i, extra) in ports.iter().enumerate().skip(1) {
         importer.unsupported(
             extra,
-            &format!("{}[{i}]", at("ports")),
+            &format!("{}[{i}]", draft.at("ports")),
             "a service has one port in the spec; route extra ports with their own service",
-            &mut comments,
+            &mut draft.comments,
         );
     }
-    // resources
-    let resources = deploy.and_then(|d| d.get("resources"));
+    ports.len()
+}
+
+/// `deploy.resources` as requests and limits, each missing one from its counterpart or a
+/// default.
+fn write_resources(draft: &mut Draft, node: &Node) {
+    let resources = node.get("deploy").and_then(|d| d.get("resources"));
     let get = |kind: &str, field: &str| {
         resources
             .and_then(|r| r.get(kind))
@@ -567,7 +623,7 @@ fn import_service(
         .unwrap_or_else(|| "256Mi".into());
     let limit_cpu = limit_cpu.unwrap_or_else(|| request_cpu.clone());
     let limit_mem = limit_mem.unwrap_or_else(|| request_mem.clone());
-    lines.push(format!(
+    draft.lines.push(format!(
         "    resources:{}",
         if defaulted {
             "   # TODO: compose gave no reservations or limits for all of these; defaults"
@@ -575,70 +631,135 @@ fn import_service(
             ""
         }
     ));
-    lines.push(format!(
+    draft.lines.push(format!(
         "      requests: {{ cpu: {}, memory: {} }}",
         quote(&request_cpu),
         quote(&request_mem)
     ));
-    lines.push(format!(
+    draft.lines.push(format!(
         "      limits: {{ cpu: {}, memory: {} }}",
         quote(&limit_cpu),
         quote(&limit_mem)
     ));
-    // health
-    if let Some(check) = node.get("healthcheck") {
-        let disabled = check.get("disable").and_then(text) == Some("true");
-        if let Some(test) = check.get("test").filter(|_| !disabled) {
-            let leaks = importer.node_leaks(test);
-            match health_path(test).filter(|path| !importer.leaks(path)) {
-                Some(path) => lines.push(format!("    health: {{ path: {} }}", quote(&path))),
-                None => {
-                    lines.push("    health: { tcp: true }".into());
-                    let summary = if leaks {
-                        NOT_COPIED.to_string()
-                    } else {
-                        summarize(test)
-                    };
-                    comments.push(format!("# compose `healthcheck.test: {summary}` runs a command; the new probes check the port over TCP"));
-                }
-            }
-            if leaks {
-                importer.secret(
-                    test.span,
-                    &at("healthcheck.test"),
-                    "the spec keeps the probe without the command",
-                );
-            }
+}
+
+/// `healthcheck.test` as an HTTP path when it curls one, else a TCP probe.
+fn write_health(importer: &mut Importer, draft: &mut Draft, node: &Node) {
+    let Some(check) = node.get("healthcheck") else {
+        return;
+    };
+    let disabled = check.get("disable").and_then(text) == Some("true");
+    let Some(test) = check.get("test").filter(|_| !disabled) else {
+        return;
+    };
+    let leaks = importer.node_leaks(test);
+    match health_path(test).filter(|path| !importer.leaks(path)) {
+        Some(path) => draft
+            .lines
+            .push(format!("    health: {{ path: {} }}", quote(&path))),
+        None => {
+            draft.lines.push("    health: { tcp: true }".into());
+            let summary = if leaks {
+                NOT_COPIED.to_string()
+            } else {
+                summarize(test)
+            };
+            draft.comments.push(format!("# compose `healthcheck.test: {summary}` runs a command; the new probes check the port over TCP"));
         }
     }
-    // routes: a published port serves clients
-    let routed = !ports.is_empty();
-    if routed {
-        lines.push("    routes:".into());
-        lines.push(format!(
-            "      - {{ host: {}, path: / }}   # TODO: the host and path clients use",
-            quote(&format!("{name}.{stack}.example.com"))
+    if leaks {
+        importer.secret(
+            test.span,
+            &draft.at("healthcheck.test"),
+            "the spec keeps the probe without the command",
+        );
+    }
+}
+
+/// A placeholder route for a service that publishes a port.
+fn write_routes(draft: &mut Draft, stack: &str) {
+    draft.lines.push("    routes:".into());
+    draft.lines.push(format!(
+        "      - {{ host: {}, path: / }}   # TODO: the host and path clients use",
+        quote(&format!("{}.{stack}.example.com", draft.name))
+    ));
+}
+
+/// `depends_on` (list or map form), keeping only the file's other services.
+fn write_depends_on(draft: &mut Draft, node: &Node, names: &[String]) {
+    let Some(depends) = node.get("depends_on") else {
+        return;
+    };
+    let deps: Vec<String> = match &depends.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(text).map(label).collect(),
+        NodeKind::Map(entries) => entries.iter().map(|e| label(&e.key)).collect(),
+        NodeKind::Scalar { .. } => Vec::new(),
+    };
+    let deps: Vec<String> = deps
+        .into_iter()
+        .filter(|d| names.contains(d) && *d != draft.name)
+        .collect();
+    if !deps.is_empty() {
+        draft.lines.push(format!(
+            "    dependsOn: [{}]",
+            deps.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", ")
         ));
     }
-    // dependsOn
-    if let Some(depends) = node.get("depends_on") {
-        let deps: Vec<String> = match &depends.kind {
-            NodeKind::Seq(items) => items.iter().filter_map(text).map(label).collect(),
-            NodeKind::Map(entries) => entries.iter().map(|e| label(&e.key)).collect(),
-            NodeKind::Scalar { .. } => Vec::new(),
+}
+
+/// One entry of a service's `volumes`, long or short form.
+struct Mount {
+    source: Option<String>,
+    target: Option<String>,
+    read_only: bool,
+    /// `volume`, `bind`, `tmpfs`…
+    kind: String,
+}
+
+fn mount(volume: &Node) -> Mount {
+    if let NodeKind::Map(_) = &volume.kind {
+        return Mount {
+            source: volume.get("source").and_then(text).map(str::to_string),
+            target: volume.get("target").and_then(text).map(str::to_string),
+            read_only: volume.get("read_only").and_then(text) == Some("true"),
+            kind: volume
+                .get("type")
+                .and_then(text)
+                .unwrap_or("volume")
+                .to_string(),
         };
-        let deps: Vec<String> = deps
-            .into_iter()
-            .filter(|d| names.contains(d) && *d != name)
-            .collect();
-        if !deps.is_empty() {
-            lines.push(format!(
-                "    dependsOn: [{}]",
-                deps.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", ")
-            ));
-        }
     }
-    // volumes
+    // `SOURCE:TARGET[:OPTIONS]` or `TARGET`.
+    let spec = text(volume).unwrap_or("");
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, target) = match parts.as_slice() {
+        [target] => (None, Some(target.to_string())),
+        [source, target, ..] => (Some(source.to_string()), Some(target.to_string())),
+        [] => (None, None),
+    };
+    let kind = match &source {
+        Some(s) if s.starts_with(['/', '.', '~']) => "bind",
+        _ => "volume",
+    };
+    Mount {
+        source,
+        target,
+        read_only: parts
+            .get(2)
+            .is_some_and(|o| o.split(',').any(|o| o == "ro")),
+        kind: kind.to_string(),
+    }
+}
+
+/// Named volumes as mounts of storage entries (NAS when several replicas share one, else a
+/// disk); bind mounts, tmpfs and anonymous volumes as unsupported.
+fn write_volumes(
+    importer: &mut Importer,
+    draft: &mut Draft,
+    node: &Node,
+    replicas: u32,
+    storage: &mut BTreeMap<String, String>,
+) {
     let mut mounts = Vec::new();
     for (i, volume) in node
         .get("volumes")
@@ -647,39 +768,12 @@ fn import_service(
         .iter()
         .enumerate()
     {
-        let (source, target, read_only, kind) = match &volume.kind {
-            NodeKind::Map(_) => (
-                volume.get("source").and_then(text).map(str::to_string),
-                volume.get("target").and_then(text).map(str::to_string),
-                volume.get("read_only").and_then(text) == Some("true"),
-                volume
-                    .get("type")
-                    .and_then(text)
-                    .unwrap_or("volume")
-                    .to_string(),
-            ),
-            _ => {
-                let spec = text(volume).unwrap_or("");
-                let parts: Vec<&str> = spec.split(':').collect();
-                let (source, target) = match parts.as_slice() {
-                    [target] => (None, Some(target.to_string())),
-                    [source, target, ..] => (Some(source.to_string()), Some(target.to_string())),
-                    [] => (None, None),
-                };
-                let kind = match &source {
-                    Some(s) if s.starts_with(['/', '.', '~']) => "bind",
-                    _ => "volume",
-                };
-                (
-                    source,
-                    target,
-                    parts
-                        .get(2)
-                        .is_some_and(|o| o.split(',').any(|o| o == "ro")),
-                    kind.to_string(),
-                )
-            }
-        };
+        let Mount {
+            source,
+            target,
+            read_only,
+            kind,
+        } = mount(volume);
         match (kind.as_str(), source, target) {
             ("volume", Some(source), Some(target)) => {
                 let storage_name = label(&source);
@@ -693,22 +787,26 @@ fn import_service(
                     if read_only { ", readOnly: true" } else { "" }
                 ));
             }
-            _ => importer.unsupported(volume, &format!("{}[{i}]", at("volumes")), "bind mounts, tmpfs and anonymous volumes have no equivalent: the data they hold must move to a declared storage volume", &mut comments),
+            _ => importer.unsupported(volume, &format!("{}[{i}]", draft.at("volumes")), "bind mounts, tmpfs and anonymous volumes have no equivalent: the data they hold must move to a declared storage volume", &mut draft.comments),
         }
     }
     if !mounts.is_empty() {
-        lines.push("    volumes:".into());
-        lines.extend(mounts);
+        draft.lines.push("    volumes:".into());
+        draft.lines.extend(mounts);
     }
-    // environment: a secret becomes a `${NAME}` reference, provided at deploy time
+}
+
+/// `environment` as `env`: a secret becomes a `${NAME}` reference, provided at deploy time;
+/// a credential-shaped name is left out.
+fn write_env(importer: &mut Importer, draft: &mut Draft, node: &Node) {
     let mut env: Vec<(String, String)> = Vec::new();
     if let Some(environment) = node.get("environment") {
         for (value_node, pair) in self::environment(environment) {
             let Some((key, value)) = pair else {
-                importer.unsupported(value_node, &at("environment"), "a variable without a value takes it from the deploying shell: set its value in `env`", &mut comments);
+                importer.unsupported(value_node, &draft.at("environment"), "a variable without a value takes it from the deploying shell: set its value in `env`", &mut draft.comments);
                 continue;
             };
-            let path = at(&format!("environment.{key}"));
+            let path = draft.at(&format!("environment.{key}"));
             if find_credential(&key).is_some() {
                 importer.secret(
                     value_node.span,
@@ -731,43 +829,25 @@ fn import_service(
         }
     }
     if !env.is_empty() {
-        lines.push("    env:".into());
+        draft.lines.push("    env:".into());
         for (k, v) in env {
-            lines.push(format!("      {}: {}", quote(&k), quote(&v)));
+            draft
+                .lines
+                .push(format!("      {}: {}", quote(&k), quote(&v)));
         }
     }
-    // everything else
+}
+
+/// Every key the mapping above does not read: an `import/unsupported` warning and a comment
+/// each, saying what becomes of it.
+fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node) {
     for entry in entries(node) {
         let key = entry.key.as_str();
         let why = match key {
             "image" | "ports" | "expose" | "healthcheck" | "depends_on" | "volumes"
             | "environment" | "build" => continue,
             "deploy" => {
-                for d in entries(&entry.value) {
-                    let why = match d.key.as_str() {
-                        "replicas" | "resources" | "mode" => continue,
-                        "placement" => {
-                            "placement constraints and preferences do not carry over: the new pods spread over zones and nodes"
-                        }
-                        "update_config" | "rollback_config" => {
-                            "rolling-update settings do not carry over: Kubernetes rolls Deployments out by their own strategy"
-                        }
-                        "restart_policy" => {
-                            "Kubernetes restarts containers Always (`workload/restart-policy`)"
-                        }
-                        "labels" => "service labels do not carry over",
-                        "endpoint_mode" => {
-                            "the new cluster reaches services through Kubernetes Services"
-                        }
-                        _ => "this deploy setting has no equivalent",
-                    };
-                    importer.unsupported(
-                        &d.value,
-                        &at(&format!("deploy.{}", d.key)),
-                        why,
-                        &mut comments,
-                    );
-                }
+                note_other_deploy_keys(importer, draft, &entry.value);
                 continue;
             }
             "configs" => {
@@ -792,13 +872,32 @@ fn import_service(
             "container_name" | "hostname" => "Kubernetes names the pods",
             _ => "this setting has no equivalent in the spec",
         };
-        importer.unsupported(&entry.value, &at(key), why, &mut comments);
+        importer.unsupported(&entry.value, &draft.at(key), why, &mut draft.comments);
     }
-    Service {
-        name,
-        lines,
-        comments,
-        routed,
+}
+
+/// The `deploy` keys besides replicas, resources and mode.
+fn note_other_deploy_keys(importer: &mut Importer, draft: &mut Draft, deploy: &Node) {
+    for d in entries(deploy) {
+        let why = match d.key.as_str() {
+            "replicas" | "resources" | "mode" => continue,
+            "placement" => {
+                "placement constraints and preferences do not carry over: the new pods spread over zones and nodes"
+            }
+            "update_config" | "rollback_config" => {
+                "rolling-update settings do not carry over: Kubernetes rolls Deployments out by their own strategy"
+            }
+            "restart_policy" => "Kubernetes restarts containers Always (`workload/restart-policy`)",
+            "labels" => "service labels do not carry over",
+            "endpoint_mode" => "the new cluster reaches services through Kubernetes Services",
+            _ => "this deploy setting has no equivalent",
+        };
+        importer.unsupported(
+            &d.value,
+            &draft.at(&format!("deploy.{}", d.key)),
+            why,
+            &mut draft.comments,
+        );
     }
 }
 

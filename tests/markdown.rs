@@ -177,7 +177,7 @@ fn every_document(_: &str) -> bool {
 }
 
 /// The documents whose every value the templates print (runbooks also print prose that
-/// `plan::runbook` builds around spec values).
+/// `render::runbook` builds around spec values).
 fn not_a_runbook(path: &str) -> bool {
     !path.starts_with("runbooks/")
 }

@@ -5,7 +5,20 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use cutover::render::runbook::{self, Runbook};
 use cutover::{load, plan};
+
+/// The plan of a spec and the runbooks the render stage builds from it.
+fn plan_and_runbooks(spec: &cutover::model::Spec) -> (plan::Plan, Vec<Runbook>) {
+    let plan = plan::build(spec);
+    let runbooks = runbook::build(spec, &plan);
+    (plan, runbooks)
+}
+
+/// The runbooks the render stage builds from a spec's plan.
+fn runbooks_of(spec: &cutover::model::Spec) -> Vec<Runbook> {
+    runbook::build(spec, &plan::build(spec))
+}
 
 fn examples() -> Vec<PathBuf> {
     common::example_specs(&["yaml"])
@@ -15,10 +28,10 @@ fn examples() -> Vec<PathBuf> {
 fn every_phase_has_a_runbook_whose_steps_name_role_source_and_check() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
+        let (plan, runbooks) = plan_and_runbooks(&loaded.spec);
         let files = common::compile(&spec).files;
-        assert_eq!(plan.runbooks.len(), plan.phases.len());
-        for (book, phase) in plan.runbooks.iter().zip(&plan.phases) {
+        assert_eq!(runbooks.len(), plan.phases.len());
+        for (book, phase) in runbooks.iter().zip(&plan.phases) {
             let name = format!("{}: {}", spec.display(), book.phase);
             assert!(
                 files.get(&format!("runbooks/{}.md", phase.id)).is_some(),
@@ -274,9 +287,8 @@ fn the_mermaid_blocks_are_well_formed() {
 
 /// Every command line of a bundle's plan: the runbooks' steps and rollbacks, the DNS change
 /// list with its lookups, the ingress controller's and the SLB weights' (plan.json).
-fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
-    let mut lines: Vec<String> = plan
-        .runbooks
+fn command_lines(plan: &cutover::plan::Plan, runbooks: &[Runbook]) -> Vec<String> {
+    let mut lines: Vec<String> = runbooks
         .iter()
         .flat_map(|b| b.steps.iter().chain(&b.rollback))
         .flat_map(|s| s.commands.clone())
@@ -304,8 +316,8 @@ fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
 fn no_command_holds_an_angle_bracket_placeholder() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
-        for line in command_lines(&plan) {
+        let (plan, runbooks) = plan_and_runbooks(&loaded.spec);
+        for line in command_lines(&plan, &runbooks) {
             // `<word` is a redirection from a file named `word` when pasted.
             let placeholder = line
                 .as_bytes()
@@ -320,8 +332,8 @@ fn no_command_holds_an_angle_bracket_placeholder() {
 fn every_variable_a_runbook_reads_is_set_or_guarded_before() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
-        for book in &plan.runbooks {
+        let runbooks = runbooks_of(&loaded.spec);
+        for book in &runbooks {
             let mut known: Vec<String> = Vec::new();
             for line in book
                 .steps
@@ -419,9 +431,8 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
     // It passes check: these are values the grammar lets through.
     common::compile(&path);
     let loaded = load::load(&path).unwrap_or_else(|_| panic!("loads"));
-    let plan = plan::build(&loaded.spec);
-    let verify = plan
-        .runbooks
+    let runbooks = runbooks_of(&loaded.spec);
+    let verify = runbooks
         .iter()
         .find(|b| b.phase.ends_with("verify"))
         .unwrap();
@@ -457,11 +468,7 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
         "{}",
         metrics.expect
     );
-    let gated: Vec<_> = plan
-        .runbooks
-        .iter()
-        .filter(|b| !b.gates.is_empty())
-        .collect();
+    let gated: Vec<_> = runbooks.iter().filter(|b| !b.gates.is_empty()).collect();
     assert!(!gated.is_empty());
     for book in gated {
         assert!(
@@ -478,8 +485,8 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
 /// lookups or guards share a name (the plan would put a stop line first if they did).
 fn assert_one_id_per_variable(path: &Path) {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    let plan = plan::build(&loaded.spec);
-    for book in &plan.runbooks {
+    let (plan, runbooks) = plan_and_runbooks(&loaded.spec);
+    for book in &runbooks {
         assert_eq!(
             book.collisions(),
             &[] as &[String],
@@ -527,10 +534,8 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
     assert_one_id_per_variable(&path);
     let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let lookups = &plan.dns.as_ref().unwrap().lookup;
-    let sets: std::collections::BTreeSet<_> = lookups
-        .iter()
-        .filter_map(|l| cutover::plan::runbook::defines(l))
-        .collect();
+    let sets: std::collections::BTreeSet<_> =
+        lookups.iter().filter_map(|l| runbook::defines(l)).collect();
     for name in ["a-b", "a.b", "apex", "@"] {
         let var = cutover::plan::dns::record_var(name, "A", "203.0.113.10");
         assert!(sets.contains(&var), "{var} not set in {lookups:#?}");
@@ -545,9 +550,8 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
         .replace("    - name: web\n", "    - name: api--x\n");
     let path = common::temp_spec(&dir, "slb.yaml", &spec);
     assert_one_id_per_variable(&path);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
-    let text: String = plan
-        .runbooks
+    let runbooks = runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let text: String = runbooks
         .iter()
         .flat_map(|b| {
             b.steps
@@ -569,8 +573,9 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
 fn assignments() -> Vec<String> {
     let mut lines = Vec::new();
     for spec in examples() {
-        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
-        for book in &plan.runbooks {
+        let (plan, runbooks) =
+            plan_and_runbooks(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &runbooks {
             lines.extend(
                 book.steps
                     .iter()
@@ -580,9 +585,7 @@ fn assignments() -> Vec<String> {
         }
         lines.extend(plan.dns.iter().flat_map(|d| d.lookup.clone()));
     }
-    lines.retain(|l| {
-        cutover::plan::runbook::defines(l).is_some() && l.contains("=$(") && l.contains("| jq")
-    });
+    lines.retain(|l| runbook::defines(l).is_some() && l.contains("=$(") && l.contains("| jq"));
     lines
 }
 
@@ -688,9 +691,8 @@ fn the_backups_purge_lists_then_removes_in_a_separate_step() {
             1,
         );
     let path = common::temp_spec(&dir, "backups.yaml", &spec);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
-    let book = plan
-        .runbooks
+    let runbooks = runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let book = runbooks
         .iter()
         .find(|b| b.phase.to_lowercase().contains("decommission"))
         .expect("a decommission runbook");
@@ -729,13 +731,12 @@ fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
         eprintln!("jq is not installed: skipped");
         return;
     }
-    let plan = plan::build(
+    let runbooks = runbooks_of(
         &load::load(Path::new("examples/piggymetrics.yaml"))
             .unwrap_or_else(|_| panic!("loads"))
             .spec,
     );
-    let step = plan
-        .runbooks
+    let step = runbooks
         .iter()
         .flat_map(|b| &b.steps)
         .find(|s| s.commands.iter().any(|c| c.starts_with("image-syncer")))
@@ -802,11 +803,11 @@ fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
 /// it, so that the rollback works from a new shell.
 #[test]
 fn rollbacks_find_again_the_ids_their_runbook_created() {
-    use cutover::plan::runbook::{defines, references};
+    use runbook::{defines, references};
     let mut checked = 0;
     for spec in examples() {
-        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
-        for book in &plan.runbooks {
+        let runbooks = runbooks_of(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        for book in &runbooks {
             let created: Vec<String> = book
                 .steps
                 .iter()
@@ -853,7 +854,7 @@ fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
         .collect();
     assert!(!later.is_empty(), "{lookup:#?}");
     for line in later {
-        let name = cutover::plan::runbook::defines(line).unwrap();
+        let name = runbook::defines(line).unwrap();
         let show = lookup
             .iter()
             .find(|l| l.starts_with(&format!("echo \"{name}=")))
@@ -878,12 +879,8 @@ fn gates_are_shown_as_quoted_spec_text() {
         1,
     );
     let path = common::temp_spec(&dir, "gates.yaml", &spec);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
-    let gated: Vec<_> = plan
-        .runbooks
-        .iter()
-        .filter(|b| !b.gates.is_empty())
-        .collect();
+    let runbooks = runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let gated: Vec<_> = runbooks.iter().filter(|b| !b.gates.is_empty()).collect();
     assert!(!gated.is_empty());
     for book in gated {
         let shown = &book.gates[0];
@@ -897,7 +894,7 @@ fn gates_are_shown_as_quoted_spec_text() {
             "{shown}"
         );
     }
-    for step in plan.runbooks.iter().flat_map(|b| &b.steps) {
+    for step in runbooks.iter().flat_map(|b| &b.steps) {
         if step.expect.contains("evil.example") {
             assert!(
                 step.expect.contains("From the spec (rollout.gates"),

@@ -7,8 +7,8 @@ pub mod images;
 pub mod ingress;
 pub mod network;
 pub mod rollout;
-pub mod runbook;
 pub mod sizing;
+pub mod slb;
 
 use serde::Serialize;
 
@@ -26,8 +26,6 @@ pub struct Plan {
     pub phases: Vec<rollout::Phase>,
     /// The DNS change list, when the spec has a `dns` section.
     pub dns: Option<dns::DnsPlan>,
-    /// What a person does in each phase, step by step.
-    pub runbooks: Vec<runbook::Runbook>,
 }
 
 pub fn build(spec: &Spec) -> Plan {
@@ -35,8 +33,7 @@ pub fn build(spec: &Spec) -> Plan {
     let network = network::plan(spec, sizing.planned_nodes);
     let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
     let phases = rollout::build(spec, workers);
-    let mut plan = Plan {
-        runbooks: Vec::new(),
+    Plan {
         strategy: spec.rollout.strategy,
         dns: dns::plan(spec, &phases),
         phases,
@@ -45,7 +42,5 @@ pub fn build(spec: &Spec) -> Plan {
         network,
         images: images::moves(spec),
         ingress_controller: ingress::plan(spec, crate::render::manifests::INGRESS_PATCH),
-    };
-    plan.runbooks = runbook::build(spec, &plan);
-    plan
+    }
 }

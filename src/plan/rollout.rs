@@ -495,7 +495,7 @@ fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbB
             let vserver_group = crate::shell::variable(&["vsg-id", service]);
             let port = ports.get(service).copied().unwrap_or(FIRST_NODE_PORT);
             // The same commands the runbook gives, ids as the variables it sets.
-            let commands = super::runbook::slb_weight_lines(
+            let commands = super::slb::slb_weight_lines(
                 &spec.target.region,
                 service,
                 old_weight,

@@ -6,9 +6,9 @@
 //! value a template prints is Markdown plain text ([`markdown::text`]) unless a filter
 //! chose its context: `code` (inline code), `cell` (a table cell; `cell("code")` for code
 //! in a cell), `text`, `fence` (the fence of a code block holding the value), `mermaid` and
-//! `gantt` (Mermaid labels), or `markdown` for the plan's fields that are Markdown already
-//! (runbook prose built around escaped spec values, and shell commands, which are pasted
-//! and must reach their code block unchanged). Filters return safe strings, so nothing is
+//! `gantt` (Mermaid labels), or `markdown` for the fields that are Markdown already (the
+//! runbook prose [`runbook`] builds around escaped spec values, and shell commands, which
+//! are pasted and must reach their code block unchanged). Filters return safe strings, so nothing is
 //! escaped twice; numbers and booleans print as they are.
 
 use std::collections::BTreeMap;
@@ -20,6 +20,7 @@ use serde::Serialize;
 
 pub mod dns;
 pub mod manifests;
+pub mod runbook;
 pub mod table;
 pub mod tools;
 pub mod yaml;
@@ -303,9 +304,18 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
 #[derive(Serialize)]
 struct RunbookContext<'a> {
     spec: &'a Spec,
-    book: &'a crate::plan::runbook::Runbook,
+    book: &'a runbook::Runbook,
     previous: Option<String>,
     next: Option<String>,
+}
+
+/// `plan.json`: the plan, then the runbooks as its last key (the layout `cutover diff`
+/// reads).
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    runbooks: &'a [runbook::Runbook],
 }
 
 /// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
@@ -327,7 +337,12 @@ pub fn render(
         manifest_folders: BTreeMap::new(),
         gantt: gantt(plan),
     };
-    let mut plan_json = serde_json::to_string_pretty(plan).unwrap_or_default();
+    let runbooks = runbook::build(spec, plan);
+    let mut plan_json = serde_json::to_string_pretty(&PlanJson {
+        plan,
+        runbooks: &runbooks,
+    })
+    .unwrap_or_default();
     plan_json.push('\n');
     files.insert("plan.json", plan_json);
     dns::write(plan, &mut files);
@@ -347,11 +362,8 @@ pub fn render(
         "reports/sizing.md",
         renderer.render("reports/sizing.md.j2", &context)?,
     );
-    for (i, book) in plan.runbooks.iter().enumerate() {
-        let neighbour = |j: Option<usize>| {
-            j.and_then(|j| plan.runbooks.get(j))
-                .map(|b| b.phase.clone())
-        };
+    for (i, book) in runbooks.iter().enumerate() {
+        let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
             spec,
             book,

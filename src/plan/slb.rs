@@ -1,0 +1,103 @@
+//! The `aliyun slb` commands that set a service's weights on the old SLB, by the shell
+//! variables every runbook sets (`$VSG_ID_<SERVICE>`, `$NEW_NODE_IDS`,
+//! `$OLD_SERVER_IDS_<SERVICE>`): the plan records them per phase, the runbooks give them.
+
+use crate::shell::{self, Line};
+
+/// The variables an SLB step uses, each registered with how it is set: the old SLB's vServer
+/// group of the service (only the operator knows which), the new nodes' ECS ids (the
+/// cluster's workers) and the old servers' ids (the group's servers that are not new nodes).
+pub struct SlbIds {
+    pub group: String,
+    pub new_nodes: &'static str,
+    pub old_servers: String,
+}
+
+/// The variable names of a service's SLB commands, the same in every runbook.
+pub fn slb_vars(service: &str) -> SlbIds {
+    SlbIds {
+        group: shell::variable(&["vsg-id", service]),
+        new_nodes: "NEW_NODE_IDS",
+        old_servers: shell::variable(&["old-server-ids", service]),
+    }
+}
+
+/// `jq -cn` building a JSON list of objects, one per id of the JSON list in `ids_var`, with
+/// the given string fields (`ServerId` is the id): the ids are found at run time.
+pub fn servers_json(ids_var: &str, fields: &[(&str, String)]) -> Line {
+    let mut jq = Line::new("jq -cn").lit("--argjson ids").var(ids_var);
+    let mut object = vec!["ServerId: .".to_string()];
+    for (key, value) in fields {
+        let arg = key.to_ascii_lowercase();
+        jq = jq.lit("--arg").lit(&arg).arg(value);
+        object.push(format!("{key}: ${arg}"));
+    }
+    jq.arg(format!("[$ids[] | {{{}}}]", object.join(", ")))
+}
+
+/// `aliyun slb <action>` on a service's vServer group, for the servers in `ids_var`.
+pub fn slb_servers(
+    region: &str,
+    action: &str,
+    group: &str,
+    ids_var: &str,
+    fields: &[(&str, String)],
+) -> String {
+    Line::new("aliyun slb")
+        .lit(action)
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", group)
+        .lit("--BackendServers")
+        .subst(servers_json(ids_var, fields))
+        .build()
+}
+
+/// The commands that set a service's weights, by the variables every runbook sets (for the
+/// plan's own record of them).
+pub fn slb_weight_lines(
+    region: &str,
+    service: &str,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+) -> Vec<String> {
+    weight_lines(
+        region,
+        &slb_vars(service),
+        old_weight,
+        new_weight,
+        node_port,
+        false,
+    )
+}
+
+pub fn weight_lines(
+    region: &str,
+    ids: &SlbIds,
+    old_weight: u32,
+    new_weight: u32,
+    node_port: u16,
+    join: bool,
+) -> Vec<String> {
+    let port = node_port.to_string();
+    vec![
+        slb_servers(
+            region,
+            "SetVServerGroupAttribute",
+            &ids.group,
+            &ids.old_servers,
+            &[("Weight", old_weight.to_string())],
+        ),
+        slb_servers(
+            region,
+            if join {
+                "AddVServerGroupBackendServers"
+            } else {
+                "SetVServerGroupAttribute"
+            },
+            &ids.group,
+            ids.new_nodes,
+            &[("Port", port), ("Weight", new_weight.to_string())],
+        ),
+    ]
+}

@@ -1,0 +1,128 @@
+//! The decommission phase: confirm the drain, stop the DTS tasks, undeploy the old cluster
+//! and purge the migration's backups.
+
+use super::commands::{curl_line, dts_job_id, kubectl_apply, kubectl_rollback, old_slb, stop_dts};
+use super::{Role, Runbook, code, step, text};
+use crate::model::{SourcePlatform, Spec, SyncMode};
+use crate::plan::rollout::Phase;
+use crate::shell::Line;
+
+pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
+    let region = &spec.target.region;
+    let old = spec.source.entrypoint.address.to_string();
+    book.steps.push(
+        step(
+            Role::Operations,
+            "Confirm that the new cluster serves every request",
+            "rollout",
+        )
+        .detail("The production hosts resolve to the new entrypoint only, and answer from it.")
+        .commands(
+            spec.services
+                .iter()
+                .flat_map(|s| s.routes.first())
+                .take(1)
+                .flat_map(|route| {
+                    [
+                        Line::new("dig +short A").arg(&route.host).build(),
+                        curl_line(&route.host, &route.path, None, true),
+                    ]
+                }),
+        )
+        .expect(format!(
+            "`dig` and curl's remote address show {}",
+            text(spec.target.entrypoint.address.to_string())
+        )),
+    );
+    let slb = old_slb(book, spec);
+    book.steps.push(
+        step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
+            .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
+            .commands([
+                // The last day, at 5-minute points (288, under the 1,000 one answer holds).
+                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
+                    .lit("--StartTime")
+                    .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
+                    .lit("--Dimensions")
+                    .subst(Line::new("jq -cn --arg id").var(slb).arg("[{instanceId: $id}]"))
+                    .build(),
+            ])
+            .expect("no new connections on the old SLB for at least the last day"),
+    );
+    if let Some(data) = &spec.data {
+        for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
+            let (job, _) = dts_job_id(book, region, db);
+            book.steps.push(
+                step(Role::Operations, format!("Stop and release the DTS task of {}", code(&db.name)), format!("data.databases[{}].sync", db.name))
+                    .detail("Before the old services go: once stopped, nothing writes to the old database any more.")
+                    .commands([stop_dts(region, &job)])
+                    .expect("the task is Stopped; release it in the DTS console once the rollback window closes"),
+            );
+        }
+    }
+    let delete = kubectl_apply(phase);
+    if !delete.is_empty() {
+        book.steps.push(
+            step(
+                Role::Operations,
+                "Remove the legacy backend and the canary routes",
+                "source.entrypoint",
+            )
+            .commands(delete)
+            .expect("the objects are deleted"),
+        );
+    }
+    let stack = spec.source.stack.as_deref().unwrap_or(&spec.metadata.name);
+    let undeploy = match spec.source.platform {
+        SourcePlatform::Swarm => vec![
+            "docker stack ls   # on a manager node of the old cluster".to_string(),
+            Line::new("docker stack rm").arg(stack).build(),
+        ],
+        SourcePlatform::Kubernetes => vec![
+            Line::new("kubectl")
+                .opt("--context", &spec.source.name)
+                .lit("delete namespace")
+                .arg(stack)
+                .build(),
+        ],
+    };
+    book.steps.push(
+        step(Role::Operations, format!("Undeploy the old cluster {}", code(&spec.source.name)), "source.stack (default: metadata.name)")
+            .detail("The last step that can be undone by redeploying the old stack: take a final backup of the old volumes and databases first.")
+            .commands(undeploy)
+            .expect("the old services are gone; keep the nodes until the rollback window closes"),
+    );
+    if let Some(data) = &spec.data {
+        match &data.backups {
+            // Listing and removing are two steps, and the removal asks ossutil's own question
+            // (no `-f`): a `data.backups` that names live data is seen before it is gone.
+            Some(backups) => {
+                book.steps.push(
+                    step(Role::Operations, format!("List the migration's backups in {}", code(backups)), "data.backups")
+                        .detail("Read the listing: it must hold only the backups this migration made, nothing that a volume, an object store or an app still uses.")
+                        .commands([Line::new("ossutil ls").arg(backups).build()])
+                        .expect("only the migration's backups are listed"),
+                );
+                book.steps.push(
+                    step(Role::Operations, format!("Delete the migration's backups in {} (cannot be undone)", code(backups)), "data.backups")
+                        .detail(format!("This deletes every object under {} for good: it cannot be undone. Compare with the listing of the step before and run it only if that listing holds nothing else; ossutil asks once more before it deletes.", code(backups)))
+                        .commands([Line::new("ossutil rm -r").arg(backups).build()])
+                        .expect("`ossutil ls` lists nothing under the prefix"),
+                );
+            }
+            None => book.notes.push("No backup location in the spec (`data.backups`): no migration backups to purge from OSS.".into()),
+        }
+    }
+    if spec.target.test_domain.is_some() {
+        book.notes.push("The test domain's routes (`-test` Ingresses or routes) stay: keep them for tests, or delete them with the test domain's DNS record.".into());
+    }
+    let recreate = kubectl_rollback(phase);
+    if !recreate.is_empty() {
+        book.rollback.push(
+            step(Role::Operations, "Re-create the legacy backend", "source.entrypoint")
+                .detail("Only before the old cluster is undeployed: afterwards there is nothing to go back to.")
+                .commands(recreate)
+                .expect("the legacy objects exist again"),
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! The traffic phases: routes, the old SLB's weights, the clients' server lists, and their
+//! rollbacks.
+
+use super::commands::{kubectl_apply, kubectl_in, kubectl_rollback, old_slb};
+use super::{Role, Runbook, code, step, text};
+use crate::model::{Spec, Strategy};
+use crate::plan::Plan;
+use crate::plan::rollout::{Phase, PhaseKind, SlbBackends};
+use crate::plan::slb::{SlbIds, slb_servers, slb_vars, weight_lines};
+use crate::shell::{self, Line};
+
+pub(super) fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
+    let region = &spec.target.region;
+    let slb = old_slb(book, spec);
+    let SlbIds {
+        group,
+        new_nodes,
+        old_servers,
+    } = slb_vars(service);
+    book.guard_after(
+        &group,
+        format!("set {group} to the VServerGroupId of the old SLB’s group that serves {service} (the line above lists the groups)"),
+        Line::new("aliyun slb DescribeVServerGroups")
+            .opt("--RegionId", region)
+            .opt_var("--LoadBalancerId", slb)
+            .build(),
+    );
+    let nodes = Line::new("kubectl get nodes")
+        .opt("-l", "!node-role.kubernetes.io/master")
+        .lit("-o json")
+        .pipe(shell::jq(
+            "-ec",
+            &[],
+            "[.items[].spec.providerID | split(\".\") | .[1]] | if length > 0 then . else error(\"found no worker nodes\") end",
+        ));
+    book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
+    let servers =
+        Line::new("aliyun slb DescribeVServerGroupAttribute")
+            .opt("--RegionId", region)
+            .opt_var("--VServerGroupId", &group)
+            .pipe(Line::new("jq -ec --argjson new").var(new_nodes).arg(
+                "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
+            ));
+    book.lookup(&old_servers, Line::assign(&old_servers, servers).build());
+    SlbIds {
+        group,
+        new_nodes,
+        old_servers,
+    }
+}
+
+/// The commands that set a service's weights on the old SLB: the old servers', then the new
+/// nodes' (adding them to the group when they join).
+pub(super) fn slb_weight_commands(
+    region: &str,
+    ids: &SlbIds,
+    slb: &SlbBackends,
+    join: bool,
+) -> Vec<String> {
+    weight_lines(
+        region,
+        ids,
+        slb.old_weight,
+        slb.new_weight,
+        slb.node_port,
+        join,
+    )
+}
+
+pub(super) fn describe_group(region: &str, group: &str) -> String {
+    Line::new("aliyun slb DescribeVServerGroupAttribute")
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", group)
+        .build()
+}
+
+pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
+    let ns = spec.namespace();
+    let region = &spec.target.region;
+    let commands = kubectl_apply(phase);
+    if !commands.is_empty() {
+        book.steps.push(
+            step(
+                Role::Operations,
+                format!("Apply the routes of {}", text(phase.title.to_lowercase())),
+                phase
+                    .wave
+                    .as_ref()
+                    .map_or("rollout".into(), |w| format!("rollout.waves[{w}]")),
+            )
+            .commands(
+                commands.into_iter().chain([kubectl_in(ns)
+                    .lit("get")
+                    .opt("-k", format!("manifests/{}", phase.id))
+                    .lit("-o yaml")
+                    .pipe(Line::new("grep -E").arg("name:|weight|canary|mirror"))
+                    .build()]),
+            )
+            .expect(match phase.weight {
+                Some(w) if phase.kind == PhaseKind::Step => format!(
+                    "the routes send {w}% of the requests of {} to the new cluster",
+                    text(phase.services.join(", "))
+                ),
+                _ => "the routes are as the folder says".to_string(),
+            }),
+        );
+    }
+    let previous_slb = plan
+        .phases
+        .iter()
+        .rev()
+        .find(|p| p.number < phase.number && !p.slb_backends.is_empty());
+    for slb in &phase.slb_backends {
+        let before =
+            previous_slb.and_then(|p| p.slb_backends.iter().find(|b| b.service == slb.service));
+        let joined = before.is_some_and(|b| b.new_weight > 0);
+        if before == Some(slb) || (!joined && slb.new_weight == 0) {
+            continue;
+        }
+        let ids = slb_ids(book, spec, &slb.service);
+        // The new nodes join the vServer group at their first share; later steps only
+        // change the weights.
+        let mut commands = slb_weight_commands(region, &ids, slb, !joined);
+        commands.push(describe_group(region, &ids.group));
+        book.steps.push(
+            step(Role::Operations, format!("Set the old SLB's weights for {}: {:.2}% new", code(&slb.service), f64::from(slb.share_hundredths) / 100.0), format!("services[{}]", slb.service))
+                .detail(format!("Old servers weight {}, new nodes (NodePort {}) weight {}: with {} old and {} new servers the new cluster gets the share.", slb.old_weight, slb.node_port, slb.new_weight, slb.old_servers, slb.new_servers))
+                .commands(commands)
+                .expect("the last command shows these weights"),
+        );
+        match before.filter(|_| joined) {
+            Some(prev) => {
+                let mut commands = slb_weight_commands(region, &ids, prev, false);
+                commands.push(describe_group(region, &ids.group));
+                book.rollback.push(
+                    step(
+                        Role::Operations,
+                        format!("Set the old SLB's weights for {} back", code(&slb.service)),
+                        format!("services[{}]", slb.service),
+                    )
+                    .commands(commands)
+                    .expect(format!(
+                        "old servers weight {}, new nodes weight {}",
+                        prev.old_weight, prev.new_weight
+                    )),
+                )
+            }
+            None => book.rollback.push(
+                step(
+                    Role::Operations,
+                    format!(
+                        "Take the new nodes out of the old SLB for {}",
+                        code(&slb.service)
+                    ),
+                    format!("services[{}]", slb.service),
+                )
+                .commands([
+                    slb_servers(
+                        region,
+                        "RemoveVServerGroupBackendServers",
+                        &ids.group,
+                        ids.new_nodes,
+                        &[("Port", slb.node_port.to_string())],
+                    ),
+                    slb_servers(
+                        region,
+                        "SetVServerGroupAttribute",
+                        &ids.group,
+                        &ids.old_servers,
+                        &[("Weight", "100".to_string())],
+                    ),
+                    describe_group(region, &ids.group),
+                ])
+                .expect("only the old servers remain, at weight 100"),
+            ),
+        }
+    }
+    let previous_clients = plan
+        .phases
+        .iter()
+        .rev()
+        .find(|p| p.number < phase.number && !p.client_servers.is_empty());
+    let old_only = vec![spec.source.entrypoint.address.to_string()];
+    for client in &phase.client_servers {
+        let before = previous_clients
+            .and_then(|p| p.client_servers.iter().find(|c| c.host == client.host))
+            .map_or(&old_only, |b| &b.servers);
+        if before == &client.servers {
+            continue;
+        }
+        book.steps.push(
+            step(
+                Role::Developer,
+                format!(
+                    "Ship the server list for {}: {}",
+                    code(&client.host),
+                    text(client.servers.join(", "))
+                ),
+                "rollout.strategy",
+            )
+            .detail(format!("{}; release it off-peak.", text(&client.note)))
+            .expect("the clients' telemetry shows the new list in use"),
+        );
+        book.rollback.push(
+            step(Role::Developer, format!("Ship the previous server list for {}: {}", code(&client.host), text(before.join(", "))), "rollout.strategy")
+                .detail("Release it at once: clients that already have the new list keep it until they update.")
+                .expect("the clients use the previous list"),
+        );
+    }
+    let rollback = kubectl_rollback(phase);
+    if !rollback.is_empty() {
+        book.rollback.push(
+            step(
+                Role::Operations,
+                "Apply the state before this phase",
+                "rollout",
+            )
+            .detail(text(&phase.rollback_summary))
+            .commands(rollback)
+            .expect("the routes are as in the previous phase"),
+        );
+    }
+    if phase.kind == PhaseKind::Mirror {
+        book.notes.push("Mirrored requests run on the new services and on everything they call: writes the new side makes (to databases synced both ways above all) happen twice. Mirror read-only paths, or point the new side's writes at a scratch copy while mirroring.".into());
+    }
+    if phase.kind == PhaseKind::Entry {
+        book.notes.push("The new ingress still sends every request to the old cluster (the legacy backend); requests that carry the `rollout.match` go to the new services.".into());
+    }
+    if plan.strategy == Strategy::IngressCanary
+        && spec.rollout.controller == Some(crate::model::Controller::AckNginx)
+        && phase.weight.is_some_and(|w| w > 0)
+    {
+        book.notes.push("With ACK's annotations the match applies only while the weight is 0: from now on, matched requests follow the weights too.".into());
+    }
+}
