@@ -3,13 +3,14 @@
 //! Services, images, ports, replicas, `deploy.resources`, healthchecks, volumes, environment
 //! and `depends_on` map onto the spec. Everything else (global mode, configs, secrets,
 //! placement, commands, bind mounts, ...) has no equivalent: it becomes a comment beside the
-//! service in the generated spec *and* an `import/unsupported` warning pointing at the
+//! service in the generated spec *and* an unsupported-key warning (check::import::unsupported)
+//! pointing at the
 //! compose file. Nothing is dropped silently.
 //!
-//! Nothing secret is copied either: a compose value the secret scan of `spec/credential`
+//! Nothing secret is copied either: a compose value the secret scan (check::spec::credential)
 //! refuses (a secret-named variable with a written value, or a credential-shaped value) is
 //! written as a `${NAME}` reference, and a comment that would quote one says so without the
-//! value; each is an `import/secret` warning pointing at the compose line.
+//! value; each is a secret warning (check::import::secret) pointing at the compose line.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -838,7 +839,7 @@ fn write_env(importer: &mut Importer, draft: &mut Draft, node: &Node) {
     }
 }
 
-/// Every key the mapping above does not read: an `import/unsupported` warning and a comment
+/// Every key the mapping above does not read: an unsupported-key warning and a comment
 /// each, saying what becomes of it.
 fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node) {
     for entry in entries(node) {
@@ -876,6 +877,13 @@ fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node) {
     }
 }
 
+/// Why a compose restart policy does not carry over.
+const RESTARTS_ALWAYS: &str = const_format::concatcp!(
+    "Kubernetes restarts containers Always (`",
+    RuleId::WorkloadRestartPolicy.as_str(),
+    "`)"
+);
+
 /// The `deploy` keys besides replicas, resources and mode.
 fn note_other_deploy_keys(importer: &mut Importer, draft: &mut Draft, deploy: &Node) {
     for d in entries(deploy) {
@@ -887,7 +895,7 @@ fn note_other_deploy_keys(importer: &mut Importer, draft: &mut Draft, deploy: &N
             "update_config" | "rollback_config" => {
                 "rolling-update settings do not carry over: Kubernetes rolls Deployments out by their own strategy"
             }
-            "restart_policy" => "Kubernetes restarts containers Always (`workload/restart-policy`)",
+            "restart_policy" => RESTARTS_ALWAYS,
             "labels" => "service labels do not carry over",
             "endpoint_mode" => "the new cluster reaches services through Kubernetes Services",
             _ => "this deploy setting has no equivalent",

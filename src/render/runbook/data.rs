@@ -5,6 +5,7 @@ use super::commands::{cluster_id, dts_job_id, dts_task_name, stop_dts};
 use super::{Role, Runbook, code, step, text};
 use crate::model::{NetworkPlugin, Provisioning, SourcePlatform, Spec, StorageType, SyncMode};
 use crate::plan::dns as dns_plan;
+use crate::rules::RuleId;
 use crate::shell::{self, Line, Piece};
 
 pub(super) fn data(spec: &Spec, book: &mut Runbook) {
@@ -85,24 +86,34 @@ pub(super) fn data(spec: &Spec, book: &mut Runbook) {
             ));
         book.lookup("VPC_ID", Line::assign("VPC_ID", vpc_lookup).build());
         book.steps.push(
-            step(Role::Operations, format!("Create the PrivateZone {} and bind it to the VPC", code(&pz.zone)), "dns.privateZone.zone")
-                .detail("The apps keep resolving the database by this name while it moves (`dns/private-zone`).")
-                .commands([
-                    Line::assign(
-                        &zone_id,
-                        Line::new("aliyun pvtz AddZone")
-                            .opt("--ZoneName", &pz.zone)
-                            .pipe(shell::jq_field(".ZoneId")),
-                    )
+            step(
+                Role::Operations,
+                format!(
+                    "Create the PrivateZone {} and bind it to the VPC",
+                    code(&pz.zone)
+                ),
+                "dns.privateZone.zone",
+            )
+            .detail(format!(
+                "The apps keep resolving the database by this name while it moves (`{}`).",
+                RuleId::DnsPrivateZone
+            ))
+            .commands([
+                Line::assign(
+                    &zone_id,
+                    Line::new("aliyun pvtz AddZone")
+                        .opt("--ZoneName", &pz.zone)
+                        .pipe(shell::jq_field(".ZoneId")),
+                )
+                .build(),
+                shell::show(&zone_id),
+                Line::new("aliyun pvtz BindZoneVpc")
+                    .opt_var("--ZoneId", &zone_id)
+                    .opt("--Vpcs.1.RegionId", region)
+                    .opt_var("--Vpcs.1.VpcId", "VPC_ID")
                     .build(),
-                    shell::show(&zone_id),
-                    Line::new("aliyun pvtz BindZoneVpc")
-                        .opt_var("--ZoneId", &zone_id)
-                        .opt("--Vpcs.1.RegionId", region)
-                        .opt_var("--Vpcs.1.VpcId", "VPC_ID")
-                        .build(),
-                ])
-                .expect("the zone is bound to the cluster's VPC"),
+            ])
+            .expect("the zone is bound to the cluster's VPC"),
         );
     }
     if !data.object_stores.is_empty() {

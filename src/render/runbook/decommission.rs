@@ -5,6 +5,7 @@ use super::commands::{curl_line, dts_job_id, kubectl_apply, kubectl_rollback, ol
 use super::{Role, Runbook, code, step, text};
 use crate::model::{SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
+use crate::rules::RuleId;
 use crate::shell::Line;
 
 pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
@@ -37,7 +38,7 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let slb = old_slb(book, spec);
     book.steps.push(
         step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
-            .detail("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`dns/drain`).")
+            .detail(format!("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`{}`).", RuleId::DnsDrain))
             .commands([
                 // The last day, at 5-minute points (288, under the 1,000 one answer holds).
                 Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")

@@ -5,6 +5,7 @@ use super::{Role, Runbook, Step, code, step, text};
 use crate::model::{Provisioning, SourcePlatform, Spec, Storage, StorageType};
 use crate::plan::dns as dns_plan;
 use crate::plan::rollout::Phase;
+use crate::rules::RuleId;
 use crate::shell::{self, Line, Piece};
 
 pub(super) fn secrets(spec: &Spec) -> Vec<Step> {
@@ -89,8 +90,9 @@ pub(super) fn secrets(spec: &Spec) -> Vec<Step> {
 pub(super) fn storage_note(storage: &Storage) -> Option<String> {
     match (storage.kind, storage.provisioning) {
         (StorageType::Oss, _) => Some(format!(
-            "{} is OSS: it suits low-I/O shared files, and a cluster upgrade restarts the OSS driver, which remounts it (`storage/oss-io`).",
-            code(&storage.name)
+            "{} is OSS: it suits low-I/O shared files, and a cluster upgrade restarts the OSS driver, which remounts it (`{}`).",
+            code(&storage.name),
+            RuleId::StorageOssIo
         )),
         (StorageType::Disk, Some(Provisioning::Static)) => Some(format!(
             "{} is the existing disk {}: it mounts only in {}.",

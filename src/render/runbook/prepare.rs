@@ -4,6 +4,7 @@ use super::commands::{cluster_id, kubectl_in};
 use super::{Role, Runbook, code, step, text};
 use crate::model::{Edition, Spec, Strategy};
 use crate::plan::Plan;
+use crate::rules::RuleId;
 use crate::shell::{self, Line, Piece};
 
 /// The ECS instance type for a profile and size (g7: 1:4, c7: 1:2, r7: 1:8).
@@ -26,7 +27,7 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     let n = &t.network;
     let (cluster, cluster_line) = cluster_id(book, &t.name);
     let mut create = step(Role::Operations, "Create the ACK cluster with these settings", "target")
-        .detail("In the ACK console (Create Cluster) or with `aliyun cs`. The network plugin, the service CIDR and (Flannel) the pod CIDR cannot be changed once the cluster exists: check them twice (`network/fixed-after-create`).")
+        .detail(format!("In the ACK console (Create Cluster) or with `aliyun cs`. The network plugin, the service CIDR and (Flannel) the pod CIDR cannot be changed once the cluster exists: check them twice (`{}`).", RuleId::NetworkFixedAfterCreate))
         .setting("Cluster name", &t.name, "target.name")
         .setting(
             "Edition",
