@@ -409,22 +409,6 @@ impl From<&Diagnostic> for JsonDiagnostic {
     }
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
-}
-
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -433,7 +417,7 @@ pub fn did_you_mean<'a>(
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
@@ -445,7 +429,6 @@ mod tests {
 
     #[test]
     fn suggestions_pick_the_closest_name() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(
             did_you_mean("podCIDR", ["podCidr", "serviceCidr", "vpc"]),
             Some("podCidr")
