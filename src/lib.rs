@@ -20,6 +20,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod plan;
+pub mod regular;
 pub mod render;
 pub mod rules;
 pub mod shell;

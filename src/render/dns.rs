@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::bundle::Files;
+use crate::render::Files;
 use crate::plan::Plan;
 use crate::plan::dns::{DnsPlan, Zone};
 use crate::render::yaml;

@@ -19,16 +19,19 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Undefi
 use serde::Serialize;
 
 pub mod dns;
+mod files;
 pub mod manifests;
 pub mod table;
 pub mod tools;
 pub mod yaml;
 
-use crate::bundle::Files;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::markdown;
 use crate::model::Spec;
 use crate::plan::Plan;
+use crate::regular::{self, Links};
+
+pub use files::Files;
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -81,11 +84,7 @@ impl Renderer {
             // An override is a regular file (a FIFO or device there is an error, never a
             // hang or a silent fall-back to the built-in template); a missing one is fine.
             let text = match overrides.map(|dir| dir.join(name)) {
-                Some(path) => match crate::bundle::regular::read(
-                    &path,
-                    crate::bundle::regular::Links::Follow,
-                    None,
-                ) {
+                Some(path) => match regular::read(&path, Links::Follow, None) {
                     Ok(bytes) => String::from_utf8(bytes)
                         .map_err(|_| RenderError(format!("{}: not UTF-8 text", path.display())))?,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => (*builtin).to_string(),

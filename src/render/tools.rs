@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::bundle::Files;
+use crate::render::Files;
 use crate::markdown::is_unsafe_char;
 use crate::model::Spec;
 use crate::plan::Plan;

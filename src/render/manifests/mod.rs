@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use crate::bundle::Files;
+use crate::render::Files;
 use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::rollout::{self, PhaseKind};
