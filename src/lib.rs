@@ -67,20 +67,24 @@ pub fn compile_source(
         Some(path) => config::Config::discover(path, Some(path))?,
         None => config::Config::default(),
     };
+    let sizing = model::sizing::derive(&loaded.spec);
     let diagnostics = check::check(&loaded, &config);
     let checked = Checked {
         loaded,
         config,
         diagnostics,
+        sizing,
     };
     compile_when_clean(checked, options)
 }
 
-/// A checked spec: its diagnostics (warnings only, or errors) and what it was checked with.
+/// A checked spec: its diagnostics (warnings only, or errors), what it was checked with, and
+/// the sizing derived from it once, which the plan takes on.
 pub struct Checked {
     pub loaded: Loaded,
     pub config: config::Config,
     pub diagnostics: Vec<Diagnostic>,
+    pub sizing: model::sizing::Sizing,
 }
 
 /// Stages 1 and 2: load the spec and run every rule.
@@ -103,11 +107,15 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
             return Err(Failure::Spec(all));
         }
     };
+    // Derived once: the checks judge it (the lead hands it to check::check at merge) and
+    // the plan takes it on.
+    let sizing = model::sizing::derive(&loaded.spec);
     let diagnostics = check::check(&loaded, &config);
     Ok(Checked {
         loaded,
         config,
         diagnostics,
+        sizing,
     })
 }
 
@@ -129,7 +137,7 @@ pub fn compile_checked(
     renderer: &render::Renderer,
 ) -> Result<bundle::Files, render::RenderError> {
     let spec = &checked.loaded.spec;
-    let plan = plan::build(spec);
+    let plan = plan::build(spec, &checked.sizing);
     let warnings = render::recorded_warnings(&checked.diagnostics);
     let levels = &checked.config.levels;
     let files = render::render(renderer, spec, &plan, &warnings, levels)?;

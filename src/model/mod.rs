@@ -3,12 +3,19 @@
 //! Plain serde structs, strict (`deny_unknown_fields`), ordered collections only. The doc
 //! comments become the descriptions of the JSON Schema (`cutover schema`).
 
+pub mod dns;
+pub mod images;
+pub mod kubernetes;
+pub mod network;
+pub mod rollout;
+pub mod sizing;
 pub mod units;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
 pub use units::{Address, Cidr, Duration, Percent, Quantity};
 
@@ -144,8 +151,11 @@ pub struct TargetCluster {
     pub addons: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum NetworkPlugin {
     /// Pods get addresses from the pod CIDR; one VPC route per node.
     Flannel,
@@ -216,8 +226,11 @@ pub struct OtherCluster {
     pub service_cidr: Option<Cidr>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Profile {
     /// CPU:memory 1:2.
     Compute,
@@ -234,14 +247,6 @@ impl Profile {
             Profile::Compute => 2,
             Profile::Balanced => 4,
             Profile::MemoryHeavy => 8,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Compute => "compute",
-            Profile::Balanced => "balanced",
-            Profile::MemoryHeavy => "memory-heavy",
         }
     }
 }
@@ -271,7 +276,10 @@ pub struct NodeDisk {
 }
 
 /// Alibaba Cloud disk categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum DiskCategory {
     #[serde(rename = "cloud_essd")]
     CloudEssd,
@@ -288,15 +296,9 @@ pub enum DiskCategory {
 }
 
 impl DiskCategory {
+    /// The category as the spec and the cloud's API write it (`cloud_essd`).
     pub fn name(self) -> &'static str {
-        match self {
-            DiskCategory::CloudEssd => "cloud_essd",
-            DiskCategory::CloudEssdEntry => "cloud_essd_entry",
-            DiskCategory::CloudAuto => "cloud_auto",
-            DiskCategory::CloudSsd => "cloud_ssd",
-            DiskCategory::CloudEfficiency => "cloud_efficiency",
-            DiskCategory::Cloud => "cloud",
-        }
+        self.into()
     }
 
     /// SSD-backed categories (the efficiency and basic disks are not).
@@ -567,8 +569,11 @@ pub struct ObjectStore {
     pub source_endpoint: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Strategy {
     /// The old SLB gets the new cluster's NodePorts as backends; weights move per step.
     SlbWeights,
@@ -662,8 +667,11 @@ pub enum DnsProvider {
     Alidns,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum DnsEdition {
     Free,
     Personal,
@@ -695,12 +703,16 @@ pub struct Ttl {
     pub cutover: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
+)]
 pub enum RecordType {
     A,
     #[serde(rename = "AAAA")]
+    #[strum(serialize = "AAAA")]
     Aaaa,
     #[serde(rename = "CNAME")]
+    #[strum(serialize = "CNAME")]
     Cname,
 }
 
@@ -802,5 +814,29 @@ pub fn to_dns_label(name: &str, fallback: &str) -> String {
         fallback.into()
     } else {
         trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name strum derives is the one serde reads and writes.
+    fn names_match_serde<T: Serialize + Copy + Into<&'static str> + std::fmt::Debug>(all: &[T]) {
+        for &value in all {
+            let serde = serde_json::to_value(value).unwrap_or_default();
+            let name: &'static str = value.into();
+            assert_eq!(serde.as_str(), Some(name), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn enum_names_are_the_spec_s_own() {
+        names_match_serde(Profile::VARIANTS);
+        names_match_serde(NetworkPlugin::VARIANTS);
+        names_match_serde(DiskCategory::VARIANTS);
+        names_match_serde(Strategy::VARIANTS);
+        names_match_serde(DnsEdition::VARIANTS);
+        names_match_serde(RecordType::VARIANTS);
     }
 }

@@ -1,6 +1,6 @@
-//! Stage 3, plan: a pure function from the checked spec to the decisions the bundle states.
-//! Every cross-domain decision (sizing, addresses, and later phases and traffic) is made
-//! here, once; checks and renderers read the results.
+//! Stage 3, plan: a pure function from the checked spec (and the sizing derived from it
+//! once, [`crate::model::sizing`]) to the decisions the bundle states: addresses, phases
+//! and traffic, DNS changes, runbooks. The renderers read the results.
 
 pub mod dns;
 pub mod images;
@@ -13,12 +13,13 @@ pub mod sizing;
 use serde::Serialize;
 
 use crate::model::Spec;
+use crate::model::sizing::Sizing;
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub name: String,
-    pub sizing: sizing::Sizing,
+    pub sizing: Sizing,
     pub network: network::NetworkPlan,
     pub images: Vec<images::ImageMove>,
     pub ingress_controller: Option<ingress::IngressControllerPlan>,
@@ -30,8 +31,9 @@ pub struct Plan {
     pub runbooks: Vec<runbook::Runbook>,
 }
 
-pub fn build(spec: &Spec) -> Plan {
-    let sizing = sizing::plan(spec);
+/// The plan of a checked spec, with the sizing derived from it ([`crate::model::sizing::derive`]).
+pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
+    let sizing = sizing.clone();
     let network = network::plan(spec, sizing.planned_nodes);
     let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
     let phases = rollout::build(spec, workers);
@@ -44,7 +46,7 @@ pub fn build(spec: &Spec) -> Plan {
         sizing,
         network,
         images: images::moves(spec),
-        ingress_controller: ingress::plan(spec, crate::render::manifests::INGRESS_PATCH),
+        ingress_controller: ingress::plan(spec),
     };
     plan.runbooks = runbook::build(spec, &plan);
     plan

@@ -101,7 +101,7 @@ pub fn render(plan: &Plan) -> String {
     let mut out = format!(
         "{} · {} · {} phases\n\n",
         visible(&plan.name),
-        crate::check::rollout::strategy_name(plan.strategy),
+        <&str>::from(plan.strategy),
         plan.phases.len()
     );
     out.push_str(&line(headers));

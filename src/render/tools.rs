@@ -36,8 +36,9 @@ fn folder_name(name: &str) -> Result<&str, RenderError> {
     Ok(name)
 }
 
-/// image-syncer's images file in the bundle (the runbook passes it as `--images`).
-pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
+// layering shim: plan/runbook.rs still names it here; removed when the runbook moves to
+// render (the renderer then imports it from plan::images privately).
+pub use crate::plan::images::IMAGES_FILE;
 
 pub fn write(spec: &Spec, plan: &Plan, files: &mut Files) -> Result<(), RenderError> {
     if spec.images.is_some() {
