@@ -951,6 +951,7 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
         .filter(|d| d.severity != cutover::diagnostic::Severity::Error)
         .collect();
     let checked = cutover::Checked {
+        sizing: cutover::model::sizing::derive(&loaded.spec),
         loaded,
         config,
         diagnostics: warnings,

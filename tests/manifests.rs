@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION};
-use cutover::{load, plan};
+use cutover::load;
 
 fn specs() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
@@ -23,7 +23,7 @@ fn specs() -> Vec<PathBuf> {
 
 fn phases(path: &Path) -> manifests::Phases {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    manifests::build(&loaded.spec, &plan::build(&loaded.spec))
+    manifests::build(&loaded.spec, &common::plan(&loaded.spec))
 }
 
 fn all(phases: &manifests::Phases) -> Vec<&Manifest> {

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use cutover::{load, plan};
+use cutover::load;
 
 fn examples() -> Vec<PathBuf> {
     common::example_specs(&["yaml"])
@@ -15,7 +15,7 @@ fn examples() -> Vec<PathBuf> {
 fn every_phase_has_a_runbook_whose_steps_name_role_source_and_check() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
+        let plan = common::plan(&loaded.spec);
         let files = common::compile(&spec).files;
         assert_eq!(plan.runbooks.len(), plan.phases.len());
         for (book, phase) in plan.runbooks.iter().zip(&plan.phases) {
@@ -304,7 +304,7 @@ fn command_lines(plan: &cutover::plan::Plan) -> Vec<String> {
 fn no_command_holds_an_angle_bracket_placeholder() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
+        let plan = common::plan(&loaded.spec);
         for line in command_lines(&plan) {
             // `<word` is a redirection from a file named `word` when pasted.
             let placeholder = line
@@ -320,7 +320,7 @@ fn no_command_holds_an_angle_bracket_placeholder() {
 fn every_variable_a_runbook_reads_is_set_or_guarded_before() {
     for spec in examples() {
         let loaded = load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = plan::build(&loaded.spec);
+        let plan = common::plan(&loaded.spec);
         for book in &plan.runbooks {
             let mut known: Vec<String> = Vec::new();
             for line in book
@@ -419,7 +419,7 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
     // It passes check: these are values the grammar lets through.
     common::compile(&path);
     let loaded = load::load(&path).unwrap_or_else(|_| panic!("loads"));
-    let plan = plan::build(&loaded.spec);
+    let plan = common::plan(&loaded.spec);
     let verify = plan
         .runbooks
         .iter()
@@ -478,7 +478,7 @@ fn hostile_but_valid_values_stay_one_word_and_plain_text() {
 /// lookups or guards share a name (the plan would put a stop line first if they did).
 fn assert_one_id_per_variable(path: &Path) {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    let plan = plan::build(&loaded.spec);
+    let plan = common::plan(&loaded.spec);
     for book in &plan.runbooks {
         assert_eq!(
             book.collisions(),
@@ -525,7 +525,7 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
     );
     let path = common::temp_spec(&dir, "dns.yaml", &spec);
     assert_one_id_per_variable(&path);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let plan = common::plan(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let lookups = &plan.dns.as_ref().unwrap().lookup;
     let sets: std::collections::BTreeSet<_> = lookups
         .iter()
@@ -545,7 +545,7 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
         .replace("    - name: web\n", "    - name: api--x\n");
     let path = common::temp_spec(&dir, "slb.yaml", &spec);
     assert_one_id_per_variable(&path);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let plan = common::plan(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let text: String = plan
         .runbooks
         .iter()
@@ -569,7 +569,7 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
 fn assignments() -> Vec<String> {
     let mut lines = Vec::new();
     for spec in examples() {
-        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        let plan = common::plan(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
         for book in &plan.runbooks {
             lines.extend(
                 book.steps
@@ -688,7 +688,7 @@ fn the_backups_purge_lists_then_removes_in_a_separate_step() {
             1,
         );
     let path = common::temp_spec(&dir, "backups.yaml", &spec);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let plan = common::plan(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let book = plan
         .runbooks
         .iter()
@@ -729,7 +729,7 @@ fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
         eprintln!("jq is not installed: skipped");
         return;
     }
-    let plan = plan::build(
+    let plan = common::plan(
         &load::load(Path::new("examples/piggymetrics.yaml"))
             .unwrap_or_else(|_| panic!("loads"))
             .spec,
@@ -805,7 +805,7 @@ fn rollbacks_find_again_the_ids_their_runbook_created() {
     use cutover::plan::runbook::{defines, references};
     let mut checked = 0;
     for spec in examples() {
-        let plan = plan::build(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
+        let plan = common::plan(&load::load(&spec).unwrap_or_else(|_| panic!("loads")).spec);
         for book in &plan.runbooks {
             let created: Vec<String> = book
                 .steps
@@ -841,7 +841,7 @@ fn rollbacks_find_again_the_ids_their_runbook_created() {
 /// The change list's lookups for what a phase adds say which phase, and do not stop.
 #[test]
 fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
-    let plan = plan::build(
+    let plan = common::plan(
         &load::load(Path::new("examples/piggymetrics.yaml"))
             .unwrap_or_else(|_| panic!("loads"))
             .spec,
@@ -878,7 +878,7 @@ fn gates_are_shown_as_quoted_spec_text() {
         1,
     );
     let path = common::temp_spec(&dir, "gates.yaml", &spec);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let plan = common::plan(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let gated: Vec<_> = plan
         .runbooks
         .iter()

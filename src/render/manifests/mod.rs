@@ -13,6 +13,7 @@ mod workloads;
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::render::Files;
@@ -103,7 +104,13 @@ pub fn rollback_folder(phase_id: &str) -> String {
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
     // The phases are independent; at 1,000 services building them is most of a compile.
-    let built = parallel_map(&plan.phases, |phase| phase_objects(spec, phase));
+    // rayon spreads them over the cores (work stealing evens out the heavy phases) and
+    // collects them in phase order.
+    let built: Vec<_> = plan
+        .phases
+        .par_iter()
+        .map(|phase| phase_objects(spec, phase))
+        .collect();
     for (phase, (forward, rollback)) in plan.phases.iter().zip(built) {
         if !forward.is_empty() {
             phases.folders.insert(phase.id.clone(), forward);
@@ -171,40 +178,6 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
         }
         _ => (Vec::new(), Vec::new()),
     }
-}
-
-/// `items.iter().map(f)`, in order, spread over the machine's cores (at most four).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if workers < 2 || items.len() < 2 {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                // Interleaved, so that each worker gets a fair share of the heavy phases.
-                scope.spawn(move || {
-                    items
-                        .iter()
-                        .enumerate()
-                        .skip(worker)
-                        .step_by(workers)
-                        .map(|(i, item)| (i, f(item)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest>, Vec<Manifest>) {
