@@ -9,6 +9,7 @@ pub mod network;
 pub mod rollout;
 pub mod runbook;
 pub mod sizing;
+pub mod view;
 
 use serde::Serialize;
 
@@ -29,6 +30,10 @@ pub struct Plan {
     pub dns: Option<dns::DnsPlan>,
     /// What a person does in each phase, step by step.
     pub runbooks: Vec<runbook::Runbook>,
+    /// The spec values the documents print, for the templates; not in `plan.json`, which
+    /// is the plan's decisions (the bundle's index records the spec's digest).
+    #[serde(skip)]
+    pub spec: view::SpecView,
 }
 
 /// The plan of a checked spec, with the sizing derived from it ([`crate::model::sizing::derive`]).
@@ -47,6 +52,7 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         network,
         images: images::moves(spec),
         ingress_controller: ingress::plan(spec),
+        spec: view::view(spec),
     };
     plan.runbooks = runbook::build(spec, &plan);
     plan

@@ -252,10 +252,11 @@ pub fn recorded_warnings(diagnostics: &[Diagnostic]) -> Vec<RecordedWarning> {
     warnings
 }
 
+/// What the README and the reports read: the plan only (`spec` is the plan's view of it).
 #[derive(Serialize)]
 struct Context<'a> {
     version: &'static str,
-    spec: &'a Spec,
+    spec: &'a crate::plan::view::SpecView,
     plan: &'a Plan,
     warnings: &'a [RecordedWarning],
     rule_levels: &'a BTreeMap<String, crate::config::RuleLevel>,
@@ -318,7 +319,7 @@ pub fn render(
     let mut files = Files::new();
     let mut context = Context {
         version: env!("CARGO_PKG_VERSION"),
-        spec,
+        spec: &plan.spec,
         plan,
         warnings,
         rule_levels,
