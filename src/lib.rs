@@ -139,10 +139,10 @@ pub fn compile_checked(
     let spec = &checked.loaded.spec;
     let plan = plan::build(spec, &checked.sizing);
     let warnings = render::recorded_warnings(&checked.diagnostics);
-    let levels = &checked.config.levels;
-    let files = render::render(renderer, spec, &plan, &warnings, levels)?;
-    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
-    let levels = levels
+    // The configured levels by name, as the README and the index state them.
+    let levels: std::collections::BTreeMap<String, String> = checked
+        .config
+        .levels
         .iter()
         .map(|(rule, level)| {
             let level = serde_json::to_value(level)
@@ -152,6 +152,8 @@ pub fn compile_checked(
             (rule.clone(), level)
         })
         .collect();
+    let files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
     Ok(bundle::seal(
         files,
         &spec.metadata.name,

@@ -15,7 +15,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const BASE: &[&str] = &["diagnostic", "rules", "model", "shell", "markdown", "regular"];
+const BASE: &[&str] = &[
+    "diagnostic",
+    "rules",
+    "model",
+    "shell",
+    "markdown",
+    "regular",
+];
 const STAGES: &[&str] = &["load", "config", "check", "plan", "render", "bundle"];
 const TOP: &[&str] = &["diff", "import", "cli", "lib", "main"];
 
@@ -64,7 +71,10 @@ fn broken_rule(from: &str, to: &str) -> Option<String> {
     let order = STAGES.join(" → ");
     if is_base(from) {
         return (!is_base(to)).then(|| {
-            format!("{from} is a base module: it may name only base modules ({}), not {to}", BASE.join(", "))
+            format!(
+                "{from} is a base module: it may name only base modules ({}), not {to}",
+                BASE.join(", ")
+            )
         });
     }
     let from_rank = rank(from)?;

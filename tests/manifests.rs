@@ -7,8 +7,8 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION};
 use cutover::load;
+use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION};
 
 fn specs() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")

@@ -151,10 +151,9 @@ pub struct TargetCluster {
     pub addons: Vec<String>,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum NetworkPlugin {
     /// Pods get addresses from the pod CIDR; one VPC route per node.
@@ -226,10 +225,9 @@ pub struct OtherCluster {
     pub service_cidr: Option<Cidr>,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Profile {
     /// CPU:memory 1:2.
@@ -276,10 +274,9 @@ pub struct NodeDisk {
 }
 
 /// Alibaba Cloud disk categories.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum DiskCategory {
     #[serde(rename = "cloud_essd")]
     CloudEssd,
@@ -569,10 +566,9 @@ pub struct ObjectStore {
     pub source_endpoint: Option<String>,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Strategy {
     /// The old SLB gets the new cluster's NodePorts as backends; weights move per step.
@@ -667,10 +663,9 @@ pub enum DnsProvider {
     Alidns,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum DnsEdition {
     Free,
@@ -703,16 +698,14 @@ pub struct Ttl {
     pub cutover: u32,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, IntoStaticStr, VariantArray,
-)]
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum RecordType {
     A,
     #[serde(rename = "AAAA")]
-    #[strum(serialize = "AAAA")]
     Aaaa,
     #[serde(rename = "CNAME")]
-    #[strum(serialize = "CNAME")]
     Cname,
 }
 

@@ -212,5 +212,4 @@ mod tests {
         let cidrs: Vec<&str> = free.iter().map(|f| f.cidr.as_str()).collect();
         assert_eq!(cidrs, ["192.168.128.0/17", "192.168.64.0/18"]);
     }
-
 }

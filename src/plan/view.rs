@@ -5,9 +5,7 @@
 
 use serde::Serialize;
 
-use crate::model::{
-    Address, Cidr, Edition, Metadata, NodeDisk, SourcePlatform, Spec, Strategy,
-};
+use crate::model::{Address, Cidr, Edition, Metadata, NodeDisk, SourcePlatform, Spec, Strategy};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -39,4 +39,3 @@ impl Files {
         self.files.is_empty()
     }
 }
-

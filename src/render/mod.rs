@@ -259,7 +259,8 @@ struct Context<'a> {
     spec: &'a crate::plan::view::SpecView,
     plan: &'a Plan,
     warnings: &'a [RecordedWarning],
-    rule_levels: &'a BTreeMap<String, crate::config::RuleLevel>,
+    /// Rule id → configured level (`allow`, `warn`, `deny`).
+    rule_levels: &'a BTreeMap<String, String>,
     files: Vec<String>,
     /// `manifests/<folder>/` → number of objects.
     manifest_folders: BTreeMap<String, usize>,
@@ -314,7 +315,7 @@ pub fn render(
     spec: &Spec,
     plan: &Plan,
     warnings: &[RecordedWarning],
-    rule_levels: &BTreeMap<String, crate::config::RuleLevel>,
+    rule_levels: &BTreeMap<String, String>,
 ) -> Result<Files, RenderError> {
     let mut files = Files::new();
     let mut context = Context {

@@ -185,7 +185,13 @@ mod tests {
             row(["3", "complete", "100%, settled", "-", "-"]),
         ];
         let text = table(
-            ["#", "Phase", "Traffic on the new cluster", "Hold", "Rollback"],
+            [
+                "#",
+                "Phase",
+                "Traffic on the new cluster",
+                "Hold",
+                "Rollback",
+            ],
             &rows,
         );
         let lines: Vec<&str> = text.lines().collect();

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::render::Files;
 use crate::markdown::is_unsafe_char;
 use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::images::full_reference;
+use crate::render::Files;
 use crate::render::{RenderError, yaml};
 
 /// A value that would change a config's lines: a line break, another control character

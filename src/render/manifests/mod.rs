@@ -16,11 +16,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::render::Files;
 use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::ingress::INGRESS_PATCH;
 use crate::plan::rollout::{self, PhaseKind};
+use crate::render::Files;
 
 pub use custom::CustomResource;
 pub use routes::ack_match_expression;
