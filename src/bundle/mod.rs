@@ -394,13 +394,24 @@ pub fn write_with(
 /// Removes a bundle that [`inspect`] found replaceable, `index.json` last: a run killed
 /// part-way leaves a bundle that still passes that test, which the next run removes.
 fn remove_bundle(dir: &Path) -> Result<(), WriteError> {
-    for path in list_files(dir)? {
-        if path != INDEX {
-            let full = dir.join(&path);
-            std::fs::remove_file(&full).map_err(io_error(&full))?;
-        }
+    let (files, folders) = list_entries(dir)?;
+    for path in files.iter().filter(|p| p.as_str() != INDEX) {
+        let full = dir.join(path);
+        std::fs::remove_file(&full).map_err(io_error(&full))?;
     }
-    std::fs::remove_dir_all(dir).map_err(io_error(dir))
+    // The emptied folders next, deepest first (`a/b` sorts after `a`), then the index, then
+    // the bundle: `remove_dir_all` could take the index before the folders, and a run killed
+    // then left folders without an index, which no run may remove.
+    for folder in folders.iter().rev() {
+        let full = dir.join(folder);
+        std::fs::remove_dir(&full).map_err(io_error(&full))?;
+    }
+    let index = dir.join(INDEX);
+    match std::fs::remove_file(&index) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(&index)(e)),
+        _ => {}
+    }
+    std::fs::remove_dir(dir).map_err(io_error(dir))
 }
 
 enum Existing {

@@ -36,7 +36,7 @@ pub struct Plan {
     pub spec: view::SpecView,
 }
 
-/// The plan of a checked spec, with the sizing derived from it ([`crate::model::sizing::derive`]).
+/// The plan of a checked spec, with the sizing derived from it ([`Sizing`]).
 pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
     let sizing = sizing.clone();
     let network = network::plan(spec, sizing.planned_nodes);
