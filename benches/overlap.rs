@@ -49,7 +49,8 @@ fn main() {
     let mut found = 0;
     for _ in 0..5 {
         let started = Instant::now();
-        let diagnostics = cutover::check::check(&loaded, &Default::default());
+        let sizing = cutover::model::sizing::derive(&loaded.spec);
+        let diagnostics = cutover::check::check(&loaded, &sizing, &Default::default());
         times.push(started.elapsed());
         found = diagnostics
             .iter()

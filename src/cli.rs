@@ -357,7 +357,7 @@ fn plan(spec: PathBuf, settings: Settings) -> i32 {
     if diagnostic::has_errors(&checked.diagnostics) {
         return EXIT_SPEC_ERRORS;
     }
-    let plan = crate::plan::build(&checked.loaded.spec);
+    let plan = crate::plan::build(&checked.loaded.spec, &checked.sizing);
     print!("{}", crate::render::table::render(&plan));
     EXIT_OK
 }

@@ -11,8 +11,9 @@
 
 pub mod bundle;
 pub mod check;
+/// `cutover.toml`, read with the check stage that applies it.
+pub use check::levels as config;
 pub mod cli;
-pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod import;
@@ -20,6 +21,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod plan;
+pub mod regular;
 pub mod render;
 pub mod rules;
 pub mod sarif;
@@ -67,20 +69,24 @@ pub fn compile_source(
         Some(path) => config::Config::discover(path, Some(path))?,
         None => config::Config::default(),
     };
-    let diagnostics = check::check(&loaded, &config);
+    let sizing = model::sizing::derive(&loaded.spec);
+    let diagnostics = check::check(&loaded, &sizing, &config);
     let checked = Checked {
         loaded,
         config,
         diagnostics,
+        sizing,
     };
     compile_when_clean(checked, options)
 }
 
-/// A checked spec: its diagnostics (warnings only, or errors) and what it was checked with.
+/// A checked spec: its diagnostics (warnings only, or errors), what it was checked with, and
+/// the sizing derived from it once, which the plan takes on.
 pub struct Checked {
     pub loaded: Loaded,
     pub config: config::Config,
     pub diagnostics: Vec<Diagnostic>,
+    pub sizing: model::sizing::Sizing,
 }
 
 /// Stages 1 and 2: load the spec and run every rule.
@@ -103,11 +109,14 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
             return Err(Failure::Spec(all));
         }
     };
-    let diagnostics = check::check(&loaded, &config);
+    // Derived once: the checks judge it and the plan takes it on.
+    let sizing = model::sizing::derive(&loaded.spec);
+    let diagnostics = check::check(&loaded, &sizing, &config);
     Ok(Checked {
         loaded,
         config,
         diagnostics,
+        sizing,
     })
 }
 
@@ -129,21 +138,17 @@ pub fn compile_checked(
     renderer: &render::Renderer,
 ) -> Result<bundle::Files, render::RenderError> {
     let spec = &checked.loaded.spec;
-    let plan = plan::build(spec);
+    let plan = plan::build(spec, &checked.sizing);
     let warnings = render::recorded_warnings(&checked.diagnostics);
-    let levels = &checked.config.levels;
-    let files = render::render(renderer, spec, &plan, &warnings, levels)?;
-    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
-    let levels = levels
+    // The configured levels by name, as the README and the index state them.
+    let levels: std::collections::BTreeMap<String, String> = checked
+        .config
+        .levels
         .iter()
-        .map(|(rule, level)| {
-            let level = serde_json::to_value(level)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            (rule.clone(), level)
-        })
+        .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
+    let files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
     Ok(bundle::seal(
         files,
         &spec.metadata.name,

@@ -937,7 +937,8 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
     let source = SourceFile::new("attack.yaml", text, Format::Yaml);
     let loaded = cutover::load::load_source(source).ok()?;
     let config = cutover::config::Config::default();
-    let diagnostics = cutover::check::check(&loaded, &config);
+    let sizing = cutover::model::sizing::derive(&loaded.spec);
+    let diagnostics = cutover::check::check(&loaded, &sizing, &config);
     let errors: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.severity == cutover::diagnostic::Severity::Error)
@@ -955,6 +956,7 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
         .filter(|d| d.severity != cutover::diagnostic::Severity::Error)
         .collect();
     let checked = cutover::Checked {
+        sizing: cutover::model::sizing::derive(&loaded.spec),
         loaded,
         config,
         diagnostics: warnings,

@@ -29,7 +29,7 @@ fn specs_with_dns() -> Vec<PathBuf> {
 
 fn dns_plan(path: &Path) -> (plan::Plan, DnsPlan) {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    let plan = plan::build(&loaded.spec);
+    let plan = common::plan(&loaded.spec);
     let dns = plan.dns.clone().expect("a dns plan");
     (plan, dns)
 }
@@ -281,7 +281,7 @@ fn private_zone_records_land_in_the_data_phase() {
 fn every_id_a_change_reads_is_set_by_the_lists_lookups() {
     for spec in common::example_specs(&["yaml"]) {
         let loaded = cutover::load::load(&spec).unwrap_or_else(|_| panic!("loads"));
-        let plan = cutover::plan::build(&loaded.spec);
+        let plan = common::plan(&loaded.spec);
         let Some(dns) = &plan.dns else { continue };
         let set: Vec<String> = dns
             .lookup

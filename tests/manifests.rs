@@ -7,8 +7,8 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use cutover::load;
 use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION};
-use cutover::{load, plan};
 
 fn specs() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
@@ -23,7 +23,7 @@ fn specs() -> Vec<PathBuf> {
 
 fn phases(path: &Path) -> manifests::Phases {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    manifests::build(&loaded.spec, &plan::build(&loaded.spec))
+    manifests::build(&loaded.spec, &common::plan(&loaded.spec))
 }
 
 fn all(phases: &manifests::Phases) -> Vec<&Manifest> {
@@ -245,7 +245,7 @@ fn every_object_is_traceable_and_served_by_the_target_version() {
                 let served = SERVED_SINCE.iter().any(|(api, kind, since)| {
                     *api == manifest.api_version
                         && *kind == manifest.kind
-                        && *since <= manifests::OLDEST_MINOR
+                        && *since <= cutover::model::kubernetes::OLDEST_MINOR
                 });
                 assert!(
                     served,

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use cutover::diagnostic::{Format, SourceFile};
-use cutover::{Failure, Options, load, plan};
+use cutover::{Failure, Options, load};
 
 /// Free text for environment values: YAML syntax, quotes, line breaks, unicode.
 fn text() -> impl Strategy<Value = String> {
@@ -158,7 +158,7 @@ proptest! {
                 let Ok(loaded) = load::load_source(source) else {
                     panic!("it compiled, so it loads")
                 };
-                let phases = cutover::render::manifests::build(&loaded.spec, &plan::build(&loaded.spec));
+                let phases = cutover::render::manifests::build(&loaded.spec, &common::plan(&loaded.spec));
                 for manifest in phases.folders.values().flatten() {
                     let back = load::parse_yaml_value(&manifest.yaml).expect("manifests parse");
                     prop_assert_eq!(&back, &manifest.value(), "{} {}", manifest.kind, manifest.name);

@@ -16,7 +16,7 @@ fn examples() -> Vec<PathBuf> {
 
 fn plan_of(path: &Path) -> plan::Plan {
     let loaded = load::load(path).unwrap_or_else(|_| panic!("{} loads", path.display()));
-    plan::build(&loaded.spec)
+    common::plan(&loaded.spec)
 }
 
 /// The files of a folder under `manifests/`, by name.

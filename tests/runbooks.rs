@@ -10,14 +10,14 @@ use cutover::{load, plan};
 
 /// The plan of a spec and the runbooks the render stage builds from it.
 fn plan_and_runbooks(spec: &cutover::model::Spec) -> (plan::Plan, Vec<Runbook>) {
-    let plan = plan::build(spec);
+    let plan = common::plan(spec);
     let runbooks = runbook::build(spec, &plan);
     (plan, runbooks)
 }
 
 /// The runbooks the render stage builds from a spec's plan.
 fn runbooks_of(spec: &cutover::model::Spec) -> Vec<Runbook> {
-    runbook::build(spec, &plan::build(spec))
+    runbook::build(spec, &common::plan(spec))
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -532,7 +532,7 @@ fn names_that_differ_only_in_punctuation_get_their_own_variables() {
     );
     let path = common::temp_spec(&dir, "dns.yaml", &spec);
     assert_one_id_per_variable(&path);
-    let plan = plan::build(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let plan = common::plan(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
     let lookups = &plan.dns.as_ref().unwrap().lookup;
     let sets: std::collections::BTreeSet<_> =
         lookups.iter().filter_map(|l| runbook::defines(l)).collect();
@@ -842,7 +842,7 @@ fn rollbacks_find_again_the_ids_their_runbook_created() {
 /// The change list's lookups for what a phase adds say which phase, and do not stop.
 #[test]
 fn the_change_lists_lookups_of_records_not_added_yet_do_not_stop() {
-    let plan = plan::build(
+    let plan = common::plan(
         &load::load(Path::new("examples/piggymetrics.yaml"))
             .unwrap_or_else(|_| panic!("loads"))
             .spec,

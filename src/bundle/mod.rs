@@ -10,62 +10,28 @@
 //! relative path: [`is_safe_relative`]); the leftovers of a run that was killed are put right
 //! first ([`recover`]); and a bundle is read back as regular files and directories only: a
 //! symbolic link, FIFO, socket or device in it is an error, never followed or read
-//! ([`regular`]).
+//! ([`crate::regular`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::regular::{Links, describe};
 use crate::render::RecordedWarning;
 
 mod recover;
-pub mod regular;
 
 pub use recover::{Recovery, recover};
-use regular::{Links, describe};
-
-/// The bundle's files by relative path (`/`-separated), in a stable order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Files {
-    files: BTreeMap<String, Vec<u8>>,
-}
-
-impl Files {
-    pub fn new() -> Self {
-        Files::default()
-    }
-
-    /// Adds a file. Its path is checked when the bundle is written ([`write`] refuses any
-    /// path that is not [safe](is_safe_relative)), in every build profile.
-    pub fn insert(&mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), content.into());
-    }
-
-    pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
-    }
-
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-}
+// The render stage builds the files; diff, the CLI and the tests name them from here.
+use crate::regular;
+pub use crate::render::Files;
 
 /// A relative path of plain file names joined by `/`: no root, no `..`, `.` or empty part,
 /// no backslash, NUL or control character. Every bundle path is built from fixed names and
@@ -290,9 +256,29 @@ pub fn write(files: &Files, dir: &Path, options: WriteOptions) -> Result<Written
     write_with(files, dir, options, &|_| Ok(()))
 }
 
-/// Writes every file under `staging`: the folders first, once each, then the files from a
-/// few threads. Creating thousands of small files is the cost of a large bundle, and it is
-/// the kernel's work, which spreads over cores.
+/// Runs `work` on the bundle's file pool: creating or reading thousands of small files is
+/// system-call bound, and a few threads (at most four, as many as the machine has cores)
+/// spread the kernel's work; more would only contend for the same directories. A pool of
+/// its own, so that rayon's global one (all cores, for the CPU-bound rendering) stays as it
+/// is. Without a pool (the threads could not start), the work runs on the global one.
+fn on_file_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("cutover-files-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// Writes every file under `staging`: the folders first, once each, then the files on the
+/// file pool. Creating thousands of small files is the cost of a large bundle.
 fn write_files(
     files: &Files,
     staging: &Path,
@@ -308,42 +294,26 @@ fn write_files(
         std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
     }
     let entries: Vec<(&str, &[u8])> = files.iter().collect();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let chunk = entries.len().div_ceil(workers).max(1);
     let failed = AtomicBool::new(false);
-    let write_part = |part: &[(&str, &[u8])]| -> Result<(), WriteError> {
-        for (path, content) in part {
-            // Another writer failed: the staging folder is about to be removed.
-            if failed.load(Ordering::Relaxed) {
-                return Ok(());
-            }
-            let target = staging.join(path);
-            let written = before_file(path).and_then(|()| std::fs::write(&target, content));
-            if let Err(error) = written {
-                failed.store(true, Ordering::Relaxed);
-                return Err(WriteError::Io {
-                    path: target,
-                    error,
-                });
-            }
+    let write_one = |&(path, content): &(&str, &[u8])| -> Result<(), WriteError> {
+        // Another file failed: the staging folder is about to be removed.
+        if failed.load(Ordering::Relaxed) {
+            return Ok(());
         }
-        Ok(())
-    };
-    std::thread::scope(|scope| {
-        let writers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| write_part(part)))
-            .collect();
-        // The first failure in file order is the one reported; the scope joins the rest.
-        writers.into_iter().try_for_each(|writer| {
-            writer.join().unwrap_or_else(|_| {
-                Err(WriteError::Io {
-                    path: staging.to_path_buf(),
-                    error: io::Error::other("a writer thread stopped"),
-                })
-            })
+        let target = staging.join(path);
+        let written = before_file(path).and_then(|()| std::fs::write(&target, content));
+        written.map_err(|error| {
+            failed.store(true, Ordering::Relaxed);
+            WriteError::Io {
+                path: target,
+                error,
+            }
         })
-    })
+    };
+    let results: Vec<Result<(), WriteError>> =
+        on_file_pool(|| entries.par_iter().map(write_one).collect());
+    // The first failure in file order is the one reported.
+    results.into_iter().collect()
 }
 
 /// The folder `dir` sits in, and the name its temporary siblings are built from.
@@ -423,13 +393,24 @@ pub fn write_with(
 /// Removes a bundle that [`inspect`] found replaceable, `index.json` last: a run killed
 /// part-way leaves a bundle that still passes that test, which the next run removes.
 fn remove_bundle(dir: &Path) -> Result<(), WriteError> {
-    for path in list_files(dir)? {
-        if path != INDEX {
-            let full = dir.join(&path);
-            std::fs::remove_file(&full).map_err(io_error(&full))?;
-        }
+    let (files, folders) = list_entries(dir)?;
+    for path in files.iter().filter(|p| p.as_str() != INDEX) {
+        let full = dir.join(path);
+        std::fs::remove_file(&full).map_err(io_error(&full))?;
     }
-    std::fs::remove_dir_all(dir).map_err(io_error(dir))
+    // The emptied folders next, deepest first (`a/b` sorts after `a`), then the index, then
+    // the bundle: `remove_dir_all` could take the index before the folders, and a run killed
+    // then left folders without an index, which no run may remove.
+    for folder in folders.iter().rev() {
+        let full = dir.join(folder);
+        std::fs::remove_dir(&full).map_err(io_error(&full))?;
+    }
+    let index = dir.join(INDEX);
+    match std::fs::remove_file(&index) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(&index)(e)),
+        _ => {}
+    }
+    std::fs::remove_dir(dir).map_err(io_error(dir))
 }
 
 enum Existing {
@@ -609,47 +590,18 @@ pub fn read_differences(old: &Path, new: &Path) -> Result<(Files, Files), WriteE
             pair => pair,
         })
     };
-    // Reading tens of thousands of small files is system-call bound: a few threads help.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let chunk = paths.len().div_ceil(workers).max(1);
-    let read_one = &read_one;
-    let parts: Vec<Result<Vec<(&str, Pair)>, WriteError>> = std::thread::scope(|scope| {
-        let readers: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut kept = Vec::new();
-                    for path in part {
-                        match read_one(path)? {
-                            (None, None) => {}
-                            pair => kept.push((*path, pair)),
-                        }
-                    }
-                    Ok(kept)
-                })
-            })
-            .collect();
-        readers
-            .into_iter()
-            .map(|reader| {
-                reader.join().unwrap_or_else(|_| {
-                    Err(WriteError::Io {
-                        path: old.to_path_buf(),
-                        error: io::Error::other("a reader thread stopped"),
-                    })
-                })
-            })
-            .collect()
-    });
+    // Reading tens of thousands of small files is system-call bound: the file pool helps.
+    let read: Vec<Result<Pair, WriteError>> =
+        on_file_pool(|| paths.par_iter().map(|path| read_one(path)).collect());
     let (mut old_files, mut new_files) = (Files::new(), Files::new());
-    for part in parts {
-        for (path, (a, b)) in part? {
-            if let Some(a) = a {
-                old_files.insert(path, a);
-            }
-            if let Some(b) = b {
-                new_files.insert(path, b);
-            }
+    // In path order: the first unreadable path is the one reported.
+    for (path, pair) in paths.iter().zip(read) {
+        let (a, b) = pair?;
+        if let Some(a) = a {
+            old_files.insert(*path, a);
+        }
+        if let Some(b) = b {
+            new_files.insert(*path, b);
         }
     }
     Ok((old_files, new_files))

@@ -15,37 +15,38 @@ mod sizing;
 mod workload;
 mod ingress;
 mod storage;
-pub mod rollout;
+mod rollout;
 mod data;
 mod verification;
 mod dns;
 pub(crate) mod config;
 
 pub mod grammar;
+pub mod levels;
 pub mod registry;
 
 use std::sync::Arc;
 
 pub use spec::credential;
 
-use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, Severity, SourceFile, Span};
 use crate::load::{Loaded, SourceMap};
 use crate::model::Spec;
 use crate::model::path::SpecPath;
-use crate::plan::sizing::{self as sizing_plan, Sizing};
+use crate::model::sizing::Sizing;
 use crate::rules::RuleId;
+use levels::Config;
 
 /// A rule's check: it pushes every violation it finds.
 type CheckFn = fn(&Ctx, &mut Vec<Diagnostic>);
 
-/// What every rule function sees: the spec, where its values sit, and the sizing the
-/// planner derives (several rules compare against it).
+/// What every rule function sees: the spec, where its values sit, and the sizing derived
+/// from it once (several rules judge it; the plan takes it on).
 pub struct Ctx<'a> {
     pub spec: &'a Spec,
     pub map: &'a SourceMap,
     pub source: &'a Arc<SourceFile>,
-    pub sizing: Sizing,
+    pub sizing: &'a Sizing,
 }
 
 impl Ctx<'_> {
@@ -96,12 +97,12 @@ impl Ctx<'_> {
 
 /// Runs every rule over a loaded spec. The result is sorted by position; allowed
 /// diagnostics are gone, and configured levels are applied.
-pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
+pub fn check(loaded: &Loaded, sizing: &Sizing, config: &Config) -> Vec<Diagnostic> {
     let ctx = Ctx {
         spec: &loaded.spec,
         map: &loaded.map,
         source: &loaded.source,
-        sizing: sizing_plan::plan(&loaded.spec),
+        sizing,
     };
     let mut found = Vec::new();
     for check in registry::CHECKS {

@@ -16,6 +16,7 @@ use serde::de::{
 
 use super::node::{Node, NodeKind, ScalarKind, parse_int};
 use crate::diagnostic::Span;
+use crate::model::units::PHANTOM_TEXT;
 
 /// Where a problem sits: the node, its span, the key that introduced it, its spec path.
 #[derive(Clone, Debug)]
@@ -607,10 +608,6 @@ impl<'de> MapAccess<'de> for MapDe<'_, '_> {
     }
 }
 
-/// The text a [`Phantom`] hands to string visitors. The loader refuses NUL in any scalar, so
-/// no spec can contain it; [`FromStrVisitor`] turns it into the type's default.
-pub const PHANTOM_TEXT: &str = "\0";
-
 /// Stands in for a node set aside after an error: answers every request with a neutral
 /// value, so that the rest of the document can still be read in the same pass.
 struct Phantom;
@@ -760,53 +757,6 @@ impl<'de> MapAccess<'de> for PhantomFields {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         seed.deserialize(Phantom)
-    }
-}
-
-/// Deserializes a value written as text (`500m`, `1h`, `10%`, a CIDR) with `FromStr`, so
-/// that such types read the same from YAML and TOML and take numbers written bare.
-pub struct FromStrVisitor<T> {
-    expecting: &'static str,
-    marker: std::marker::PhantomData<T>,
-}
-
-impl<T> FromStrVisitor<T> {
-    pub fn new(expecting: &'static str) -> Self {
-        FromStrVisitor {
-            expecting,
-            marker: std::marker::PhantomData,
-        }
-    }
-}
-
-impl<T> Visitor<'_> for FromStrVisitor<T>
-where
-    T: std::str::FromStr + Default,
-    T::Err: fmt::Display,
-{
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.expecting)
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
-        if text == PHANTOM_TEXT {
-            return Ok(T::default());
-        }
-        text.parse().map_err(E::custom)
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
-        self.visit_str(&value.to_string())
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
-        self.visit_str(&value.to_string())
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
-        self.visit_str(&value.to_string())
     }
 }
 

@@ -12,9 +12,9 @@ mod yaml;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::bundle::regular::Links;
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
 use crate::model::Spec;
+use crate::regular::Links;
 use crate::rules::RuleId;
 use de::{DeError, DeErrorKind};
 pub use node::SourceMap;
@@ -95,7 +95,7 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     let name = path.display().to_string();
     // Only a regular file (a link to one is fine): a FIFO or device is refused at once
     // instead of blocking the run.
-    let bytes = crate::bundle::regular::read(path, Links::Follow, Some(LIMITS.max_bytes + 1))
+    let bytes = crate::regular::read(path, Links::Follow, Some(LIMITS.max_bytes + 1))
         .map_err(|e| LoadError::Io(format!("{}: {e}", name.escape_debug())))?;
     let format = format_of(path).unwrap_or(Format::Yaml);
     if bytes.len() as u64 > LIMITS.max_bytes {

@@ -3,13 +3,20 @@
 //! Plain serde structs, strict (`deny_unknown_fields`), ordered collections only. The doc
 //! comments become the descriptions of the JSON Schema (`cutover schema`).
 
+pub mod dns;
+pub mod images;
+pub mod kubernetes;
+pub mod network;
 pub mod path;
+pub mod rollout;
+pub mod sizing;
 pub mod units;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
 pub use units::{Address, Cidr, Duration, Percent, Quantity};
 
@@ -147,6 +154,8 @@ pub struct TargetCluster {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum NetworkPlugin {
     /// Pods get addresses from the pod CIDR; one VPC route per node.
     Flannel,
@@ -219,6 +228,8 @@ pub struct OtherCluster {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Profile {
     /// CPU:memory 1:2.
     Compute,
@@ -235,14 +246,6 @@ impl Profile {
             Profile::Compute => 2,
             Profile::Balanced => 4,
             Profile::MemoryHeavy => 8,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Compute => "compute",
-            Profile::Balanced => "balanced",
-            Profile::MemoryHeavy => "memory-heavy",
         }
     }
 }
@@ -272,6 +275,8 @@ pub struct NodeDisk {
 }
 
 /// Alibaba Cloud disk categories.
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum DiskCategory {
     #[serde(rename = "cloud_essd")]
@@ -289,15 +294,9 @@ pub enum DiskCategory {
 }
 
 impl DiskCategory {
+    /// The category as the spec and the cloud's API write it (`cloud_essd`).
     pub fn name(self) -> &'static str {
-        match self {
-            DiskCategory::CloudEssd => "cloud_essd",
-            DiskCategory::CloudEssdEntry => "cloud_essd_entry",
-            DiskCategory::CloudAuto => "cloud_auto",
-            DiskCategory::CloudSsd => "cloud_ssd",
-            DiskCategory::CloudEfficiency => "cloud_efficiency",
-            DiskCategory::Cloud => "cloud",
-        }
+        self.into()
     }
 
     /// SSD-backed categories (the efficiency and basic disks are not).
@@ -570,6 +569,8 @@ pub struct ObjectStore {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Strategy {
     /// The old SLB gets the new cluster's NodePorts as backends; weights move per step.
     SlbWeights,
@@ -665,6 +666,8 @@ pub enum DnsProvider {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum DnsEdition {
     Free,
     Personal,
@@ -696,6 +699,8 @@ pub struct Ttl {
     pub cutover: u32,
 }
 
+#[derive(IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "UPPERCASE")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum RecordType {
     A,
@@ -803,5 +808,29 @@ pub fn to_dns_label(name: &str, fallback: &str) -> String {
         fallback.into()
     } else {
         trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name strum derives is the one serde reads and writes.
+    fn names_match_serde<T: Serialize + Copy + Into<&'static str> + std::fmt::Debug>(all: &[T]) {
+        for &value in all {
+            let serde = serde_json::to_value(value).unwrap_or_default();
+            let name: &'static str = value.into();
+            assert_eq!(serde.as_str(), Some(name), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn enum_names_are_the_spec_s_own() {
+        names_match_serde(Profile::VARIANTS);
+        names_match_serde(NetworkPlugin::VARIANTS);
+        names_match_serde(DiskCategory::VARIANTS);
+        names_match_serde(Strategy::VARIANTS);
+        names_match_serde(DnsEdition::VARIANTS);
+        names_match_serde(RecordType::VARIANTS);
     }
 }

@@ -11,7 +11,57 @@ use ipnet::Ipv4Net;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::load::de::FromStrVisitor;
+/// The text the loader hands a string visitor for a value it set aside after an error (the
+/// loader imports it): the loader refuses NUL in any scalar, so no spec contains it, and
+/// [`FromStrVisitor`] turns it into the type's default.
+pub const PHANTOM_TEXT: &str = "\0";
+
+/// Deserializes a value written as text (`500m`, `1h`, `10%`, a CIDR) with `FromStr`, so
+/// that such types read the same from YAML and TOML and take numbers written bare.
+pub struct FromStrVisitor<T> {
+    expecting: &'static str,
+    marker: std::marker::PhantomData<T>,
+}
+
+impl<T> FromStrVisitor<T> {
+    pub fn new(expecting: &'static str) -> Self {
+        FromStrVisitor {
+            expecting,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for FromStrVisitor<T>
+where
+    T: FromStr + Default,
+    T::Err: fmt::Display,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        if text == PHANTOM_TEXT {
+            return Ok(T::default());
+        }
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<T, E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<T, E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<T, E> {
+        self.visit_str(&value.to_string())
+    }
+}
 
 /// Implements serde and schemars for a text-written type: it deserializes through
 /// `FromStr`, serializes through `Display`, and documents itself as a patterned string.

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::rollout::{Phase, PhaseKind};
-use crate::model::{DnsEdition, DnsRecord, RecordType, Spec, Strategy};
+use crate::model::dns::fqdn;
+use crate::model::{DnsRecord, Spec, Strategy};
 use crate::shell::{self, Line};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -99,42 +100,6 @@ pub struct DnsPlan {
     /// The lines that set the variables the commands use (record and zone ids), each from
     /// the lookup that finds it exactly, then a line that shows each and stops on an empty one.
     pub lookup: Vec<String>,
-}
-
-pub fn edition_name(edition: DnsEdition) -> &'static str {
-    match edition {
-        DnsEdition::Free => "free",
-        DnsEdition::Personal => "personal",
-        DnsEdition::EnterpriseStandard => "enterprise-standard",
-        DnsEdition::EnterpriseUltimate => "enterprise-ultimate",
-    }
-}
-
-/// The shortest TTL each edition of Alibaba Cloud DNS accepts (its TTL documentation);
-/// without an edition, the free edition's.
-pub fn ttl_floor(edition: Option<DnsEdition>) -> u32 {
-    match edition {
-        None | Some(DnsEdition::Free | DnsEdition::Personal) => 600,
-        Some(DnsEdition::EnterpriseStandard) => 60,
-        Some(DnsEdition::EnterpriseUltimate) => 1,
-    }
-}
-
-pub fn type_name(kind: RecordType) -> &'static str {
-    match kind {
-        RecordType::A => "A",
-        RecordType::Aaaa => "AAAA",
-        RecordType::Cname => "CNAME",
-    }
-}
-
-/// `@` → the zone itself; `www` → `www.<zone>`.
-pub fn fqdn(zone: &str, name: &str) -> String {
-    if name == "@" {
-        zone.to_string()
-    } else {
-        format!("{name}.{zone}")
-    }
 }
 
 /// The shell variable that holds the id of the public record `name` `kind` `value`: the
@@ -465,7 +430,7 @@ fn moving_records(spec: &Spec) -> Vec<MovingRecord> {
         .map(|r| MovingRecord {
             name: r.name.clone(),
             fqdn: fqdn(&dns.zone, &r.name),
-            record_type: type_name(r.kind).to_string(),
+            record_type: <&str>::from(r.kind).to_string(),
             old: spec.source.entrypoint.address.to_string(),
             new: spec.target.entrypoint.address.to_string(),
         })
@@ -625,7 +590,7 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<DnsPlan> {
     let lookup = lookups(dns, &records, &by_phase);
     Some(DnsPlan {
         provider: "alidns",
-        edition: dns.edition.map(edition_name),
+        edition: dns.edition.map(<&str>::from),
         zone: dns.zone.clone(),
         ttl_normal: dns.ttl.normal,
         ttl_cutover: dns.ttl.cutover,
@@ -678,7 +643,7 @@ fn lookups(
         ));
         for record in private.records.iter().filter(|r| r.value.is_some()) {
             let (ty, value) = (
-                type_name(record.kind),
+                <&str>::from(record.kind),
                 record.value.clone().unwrap_or_default(),
             );
             sets.push((
@@ -778,7 +743,7 @@ fn phase_index_weights(phases: &[Phase], phase: &Phase, host: &str) -> (Option<u
 }
 
 fn private_add(zone: &str, record: &DnsRecord) -> DnsChange {
-    let ty = type_name(record.kind).to_string();
+    let ty = <&str>::from(record.kind).to_string();
     let value = record.value.clone().unwrap_or_default();
     DnsChange {
         kind: ChangeKind::AddPrivate,

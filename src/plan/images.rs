@@ -16,17 +16,10 @@ pub struct ImageMove {
     pub services: Vec<String>,
 }
 
-/// The image reference the new cluster pulls: the last path component of `image` (name, tag
-/// and digest) under `images.target`; unchanged when the spec moves no images.
-pub fn target_image(spec: &Spec, image: &str) -> String {
-    match &spec.images {
-        None => image.to_string(),
-        Some(images) => {
-            let last = image.rsplit('/').next().unwrap_or(image);
-            format!("{}/{}", images.target.trim_end_matches('/'), last)
-        }
-    }
-}
+use crate::model::images::target_image;
+
+/// image-syncer's images file in the bundle (the runbook passes it as `--images`).
+pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
 
 /// Every image to copy, sorted by source, with the services that use it.
 pub fn moves(spec: &Spec) -> Vec<ImageMove> {

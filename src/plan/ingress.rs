@@ -7,6 +7,9 @@ use crate::model::{Controller, Spec, Strategy};
 
 pub const INGRESS_NODE_LABEL: &str = "node-role.kubernetes.io/ingress";
 
+/// Where the ingress controller's HA patch sits in the bundle, applied in the prepare phase.
+pub const INGRESS_PATCH: &str = "patches/ingress-controller.yaml";
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IngressControllerPlan {
@@ -24,7 +27,7 @@ pub struct IngressControllerPlan {
 
 /// The plan for an in-cluster controller (ACK's NGINX Ingress, or Istio's ingress gateway);
 /// `None` for ALB and Gateway API implementations, whose data plane ACK manages.
-pub fn plan(spec: &Spec, patch_file: &str) -> Option<IngressControllerPlan> {
+pub fn plan(spec: &Spec) -> Option<IngressControllerPlan> {
     let settings = spec.target.ingress_controller.as_ref()?;
     let (deployment, namespace) = match (spec.rollout.strategy, spec.rollout.controller) {
         (Strategy::Istio, _) => ("istio-ingressgateway", "istio-system"),
@@ -46,7 +49,7 @@ pub fn plan(spec: &Spec, patch_file: &str) -> Option<IngressControllerPlan> {
         })
         .collect();
     commands.push(format!(
-        "kubectl -n {namespace} patch deployment {deployment} --type strategic --patch-file {patch_file}"
+        "kubectl -n {namespace} patch deployment {deployment} --type strategic --patch-file {INGRESS_PATCH}"
     ));
     commands.push(format!(
         "kubectl -n {namespace} rollout status deployment/{deployment}"
@@ -57,6 +60,6 @@ pub fn plan(spec: &Spec, patch_file: &str) -> Option<IngressControllerPlan> {
         replicas: settings.replicas,
         dedicated_nodes: dedicated,
         commands,
-        patch_file: patch_file.into(),
+        patch_file: INGRESS_PATCH.into(),
     })
 }

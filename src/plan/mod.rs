@@ -1,24 +1,25 @@
-//! Stage 3, plan: a pure function from the checked spec to the decisions the bundle states.
-//! Every cross-domain decision (sizing, addresses, and later phases and traffic) is made
-//! here, once; checks and renderers read the results.
+//! Stage 3, plan: a pure function from the checked spec (and the sizing derived from it
+//! once, [`crate::model::sizing`]) to the decisions the bundle states: addresses, phases
+//! and traffic, DNS changes, runbooks. The renderers read the results.
 
 pub mod dns;
 pub mod images;
 pub mod ingress;
 pub mod network;
 pub mod rollout;
-pub mod sizing;
 pub mod slb;
+pub mod view;
 
 use serde::Serialize;
 
 use crate::model::Spec;
+use crate::model::sizing::Sizing;
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub name: String,
-    pub sizing: sizing::Sizing,
+    pub sizing: Sizing,
     pub network: network::NetworkPlan,
     pub images: Vec<images::ImageMove>,
     pub ingress_controller: Option<ingress::IngressControllerPlan>,
@@ -26,10 +27,15 @@ pub struct Plan {
     pub phases: Vec<rollout::Phase>,
     /// The DNS change list, when the spec has a `dns` section.
     pub dns: Option<dns::DnsPlan>,
+    /// The spec values the documents print, for the templates; not in `plan.json`, which
+    /// is the plan's decisions (the bundle's index records the spec's digest).
+    #[serde(skip)]
+    pub spec: view::SpecView,
 }
 
-pub fn build(spec: &Spec) -> Plan {
-    let sizing = sizing::plan(spec);
+/// The plan of a checked spec, with the sizing derived from it ([`Sizing`]).
+pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
+    let sizing = sizing.clone();
     let network = network::plan(spec, sizing.planned_nodes);
     let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
     let phases = rollout::build(spec, workers);
@@ -41,6 +47,7 @@ pub fn build(spec: &Spec) -> Plan {
         sizing,
         network,
         images: images::moves(spec),
-        ingress_controller: ingress::plan(spec, crate::render::manifests::INGRESS_PATCH),
+        ingress_controller: ingress::plan(spec),
+        spec: view::view(spec),
     }
 }

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::bundle::Files;
 use crate::plan::Plan;
 use crate::plan::dns::{DnsPlan, Zone};
+use crate::render::Files;
 use crate::render::yaml;
 
 pub fn write(plan: &Plan, files: &mut Files) {

@@ -19,17 +19,20 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Undefi
 use serde::Serialize;
 
 pub mod dns;
+mod files;
 pub mod manifests;
 pub mod runbook;
 pub mod table;
 pub mod tools;
 pub mod yaml;
 
-use crate::bundle::Files;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::markdown;
 use crate::model::Spec;
 use crate::plan::Plan;
+use crate::regular::{self, Links};
+
+pub use files::Files;
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -82,11 +85,7 @@ impl Renderer {
             // An override is a regular file (a FIFO or device there is an error, never a
             // hang or a silent fall-back to the built-in template); a missing one is fine.
             let text = match overrides.map(|dir| dir.join(name)) {
-                Some(path) => match crate::bundle::regular::read(
-                    &path,
-                    crate::bundle::regular::Links::Follow,
-                    None,
-                ) {
+                Some(path) => match regular::read(&path, Links::Follow, None) {
                     Ok(bytes) => String::from_utf8(bytes)
                         .map_err(|_| RenderError(format!("{}: not UTF-8 text", path.display())))?,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => (*builtin).to_string(),
@@ -254,13 +253,15 @@ pub fn recorded_warnings(diagnostics: &[Diagnostic]) -> Vec<RecordedWarning> {
     warnings
 }
 
+/// What the README and the reports read: the plan only (`spec` is the plan's view of it).
 #[derive(Serialize)]
 struct Context<'a> {
     version: &'static str,
-    spec: &'a Spec,
+    spec: &'a crate::plan::view::SpecView,
     plan: &'a Plan,
     warnings: &'a [RecordedWarning],
-    rule_levels: &'a BTreeMap<String, crate::config::RuleLevel>,
+    /// Rule id → configured level (`allow`, `warn`, `deny`).
+    rule_levels: &'a BTreeMap<String, String>,
     files: Vec<String>,
     /// `manifests/<folder>/` → number of objects.
     manifest_folders: BTreeMap<String, usize>,
@@ -324,12 +325,12 @@ pub fn render(
     spec: &Spec,
     plan: &Plan,
     warnings: &[RecordedWarning],
-    rule_levels: &BTreeMap<String, crate::config::RuleLevel>,
+    rule_levels: &BTreeMap<String, String>,
 ) -> Result<Files, RenderError> {
     let mut files = Files::new();
     let mut context = Context {
         version: env!("CARGO_PKG_VERSION"),
-        spec,
+        spec: &plan.spec,
         plan,
         warnings,
         rule_levels,

@@ -2,6 +2,8 @@
 //! (wave, service and migration names, gates) are shown through [`visible`]: no control
 //! character reaches the terminal raw.
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::markdown::visible;
 use crate::plan::Plan;
 use crate::plan::rollout::{Action, Phase, PhaseKind};
@@ -42,14 +44,26 @@ pub fn rollback_cell(phase: &Phase) -> String {
     }
 }
 
+/// `text` in exactly `width` terminal columns: padded, or cut with `…`. Columns, not
+/// characters: a CJK character takes two, a combining mark none.
 fn fit(text: &str, width: usize) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        format!("{text:<width$}")
-    } else {
-        let cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        format!("{cut}…")
+    let shown = text.width();
+    if shown <= width {
+        return format!("{text}{}", " ".repeat(width - shown));
     }
+    let room = width.saturating_sub(1);
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        cut.push(c);
+        used += w;
+    }
+    // A wide character that did not fit leaves a column: pad it, to keep the next aligned.
+    format!("{cut}…{}", " ".repeat(room - used))
 }
 
 pub fn render(plan: &Plan) -> String {
@@ -75,12 +89,40 @@ pub fn render(plan: &Plan) -> String {
         "Hold",
         "Rollback",
     ];
-    // Natural widths, then the traffic column gives way until the table fits.
+    let mut out = format!(
+        "{} · {} · {} phases\n\n",
+        visible(&plan.name),
+        <&str>::from(plan.strategy),
+        plan.phases.len()
+    );
+    out.push_str(&table(headers, &rows));
+    let gates = plan
+        .phases
+        .iter()
+        .find(|p| !p.gates.is_empty())
+        .map(|p| p.gates.clone())
+        .unwrap_or_default();
+    if !gates.is_empty() {
+        out.push_str("\nBefore every next step, after its hold:\n");
+        for gate in gates {
+            out.push_str(&format!("  - {}\n", visible(&gate)));
+        }
+    }
+    out.push_str(
+        "\nRollback folders are under manifests/ in the bundle; the runbooks give every command.\n",
+    );
+    out
+}
+
+/// The header, a rule and the rows, in columns two spaces apart.
+fn table(headers: [&str; 5], rows: &[[String; 5]]) -> String {
+    // Natural widths, in terminal columns, then the traffic column gives way until the
+    // table fits.
     let mut widths: Vec<usize> = (0..5)
         .map(|c| {
             rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain(std::iter::once(headers[c].len()))
+                .map(|r| r[c].width())
+                .chain(std::iter::once(headers[c].width()))
                 .max()
                 .unwrap_or(0)
         })
@@ -98,13 +140,7 @@ pub fn render(plan: &Plan) -> String {
             .join("  ");
         format!("{}\n", text.trim_end())
     };
-    let mut out = format!(
-        "{} · {} · {} phases\n\n",
-        visible(&plan.name),
-        crate::check::rollout::strategy_name(plan.strategy),
-        plan.phases.len()
-    );
-    out.push_str(&line(headers));
+    let mut out = line(headers);
     out.push_str(&line([
         &"-".repeat(widths[0]),
         &"-".repeat(widths[1]),
@@ -112,23 +148,65 @@ pub fn render(plan: &Plan) -> String {
         &"-".repeat(widths[3]),
         &"-".repeat(widths[4]),
     ]));
-    for row in &rows {
+    for row in rows {
         out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
     }
-    let gates = plan
-        .phases
-        .iter()
-        .find(|p| !p.gates.is_empty())
-        .map(|p| p.gates.clone())
-        .unwrap_or_default();
-    if !gates.is_empty() {
-        out.push_str("\nBefore every next step, after its hold:\n");
-        for gate in gates {
-            out.push_str(&format!("  - {}\n", visible(&gate)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The terminal column at which each cell after the first starts (cells are two or more
+    /// spaces apart; none holds two spaces in a row).
+    fn column_starts(line: &str) -> Vec<usize> {
+        let (mut starts, mut column, mut spaces) = (Vec::new(), 0, 0);
+        for c in line.chars() {
+            if c == ' ' {
+                spaces += 1;
+            } else {
+                if spaces >= 2 {
+                    starts.push(column);
+                }
+                spaces = 0;
+            }
+            column += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        }
+        starts
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        let row = |cells: [&str; 5]| cells.map(str::to_string);
+        let rows = [
+            row(["1", "prepare", "-", "-", "-"]),
+            row(["2", "step-支付服务", "10% of 支付服务", "1h", "apply x"]),
+            row(["3", "complete", "100%, settled", "-", "-"]),
+        ];
+        let text = table(
+            [
+                "#",
+                "Phase",
+                "Traffic on the new cluster",
+                "Hold",
+                "Rollback",
+            ],
+            &rows,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let expected = column_starts(lines[0]);
+        assert_eq!(expected.len(), 4, "{text}");
+        for line in &lines[1..] {
+            assert_eq!(column_starts(line), expected, "{text}");
         }
     }
-    out.push_str(
-        "\nRollback folders are under manifests/ in the bundle; the runbooks give every command.\n",
-    );
-    out
+
+    #[test]
+    fn a_cut_wide_cell_still_fills_its_width() {
+        assert_eq!(fit("支付服务", 8).width(), 8);
+        assert_eq!(fit("支付服务", 6), "支付… ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
 }

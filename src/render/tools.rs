@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::bundle::Files;
 use crate::markdown::is_unsafe_char;
 use crate::model::Spec;
 use crate::plan::Plan;
+use crate::plan::images::IMAGES_FILE;
 use crate::plan::images::full_reference;
+use crate::render::Files;
 use crate::render::{RenderError, yaml};
 
 /// A value that would change a config's lines: a line break, another control character
@@ -35,9 +36,6 @@ fn folder_name(name: &str) -> Result<&str, RenderError> {
     }
     Ok(name)
 }
-
-/// image-syncer's images file in the bundle (the runbook passes it as `--images`).
-pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
 
 pub fn write(spec: &Spec, plan: &Plan, files: &mut Files) -> Result<(), RenderError> {
     if spec.images.is_some() {

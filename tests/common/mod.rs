@@ -99,6 +99,11 @@ pub fn compile(path: &Path) -> cutover::Compiled {
     }
 }
 
+/// The plan of a loaded spec, with its sizing derived as the pipeline derives it (once).
+pub fn plan(spec: &cutover::model::Spec) -> cutover::plan::Plan {
+    cutover::plan::build(spec, &cutover::model::sizing::derive(spec))
+}
+
 /// A spec text written to a temporary file with the given extension.
 pub fn temp_spec(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path().join(name);

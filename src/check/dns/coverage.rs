@@ -2,8 +2,8 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::dns::fqdn;
 use crate::model::path::root;
-use crate::plan::dns::fqdn;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

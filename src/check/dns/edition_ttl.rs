@@ -2,8 +2,8 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::dns::ttl_floor;
 use crate::model::path::root;
-use crate::plan::dns::{edition_name, ttl_floor};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -29,7 +29,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let edition = dns
         .edition
         .map_or("free edition (no edition given)".to_string(), |e| {
-            format!("{} edition", edition_name(e))
+            format!("{} edition", <&str>::from(e))
         });
     let at = root().dns().ttl();
     for (field, value, path) in [

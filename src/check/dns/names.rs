@@ -5,7 +5,6 @@ use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::RecordType;
 use crate::model::path::root;
-use crate::plan::dns::type_name;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -84,7 +83,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             };
             if !valid || !is_record_name(&record.name) {
                 out.push(
-                    ctx.error(RULE.id, if valid { at.name() } else { at.value() }, "invalid", format!("PrivateZone record `{}` {} `{value}` is not valid", record.name, type_name(record.kind)))
+                    ctx.error(RULE.id, if valid { at.name() } else { at.value() }, "invalid", format!("PrivateZone record `{}` {} `{value}` is not valid", record.name, <&str>::from(record.kind)))
                         .help("an A record takes an IPv4 address, AAAA an IPv6 address, CNAME a host name"),
                 );
             }

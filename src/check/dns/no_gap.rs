@@ -3,8 +3,8 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::RecordType;
+use crate::model::dns::fqdn;
 use crate::model::path::root;
-use crate::plan::dns::{fqdn, type_name};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -50,7 +50,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ctx.error(
                         RULE.id,
                         at.kind(),
-                        format!("{} record", type_name(record.kind)),
+                        format!("{} record", <&str>::from(record.kind)),
                         format!(
                             "`{}` would be left with no {side} answer: {} record cannot point at {address}",
                             fqdn(&dns.zone, &record.name),

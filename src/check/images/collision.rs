@@ -2,8 +2,8 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::images::target_image;
 use crate::model::path::root;
-use crate::plan::images::target_image;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
 

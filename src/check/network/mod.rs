@@ -16,7 +16,7 @@ pub(super) mod fixed_after_create;
 
 use crate::check::Ctx;
 use crate::model::Cidr;
-use crate::plan::network::{find_free, flannel_max_nodes, private_ranges, used_blocks};
+use crate::model::network::{find_free, flannel_max_nodes, private_ranges, used_blocks};
 
 pub(super) fn vswitch_blocks(ctx: &Ctx) -> Vec<Cidr> {
     ctx.spec

@@ -4,8 +4,8 @@ use super::{bigger_pod_cidr, pods_per_node};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::NetworkPlugin;
+use crate::model::network::flannel_max_nodes;
 use crate::model::path::root;
-use crate::plan::network::flannel_max_nodes;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

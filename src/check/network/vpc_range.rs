@@ -2,8 +2,8 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::network::private_ranges;
 use crate::model::path::root;
-use crate::plan::network::private_ranges;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

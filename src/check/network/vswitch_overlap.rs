@@ -3,8 +3,8 @@
 use super::vswitch_blocks;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::network::find_free;
 use crate::model::path::root;
-use crate::plan::network::find_free;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

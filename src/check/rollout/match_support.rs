@@ -1,10 +1,10 @@
 //! `rollout/match-support`: what it demands and why are in [`RULE`].
 
-use super::{ROUTERS, Router, can_match, router, router_name, strategy_name};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::MatchCondition;
 use crate::model::path::{MatchConditionAt, root};
+use crate::model::rollout::{Router, router};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -56,7 +56,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let able: Vec<&str> = ROUTERS
             .iter()
             .filter(|r| can_match(**r, kind, regex, condition.value.as_deref()))
-            .map(|r| router_name(*r))
+            .map(|r| <&str>::from(*r))
             .collect();
         let how = if regex {
             "by pattern"
@@ -66,11 +66,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let who = match router {
             Router::None => format!(
                 "the {} strategy routes below HTTP and cannot match requests",
-                strategy_name(rollout.strategy)
+                <&str>::from(rollout.strategy)
             ),
             r => format!(
                 "the {} controller cannot match a {kind} {how}",
-                router_name(r)
+                <&str>::from(r)
             ),
         };
         out.push(
@@ -93,5 +93,28 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     }
                 )),
         );
+    }
+}
+
+/// The routers that can match requests.
+const ROUTERS: [Router; 5] = [
+    Router::Nginx,
+    Router::AckNginx,
+    Router::Alb,
+    Router::GatewayApi,
+    Router::Istio,
+];
+
+/// Whether `router` can send requests matching `kind` (`header`, `cookie`, `query`) to the
+/// new cluster, by exact value (`regex` false) or by pattern.
+fn can_match(router: Router, kind: &str, regex: bool, value: Option<&str>) -> bool {
+    match (router, kind) {
+        (Router::AckNginx | Router::Istio, _) => true,
+        (Router::GatewayApi, "header" | "query") => true,
+        (Router::Nginx, "header") => true,
+        (Router::Alb, "header") => !regex,
+        // Upstream nginx and ALB match a cookie only by name, with the value `always`.
+        (Router::Nginx | Router::Alb, "cookie") => !regex && value == Some("always"),
+        _ => false,
     }
 }

@@ -1,9 +1,9 @@
 //! `rollout/mirror-support`: what it demands and why are in [`RULE`].
 
-use super::{Router, can_mirror, router, router_name, strategy_name};
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::path::root;
+use crate::model::rollout::{Router, router};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -38,8 +38,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         wave.name,
                         match router {
                             Router::None =>
-                                format!("the {} strategy", strategy_name(spec.rollout.strategy)),
-                            r => format!("the {} controller", router_name(r)),
+                                format!("the {} strategy", <&str>::from(spec.rollout.strategy)),
+                            r => format!("the {} controller", <&str>::from(r)),
                         }
                     ),
                 )
@@ -47,4 +47,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether the router can mirror (shadow) requests to the new cluster.
+fn can_mirror(router: Router) -> bool {
+    matches!(
+        router,
+        Router::Nginx | Router::AckNginx | Router::GatewayApi | Router::Istio
+    )
 }

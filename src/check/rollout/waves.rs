@@ -1,6 +1,5 @@
 //! `rollout/waves`: what it demands and why are in [`RULE`].
 
-use super::strategy_name;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::Strategy;
@@ -115,7 +114,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                                     "`{}` and `{other_service}` share the host `{}` but move in different waves; {} moves whole hosts",
                                     service.name,
                                     route.host,
-                                    strategy_name(spec.rollout.strategy)
+                                    <&str>::from(spec.rollout.strategy)
                                 ),
                             )
                             .label(ctx.span(root().rollout().waves().at(other).name()), "the other wave")

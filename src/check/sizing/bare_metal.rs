@@ -3,7 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::path::root;
-use crate::plan::sizing::{BARE_METAL_CORES, BARE_METAL_THRESHOLD};
+use crate::model::sizing::{BARE_METAL_CORES, BARE_METAL_THRESHOLD};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

@@ -2,8 +2,8 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::kubernetes::{OLDEST_MINOR, REMOVED_BETA_APIS};
 use crate::model::path::root;
-use crate::render::manifests::{OLDEST_MINOR, REMOVED_BETA_APIS};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {

@@ -13,12 +13,14 @@ mod workloads;
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bundle::Files;
 use crate::model::Spec;
 use crate::plan::Plan;
+use crate::plan::ingress::INGRESS_PATCH;
 use crate::plan::rollout::{self, PhaseKind};
+use crate::render::Files;
 
 pub use custom::CustomResource;
 pub use routes::ack_match_expression;
@@ -95,9 +97,6 @@ pub struct Phases {
     pub patches: BTreeMap<String, Manifest>,
 }
 
-/// The ingress controller's HA patch, applied in the prepare phase.
-pub const INGRESS_PATCH: &str = "patches/ingress-controller.yaml";
-
 pub fn rollback_folder(phase_id: &str) -> String {
     format!("rollback/{phase_id}")
 }
@@ -105,7 +104,13 @@ pub fn rollback_folder(phase_id: &str) -> String {
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
     // The phases are independent; at 1,000 services building them is most of a compile.
-    let built = parallel_map(&plan.phases, |phase| phase_objects(spec, phase));
+    // rayon spreads them over the cores (work stealing evens out the heavy phases) and
+    // collects them in phase order.
+    let built: Vec<_> = plan
+        .phases
+        .par_iter()
+        .map(|phase| phase_objects(spec, phase))
+        .collect();
     for (phase, (forward, rollback)) in plan.phases.iter().zip(built) {
         if !forward.is_empty() {
             phases.folders.insert(phase.id.clone(), forward);
@@ -173,40 +178,6 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
         }
         _ => (Vec::new(), Vec::new()),
     }
-}
-
-/// `items.iter().map(f)`, in order, spread over the machine's cores (at most four).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if workers < 2 || items.len() < 2 {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                // Interleaved, so that each worker gets a fair share of the heavy phases.
-                scope.spawn(move || {
-                    items
-                        .iter()
-                        .enumerate()
-                        .skip(worker)
-                        .step_by(workers)
-                        .map(|(i, item)| (i, f(item)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest>, Vec<Manifest>) {
@@ -302,10 +273,3 @@ pub const SERVED_SINCE: &[(&str, &str, u32)] = &[
     ("networking.k8s.io/v1", "Ingress", 19),
     ("discovery.k8s.io/v1", "EndpointSlice", 21),
 ];
-
-/// The oldest target version: below it, ACK offers no cluster and the beta APIs older
-/// manifests would need are gone from current tooling.
-pub const OLDEST_MINOR: u32 = 24;
-
-/// The beta APIs removed by 1.25 that a cluster older than 1.24 would still use.
-pub const REMOVED_BETA_APIS: &str = "policy/v1beta1 PodDisruptionBudget and PodSecurityPolicy (removed in 1.25), batch/v1beta1 CronJob (1.25), discovery.k8s.io/v1beta1 EndpointSlice (1.25), networking.k8s.io/v1beta1 and extensions/v1beta1 Ingress (1.22)";

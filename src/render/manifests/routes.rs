@@ -27,7 +27,7 @@ use super::custom::{
     TrafficPolicy, VirtualService, VirtualServiceSpec,
 };
 use super::{Manifest, meta};
-use crate::check::rollout::{Router, router};
+use crate::model::rollout::{Router, router};
 use crate::model::{MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};

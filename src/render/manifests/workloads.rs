@@ -21,8 +21,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
+use crate::model::images::target_image;
 use crate::model::{Provisioning, ResourceList, Service as SpecService, Spec, StorageType};
-use crate::plan::images::target_image;
 
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 

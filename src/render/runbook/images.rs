@@ -62,7 +62,7 @@ pub(super) fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
         format!("{} > \"$SYNC_AUTH\"", auth.build()),
         Line::new("image-syncer")
             .word(&[Piece::Lit("--auth="), Piece::Var("SYNC_AUTH")])
-            .arg(format!("--images={}", crate::render::tools::IMAGES_FILE))
+            .arg(format!("--images={}", crate::plan::images::IMAGES_FILE))
             .lit("--proc=6 --retries=3; rm -f \"$SYNC_AUTH\"")
             .build(),
     ]);

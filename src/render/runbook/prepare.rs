@@ -52,7 +52,7 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     create = create
         .setting(
             "Network plugin",
-            format!("{:?}", n.plugin).to_ascii_lowercase(), // strum at merge
+            <&str>::from(n.plugin),
             "target.network.plugin",
         )
         .setting(

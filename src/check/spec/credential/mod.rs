@@ -584,7 +584,8 @@ verification:
             Err(crate::load::LoadError::Diagnostics(d)) => panic!("{:?}", d),
             Err(crate::load::LoadError::Io(m)) => panic!("{m}"),
         };
-        let diagnostics = crate::check::check(&loaded, &Default::default());
+        let sizing = crate::model::sizing::derive(&loaded.spec);
+        let diagnostics = crate::check::check(&loaded, &sizing, &Default::default());
         let found: Vec<(&str, &str)> = diagnostics
             .iter()
             .filter(|d| d.rule == RULE.id)

@@ -1,5 +1,5 @@
-//! Project settings: `cutover.toml` beside the spec (or `--config FILE`) sets rule levels for
-//! the whole spec.
+//! Rule levels: `cutover.toml` beside the spec (or `--config FILE`) sets them for the whole
+//! spec; the check stage applies them.
 //!
 //! ```toml
 //! [rules]
@@ -22,8 +22,9 @@ use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span};
 use crate::load::{self, LoadError};
 use crate::rules::RuleId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum RuleLevel {
     /// Silenced.
     Allow,

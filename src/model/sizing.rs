@@ -1,9 +1,11 @@
 //! Node sizing (003 §1.1.1): how many instances of which size, the masters for dedicated
-//! clusters, and how much of the capacity the services' requests use.
+//! clusters, and how much of the capacity the services' requests use. A pure derivation of
+//! the spec, made once per run ([`derive`]): the sizing rules judge it and the plan states
+//! it.
 
 use serde::Serialize;
 
-use crate::model::{Edition, Spec, units::GIB};
+use super::{Edition, Spec, units::GIB};
 
 /// ECS instance sizes (cores) offered across the general-purpose families.
 pub const INSTANCE_CORES: &[u32] = &[2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128];
@@ -91,7 +93,8 @@ pub struct BareMetal {
     pub reason: &'static str,
 }
 
-pub fn plan(spec: &Spec) -> Sizing {
+/// The sizing the spec's nodes and requests call for.
+pub fn derive(spec: &Spec) -> Sizing {
     let nodes = &spec.target.nodes;
     let gib_per_core = nodes.profile.gib_per_core();
     let cores = nodes.total_cores;
@@ -166,7 +169,7 @@ pub fn plan(spec: &Spec) -> Sizing {
     });
 
     Sizing {
-        profile: nodes.profile.name(),
+        profile: nodes.profile.into(),
         gib_per_core,
         total_cores: cores,
         fault_tolerance: nodes.fault_tolerance.to_string(),

@@ -1,6 +1,6 @@
-//! Reading only regular files: a FIFO, socket or device where a spec or a bundle file should
-//! be is refused at once instead of blocking a run forever, and a bundle's files are read
-//! without following symbolic links.
+//! Reading only regular files: a FIFO, socket or device where a spec, a template or a bundle
+//! file should be is refused at once instead of blocking a run forever, and a bundle's files
+//! are read without following symbolic links. A base module: load, render and bundle use it.
 //!
 //! The file is opened first (on Unix with `O_NONBLOCK`, so that opening a FIFO with no
 //! writer returns at once, and with `O_NOFOLLOW` where links must not be followed), then its
