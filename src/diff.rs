@@ -106,7 +106,11 @@ fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
 pub fn diff(old: &Files, new: &Files) -> Diff {
     let (old, new) = (differing(old, new), differing(new, old));
     // Each plan is parsed once, and only when it changed.
-    let plan = |files: &View| files.get("plan.json").and_then(|b| PlanView::parse(b));
+    let plan = |files: &View| {
+        files
+            .get("plan.json")
+            .and_then(|b| parse_view::<PlanView>(b))
+    };
     let (old_plan, new_plan) = (plan(&old), plan(&new));
     let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
@@ -128,68 +132,94 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
     }
 }
 
-/// What a diff reads of `plan.json`: the phase ids and the runbooks. The rest (most of a
-/// large plan) is skipped while parsing, not built into a tree.
-#[derive(Default, Deserialize)]
+/// What a diff reads of `plan.json`: the phase ids and the runbooks' steps. The rest (most
+/// of a large plan) is skipped while parsing, not built into a tree.
+///
+/// These are views of their own, not `Plan`'s types: a bundle's plan may come from another
+/// cutover version or be edited by hand, so every field is read leniently (a value of
+/// another shape counts as absent, as it always did), and steps stay JSON because they are
+/// compared field by field, whatever fields they have. `Plan` itself only serializes.
+#[derive(Deserialize)]
 struct PlanView {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_list")]
     phases: Vec<PhaseView>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_list")]
     runbooks: Vec<RunbookView>,
 }
 
-#[derive(Default, Deserialize)]
+/// A phase with a string id; phases without one are left out of the list.
+#[derive(Deserialize)]
 struct PhaseView {
-    #[serde(default)]
-    id: Value,
+    id: String,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Deserialize)]
 struct RunbookView {
-    #[serde(default)]
-    phase: Value,
-    #[serde(default)]
-    steps: Value,
-    #[serde(default)]
-    rollback: Value,
+    #[serde(default, deserialize_with = "string_or_none")]
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    steps: Vec<Value>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    rollback: Vec<Value>,
 }
 
-impl PlanView {
-    fn parse(bytes: &[u8]) -> Option<PlanView> {
-        serde_json::from_slice(bytes).ok().or_else(|| {
-            // Not of the plan's shape (edited by hand): read what is there, as before.
-            let value: Value = serde_json::from_slice(bytes).ok()?;
-            let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
-            Some(PlanView {
-                phases: list(&value["phases"])
-                    .into_iter()
-                    .map(|p| PhaseView {
-                        id: p["id"].clone(),
-                    })
-                    .collect(),
-                runbooks: list(&value["runbooks"])
-                    .into_iter()
-                    .map(|b| RunbookView {
-                        phase: b["phase"].clone(),
-                        steps: b["steps"].clone(),
-                        rollback: b["rollback"].clone(),
-                    })
-                    .collect(),
-            })
-        })
-    }
+/// What a diff reads of `dns/changes.json`: each phase's changes, compared as JSON.
+#[derive(Deserialize)]
+struct DnsChangesView {
+    #[serde(default, deserialize_with = "lenient_list")]
+    phases: Vec<DnsPhaseView>,
+}
+
+#[derive(Deserialize)]
+struct DnsPhaseView {
+    #[serde(default, deserialize_with = "string_or_none")]
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    changes: Vec<Value>,
+    #[serde(default, deserialize_with = "lenient_list")]
+    rollback: Vec<Value>,
+}
+
+/// A list, without the items of another shape; a value that is no list reads as empty.
+/// Items go through a JSON tree so that a duplicate key inside one counts once, the last.
+fn lenient_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let Value::Array(items) = Value::deserialize(deserializer)? else {
+        return Ok(Vec::new());
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| T::deserialize(item).ok())
+        .collect())
+}
+
+/// A string, or `None` for a value of any other kind.
+fn string_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
+/// A view of a bundle's JSON file, or `None` when it is not JSON of an object.
+fn parse_view<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(bytes).ok().or_else(|| {
+        // A duplicate top-level key (a hand-edited file) fails the streaming read; read as
+        // a tree, the last one counts.
+        T::deserialize(serde_json::from_slice::<Value>(bytes).ok()?).ok()
+    })
 }
 
 /// Phase ids by position in each plan: the pairs that differ.
 fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
     let ids = |plan: Option<&PlanView>| -> Vec<String> {
-        plan.map(|plan| {
-            plan.phases
-                .iter()
-                .filter_map(|p| p.id.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+        plan.map(|plan| plan.phases.iter().map(|p| p.id.clone()).collect())
+            .unwrap_or_default()
     };
     ids(old)
         .into_iter()
@@ -320,21 +350,23 @@ fn objects(files: &View) -> BTreeMap<String, Item> {
 
 fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(value) = files
+    let Some(view) = files
         .get("dns/changes.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        .and_then(|b| parse_view::<DnsChangesView>(b))
     else {
         return items;
     };
-    for group in value["phases"].as_array().into_iter().flatten() {
-        let phase = group["phase"].as_str().unwrap_or("?");
-        for list in ["changes", "rollback"] {
-            for (i, change) in group[list].as_array().into_iter().flatten().enumerate() {
+    for group in view.phases {
+        let phase = group.phase.as_deref().unwrap_or("?");
+        for (list, changes) in [("changes", group.changes), ("rollback", group.rollback)] {
+            for (i, change) in changes.into_iter().enumerate() {
                 let label = if list == "changes" {
                     "change"
                 } else {
                     "rollback change"
                 };
+                // A change stays JSON (it is compared field by field); its label reads
+                // three of its fields.
                 items.insert(
                     format!("{}/{list}/{i:04}", position(phase)),
                     Item {
@@ -346,7 +378,7 @@ fn dns_changes(files: &View) -> BTreeMap<String, Item> {
                             change["value"].as_str().unwrap_or("")
                         ),
                         location: format!("dns/changes.json phase {phase}"),
-                        value: change.clone(),
+                        value: change,
                     },
                 );
             }
@@ -361,12 +393,8 @@ fn runbook_steps(plan: Option<PlanView>) -> BTreeMap<String, Item> {
         return items;
     };
     for book in plan.runbooks {
-        let phase = book.phase.as_str().unwrap_or("?").to_string();
-        let phase = phase.as_str();
+        let phase = book.phase.as_deref().unwrap_or("?");
         for (list, steps) in [("steps", book.steps), ("rollback", book.rollback)] {
-            let Value::Array(steps) = steps else {
-                continue;
-            };
             for (i, step) in steps.into_iter().enumerate() {
                 let label = if list == "steps" {
                     format!("{}", i + 1)
@@ -608,4 +636,45 @@ fn view_differences(expected: &View, actual: &View) -> Vec<(Status, String)> {
             (None, None) => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(plan: &str, dns: &str) -> Files {
+        let mut files = Files::new();
+        files.insert("plan.json", plan);
+        files.insert("dns/changes.json", dns);
+        files
+    }
+
+    /// A hand-edited plan or change list: what is not of the expected shape is skipped, and
+    /// of a duplicate key the last one counts (as when these files were read untyped).
+    #[test]
+    fn files_of_another_shape_are_read_leniently() {
+        let old = side(
+            r#"{"phases":[{"id":"01-a"},{"id":5},7,{},{"id":"03-c"}],
+                "runbooks":[{"phase":"01-a","steps":[{"title":"one"},5],"rollback":{"a":1}},
+                            7,{"phase":3,"steps":[{"title":"t"}]}]}"#,
+            r#"{"phases":[3,{"phase":"06-entry","changes":[{"kind":"A","fqdn":"x.","value":"1"}],
+                "rollback":"r"}]}"#,
+        );
+        let new = side(
+            r#"{"phases":[{"id":"01-b"},{"id":"03-d"}],"runbooks":[{"phase":"01-a","phase":"01-b",
+                "steps":[{"title":"one"},5]}]}"#,
+            r#"{"phases":[{"phase":"06-entry","changes":[{"kind":"A","fqdn":"x.","value":"2"}]}]}"#,
+        );
+        let diff = diff(&old, &new);
+        let renamed = [("01-a", "01-b"), ("03-c", "03-d")].map(|(a, b)| (a.into(), b.into()));
+        assert_eq!(diff.renamed_phases, renamed);
+        let steps: Vec<(Status, &str, &str)> = diff
+            .runbook_steps
+            .iter()
+            .map(|c| (c.status, c.item.as_str(), c.location.as_str()))
+            .collect();
+        assert_eq!(steps, [(Status::Removed, "step 1: t", "runbooks/?.md")]);
+        let dns: Vec<&str> = diff.dns.iter().map(|c| c.item.as_str()).collect();
+        assert_eq!(dns, ["DNS change 1: A x. 2"]);
+    }
 }
