@@ -342,24 +342,21 @@ fn the_bundle_holds_the_list_as_json_and_yaml_and_octodns_states() {
     let compiled = common::compile(Path::new("examples/piggymetrics.yaml"));
     let json: serde_json::Value =
         serde_json::from_slice(compiled.files.get("dns/changes.json").unwrap()).unwrap();
-    let yaml: serde_json::Value =
-        serde_yaml::from_slice(compiled.files.get("dns/changes.yaml").unwrap()).unwrap();
+    let yaml = common::yaml(compiled.files.get("dns/changes.yaml").unwrap());
     assert_eq!(json, yaml);
-    let entry: serde_json::Value = serde_yaml::from_slice(
+    let entry = common::yaml(
         compiled
             .files
             .get("dns/octodns/06-entry/piggymetrics.example.yaml")
             .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!(entry[""]["value"], "203.0.113.112");
-    let before: serde_json::Value = serde_yaml::from_slice(
+    let before = common::yaml(
         compiled
             .files
             .get("dns/octodns/05-verify/piggymetrics.example.yaml")
             .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!(before[""]["value"], "203.0.113.230");
     assert_eq!(before[""]["ttl"], 60);
 }

@@ -206,7 +206,9 @@ mod tests {
             "\"a\\u0085b\\u2028c\\u2029d\\u007Fe\\u001Bf\\u202Eg\\uFEFFh\\\"\\\\\""
         );
         assert!(written.is_ascii());
-        let read: String = serde_yaml::from_str(&written).unwrap();
+        // Read back by a YAML 1.2 reader other than our loader.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let read: String = serde_saphyr::from_str_with_options(&written, options).unwrap();
         assert_eq!(read, hostile);
     }
 

@@ -77,6 +77,28 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
     diagnostic::render_human(diagnostics, false, 80)
 }
 
+/// How the tests read back the YAML a bundle holds, with a reader that is not cutover's own
+/// loader: YAML 1.2 like the emitter (`yes` and `on` are strings, `<<` is an ordinary key),
+/// and no size budget, as the input is our own output.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
+        budget: None,
+    }
+}
+
+/// One YAML document as plain data; panics (the test fails) when it does not parse.
+pub fn yaml(bytes: &[u8]) -> serde_json::Value {
+    serde_saphyr::from_slice_with_options(bytes, yaml_options())
+        .unwrap_or_else(|e| panic!("not YAML: {e}\n{}", String::from_utf8_lossy(bytes)))
+}
+
+/// Every document of a YAML stream, as plain data.
+pub fn yaml_documents(bytes: &[u8]) -> Result<Vec<serde_json::Value>, serde_saphyr::Error> {
+    serde_saphyr::from_slice_multiple_with_options(bytes, yaml_options())
+}
+
 /// A compiled bundle as one text: each file under a header, in path order.
 pub fn bundle_text(files: &cutover::bundle::Files) -> String {
     let mut out = String::new();
