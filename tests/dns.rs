@@ -12,19 +12,16 @@ use cutover::plan::dns::{ChangeKind, DnsChange, DnsPlan, Zone};
 use cutover::{load, plan};
 
 fn specs_with_dns() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .chain(std::fs::read_dir("tests/fixtures/ok").unwrap())
-        .map(|e| e.unwrap().path())
+    common::example_specs(&["yaml"])
+        .into_iter()
+        .chain(common::fixtures("ok"))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .filter(|p| {
             std::fs::read_to_string(p)
                 .unwrap_or_default()
                 .contains("\ndns:")
         })
-        .collect();
-    specs.sort();
-    specs
+        .collect()
 }
 
 fn dns_plan(path: &Path) -> (plan::Plan, DnsPlan) {

@@ -11,13 +11,8 @@ use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION
 use cutover::{load, plan};
 
 fn specs() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
+    let mut specs = common::example_specs(&["yaml"]);
     specs.push(PathBuf::from("tests/fixtures/manifests/yaml-syntax.yaml"));
-    specs.sort();
     specs
 }
 
