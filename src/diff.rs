@@ -106,11 +106,7 @@ fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
 pub fn diff(old: &Files, new: &Files) -> Diff {
     let (old, new) = (differing(old, new), differing(new, old));
     // Each plan is parsed once, and only when it changed.
-    let plan = |files: &View| {
-        files
-            .get("plan.json")
-            .and_then(|b| parse_view::<PlanView>(b))
-    };
+    let plan = |files: &View| files.get("plan.json").and_then(|b| PlanView::parse(b));
     let (old_plan, new_plan) = (plan(&old), plan(&new));
     let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
@@ -137,36 +133,59 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
 ///
 /// These are views of their own, not `Plan`'s types: a bundle's plan may come from another
 /// cutover version or be edited by hand, so every field is read leniently (a value of
-/// another shape counts as absent, as it always did), and steps stay JSON because they are
+/// another kind counts as absent, as it always did), and steps stay JSON because they are
 /// compared field by field, whatever fields they have. `Plan` itself only serializes.
 #[derive(Deserialize)]
 struct PlanView {
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default)]
     phases: Vec<PhaseView>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default)]
     runbooks: Vec<RunbookView>,
 }
 
-/// A phase with a string id; phases without one are left out of the list.
+/// [`PlanView`] for a plan of another shape (a list that is no list, an item that is no
+/// object): read from a tree, keeping of each list the items that are objects.
+#[derive(Default, Deserialize)]
+struct LenientPlanView {
+    #[serde(default, deserialize_with = "object_items")]
+    phases: Vec<PhaseView>,
+    #[serde(default, deserialize_with = "object_items")]
+    runbooks: Vec<RunbookView>,
+}
+
 #[derive(Deserialize)]
 struct PhaseView {
-    id: String,
+    #[serde(default, deserialize_with = "string_or_none")]
+    id: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct RunbookView {
     #[serde(default, deserialize_with = "string_or_none")]
     phase: Option<String>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "list_or_empty")]
     steps: Vec<Value>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "list_or_empty")]
     rollback: Vec<Value>,
 }
 
+impl PlanView {
+    fn parse(bytes: &[u8]) -> Option<PlanView> {
+        serde_json::from_slice(bytes).ok().or_else(|| {
+            // Not of the plan's shape, or a duplicate key (the last one counts in a tree).
+            let view: LenientPlanView = from_object(serde_json::from_slice(bytes).ok()?)?;
+            Some(PlanView {
+                phases: view.phases,
+                runbooks: view.runbooks,
+            })
+        })
+    }
+}
+
 /// What a diff reads of `dns/changes.json`: each phase's changes, compared as JSON.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct DnsChangesView {
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "object_items")]
     phases: Vec<DnsPhaseView>,
 }
 
@@ -174,24 +193,39 @@ struct DnsChangesView {
 struct DnsPhaseView {
     #[serde(default, deserialize_with = "string_or_none")]
     phase: Option<String>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "list_or_empty")]
     changes: Vec<Value>,
-    #[serde(default, deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "list_or_empty")]
     rollback: Vec<Value>,
 }
 
-/// A list, without the items of another shape; a value that is no list reads as empty.
-/// Items go through a JSON tree so that a duplicate key inside one counts once, the last.
-fn lenient_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// A view of a JSON tree that is an object; any other tree has nothing to read.
+fn from_object<T: serde::de::DeserializeOwned + Default>(value: Value) -> Option<T> {
+    if !value.is_object() {
+        return Some(T::default());
+    }
+    T::deserialize(value).ok()
+}
+
+/// A list of anything; a value that is no list reads as empty.
+fn list_or_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    })
+}
+
+/// The items of a list that are objects, as `T` (whose fields all read leniently).
+fn object_items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    let Value::Array(items) = Value::deserialize(deserializer)? else {
-        return Ok(Vec::new());
-    };
-    Ok(items
+    Ok(list_or_empty(deserializer)?
         .into_iter()
+        .filter(Value::is_object)
         .filter_map(|item| T::deserialize(item).ok())
         .collect())
 }
@@ -206,19 +240,10 @@ fn string_or_none<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-/// A view of a bundle's JSON file, or `None` when it is not JSON of an object.
-fn parse_view<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    serde_json::from_slice(bytes).ok().or_else(|| {
-        // A duplicate top-level key (a hand-edited file) fails the streaming read; read as
-        // a tree, the last one counts.
-        T::deserialize(serde_json::from_slice::<Value>(bytes).ok()?).ok()
-    })
-}
-
 /// Phase ids by position in each plan: the pairs that differ.
 fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
     let ids = |plan: Option<&PlanView>| -> Vec<String> {
-        plan.map(|plan| plan.phases.iter().map(|p| p.id.clone()).collect())
+        plan.map(|plan| plan.phases.iter().filter_map(|p| p.id.clone()).collect())
             .unwrap_or_default()
     };
     ids(old)
@@ -352,7 +377,8 @@ fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
     let Some(view) = files
         .get("dns/changes.json")
-        .and_then(|b| parse_view::<DnsChangesView>(b))
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .and_then(from_object::<DnsChangesView>)
     else {
         return items;
     };
