@@ -13,13 +13,9 @@ fn every_example_compiles_to_its_pinned_bundle() {
     common::snapshots(|| {
         insta::glob!("../examples", "*.{yaml,yml,toml}", |spec| {
             specs += 1;
-            let compiled = common::compile(spec);
-            // glob! would name the snapshot `bundle@<file name>` and record the input file:
-            // the pinned snapshots are `bundle@<stem>`, with a header that names none.
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_suffix(spec.file_stem().unwrap().to_string_lossy());
-            settings.remove_input_file();
-            settings.bind(|| {
+            let compiled = common::compile(common::relative(spec));
+            let stem = spec.file_stem().unwrap().to_string_lossy();
+            common::pinned(Some(&stem), || {
                 insta::assert_snapshot!("bundle", common::bundle_text(&compiled.files));
             });
         });

@@ -15,6 +15,28 @@ pub fn snapshots<F: FnOnce()>(f: F) {
     settings.bind(f);
 }
 
+/// Runs `f` with insta naming its snapshot `<name>@<suffix>`, or `<name>` alone, and writing
+/// no input file into the header: inside `insta::glob!`, which would name it after the whole
+/// file name and record the input file, the snapshots pinned before glob! keep their names
+/// and bytes.
+pub fn pinned<F: FnOnce()>(suffix: Option<&str>, f: F) {
+    let mut settings = insta::Settings::clone_current();
+    match suffix {
+        Some(suffix) => settings.set_snapshot_suffix(suffix),
+        None => settings.remove_snapshot_suffix(),
+    }
+    settings.remove_input_file();
+    settings.bind(f);
+}
+
+/// A path `insta::glob!` hands over (absolute) as the repository-relative one that
+/// diagnostics and snapshots show (`tests/fixtures/err/…`).
+pub fn relative(path: &Path) -> &Path {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    path.strip_prefix(&root).unwrap_or(path)
+}
+
 /// The example specs with one of `extensions`, sorted.
 pub fn example_specs(extensions: &[&str]) -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
