@@ -128,9 +128,14 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
     }
 }
 
-/// What a diff reads of `plan.json`: the phase ids and the runbooks. The rest (most of a
-/// large plan) is skipped while parsing, not built into a tree.
-#[derive(Default, Deserialize)]
+/// What a diff reads of `plan.json`: the phase ids and the runbooks' steps. The rest (most
+/// of a large plan) is skipped while parsing, not built into a tree.
+///
+/// These are views of their own, not `Plan`'s types: a bundle's plan may come from another
+/// cutover version or be edited by hand, so every field is read leniently (a value of
+/// another kind counts as absent, as it always did), and steps stay JSON because they are
+/// compared field by field, whatever fields they have. `Plan` itself only serializes.
+#[derive(Deserialize)]
 struct PlanView {
     #[serde(default)]
     phases: Vec<PhaseView>,
@@ -138,58 +143,108 @@ struct PlanView {
     runbooks: Vec<RunbookView>,
 }
 
+/// [`PlanView`] for a plan of another shape (a list that is no list, an item that is no
+/// object): read from a tree, keeping of each list the items that are objects.
 #[derive(Default, Deserialize)]
-struct PhaseView {
-    #[serde(default)]
-    id: Value,
+struct LenientPlanView {
+    #[serde(default, deserialize_with = "object_items")]
+    phases: Vec<PhaseView>,
+    #[serde(default, deserialize_with = "object_items")]
+    runbooks: Vec<RunbookView>,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Deserialize)]
+struct PhaseView {
+    #[serde(default, deserialize_with = "string_or_none")]
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct RunbookView {
-    #[serde(default)]
-    phase: Value,
-    #[serde(default)]
-    steps: Value,
-    #[serde(default)]
-    rollback: Value,
+    #[serde(default, deserialize_with = "string_or_none")]
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "list_or_empty")]
+    steps: Vec<Value>,
+    #[serde(default, deserialize_with = "list_or_empty")]
+    rollback: Vec<Value>,
 }
 
 impl PlanView {
     fn parse(bytes: &[u8]) -> Option<PlanView> {
         serde_json::from_slice(bytes).ok().or_else(|| {
-            // Not of the plan's shape (edited by hand): read what is there, as before.
-            let value: Value = serde_json::from_slice(bytes).ok()?;
-            let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+            // Not of the plan's shape, or a duplicate key (the last one counts in a tree).
+            let view: LenientPlanView = from_object(serde_json::from_slice(bytes).ok()?)?;
             Some(PlanView {
-                phases: list(&value["phases"])
-                    .into_iter()
-                    .map(|p| PhaseView {
-                        id: p["id"].clone(),
-                    })
-                    .collect(),
-                runbooks: list(&value["runbooks"])
-                    .into_iter()
-                    .map(|b| RunbookView {
-                        phase: b["phase"].clone(),
-                        steps: b["steps"].clone(),
-                        rollback: b["rollback"].clone(),
-                    })
-                    .collect(),
+                phases: view.phases,
+                runbooks: view.runbooks,
             })
         })
     }
 }
 
+/// What a diff reads of `dns/changes.json`: each phase's changes, compared as JSON.
+#[derive(Default, Deserialize)]
+struct DnsChangesView {
+    #[serde(default, deserialize_with = "object_items")]
+    phases: Vec<DnsPhaseView>,
+}
+
+#[derive(Deserialize)]
+struct DnsPhaseView {
+    #[serde(default, deserialize_with = "string_or_none")]
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "list_or_empty")]
+    changes: Vec<Value>,
+    #[serde(default, deserialize_with = "list_or_empty")]
+    rollback: Vec<Value>,
+}
+
+/// A view of a JSON tree that is an object; any other tree has nothing to read.
+fn from_object<T: serde::de::DeserializeOwned + Default>(value: Value) -> Option<T> {
+    if !value.is_object() {
+        return Some(T::default());
+    }
+    T::deserialize(value).ok()
+}
+
+/// A list of anything; a value that is no list reads as empty.
+fn list_or_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    })
+}
+
+/// The items of a list that are objects, as `T` (whose fields all read leniently).
+fn object_items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(list_or_empty(deserializer)?
+        .into_iter()
+        .filter(Value::is_object)
+        .filter_map(|item| T::deserialize(item).ok())
+        .collect())
+}
+
+/// A string, or `None` for a value of any other kind.
+fn string_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
+}
+
 /// Phase ids by position in each plan: the pairs that differ.
 fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
     let ids = |plan: Option<&PlanView>| -> Vec<String> {
-        plan.map(|plan| {
-            plan.phases
-                .iter()
-                .filter_map(|p| p.id.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+        plan.map(|plan| plan.phases.iter().filter_map(|p| p.id.clone()).collect())
+            .unwrap_or_default()
     };
     ids(old)
         .into_iter()
@@ -320,21 +375,24 @@ fn objects(files: &View) -> BTreeMap<String, Item> {
 
 fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(value) = files
+    let Some(view) = files
         .get("dns/changes.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .and_then(from_object::<DnsChangesView>)
     else {
         return items;
     };
-    for group in value["phases"].as_array().into_iter().flatten() {
-        let phase = group["phase"].as_str().unwrap_or("?");
-        for list in ["changes", "rollback"] {
-            for (i, change) in group[list].as_array().into_iter().flatten().enumerate() {
+    for group in view.phases {
+        let phase = group.phase.as_deref().unwrap_or("?");
+        for (list, changes) in [("changes", group.changes), ("rollback", group.rollback)] {
+            for (i, change) in changes.into_iter().enumerate() {
                 let label = if list == "changes" {
                     "change"
                 } else {
                     "rollback change"
                 };
+                // A change stays JSON (it is compared field by field); its label reads
+                // three of its fields.
                 items.insert(
                     format!("{}/{list}/{i:04}", position(phase)),
                     Item {
@@ -346,7 +404,7 @@ fn dns_changes(files: &View) -> BTreeMap<String, Item> {
                             change["value"].as_str().unwrap_or("")
                         ),
                         location: format!("dns/changes.json phase {phase}"),
-                        value: change.clone(),
+                        value: change,
                     },
                 );
             }
@@ -361,12 +419,8 @@ fn runbook_steps(plan: Option<PlanView>) -> BTreeMap<String, Item> {
         return items;
     };
     for book in plan.runbooks {
-        let phase = book.phase.as_str().unwrap_or("?").to_string();
-        let phase = phase.as_str();
+        let phase = book.phase.as_deref().unwrap_or("?");
         for (list, steps) in [("steps", book.steps), ("rollback", book.rollback)] {
-            let Value::Array(steps) = steps else {
-                continue;
-            };
             for (i, step) in steps.into_iter().enumerate() {
                 let label = if list == "steps" {
                     format!("{}", i + 1)
@@ -608,4 +662,45 @@ fn view_differences(expected: &View, actual: &View) -> Vec<(Status, String)> {
             (None, None) => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(plan: &str, dns: &str) -> Files {
+        let mut files = Files::new();
+        files.insert("plan.json", plan);
+        files.insert("dns/changes.json", dns);
+        files
+    }
+
+    /// A hand-edited plan or change list: what is not of the expected shape is skipped, and
+    /// of a duplicate key the last one counts (as when these files were read untyped).
+    #[test]
+    fn files_of_another_shape_are_read_leniently() {
+        let old = side(
+            r#"{"phases":[{"id":"01-a"},{"id":5},7,{},{"id":"03-c"}],
+                "runbooks":[{"phase":"01-a","steps":[{"title":"one"},5],"rollback":{"a":1}},
+                            7,{"phase":3,"steps":[{"title":"t"}]}]}"#,
+            r#"{"phases":[3,{"phase":"06-entry","changes":[{"kind":"A","fqdn":"x.","value":"1"}],
+                "rollback":"r"}]}"#,
+        );
+        let new = side(
+            r#"{"phases":[{"id":"01-b"},{"id":"03-d"}],"runbooks":[{"phase":"01-a","phase":"01-b",
+                "steps":[{"title":"one"},5]}]}"#,
+            r#"{"phases":[{"phase":"06-entry","changes":[{"kind":"A","fqdn":"x.","value":"2"}]}]}"#,
+        );
+        let diff = diff(&old, &new);
+        let renamed = [("01-a", "01-b"), ("03-c", "03-d")].map(|(a, b)| (a.into(), b.into()));
+        assert_eq!(diff.renamed_phases, renamed);
+        let steps: Vec<(Status, &str, &str)> = diff
+            .runbook_steps
+            .iter()
+            .map(|c| (c.status, c.item.as_str(), c.location.as_str()))
+            .collect();
+        assert_eq!(steps, [(Status::Removed, "step 1: t", "runbooks/?.md")]);
+        let dns: Vec<&str> = diff.dns.iter().map(|c| c.item.as_str()).collect();
+        assert_eq!(dns, ["DNS change 1: A x. 2"]);
+    }
 }

@@ -24,7 +24,7 @@ use std::sync::Mutex;
 
 use cutover::diagnostic::{Format, SourceFile};
 use cutover::{Failure, Options};
-use serde_yaml::Value;
+use serde_json::Value;
 
 /// The marker every command payload tries to create in the folder it runs in.
 const MARKER: &str = "cutover-pwned";
@@ -188,7 +188,8 @@ fn walk_schema(
     }
 }
 
-/// Every string value and map key of a spec, by schema path, in document order.
+/// Every string value and map key of a spec, by schema path: items in document order, keys
+/// sorted (the first site of a path is the one attacked).
 fn sites_of(
     example: &Path,
     value: &Value,
@@ -212,17 +213,16 @@ fn sites_of(
         };
         match value {
             Value::String(_) => add(out, path.to_string(), steps, false),
-            Value::Sequence(items) => {
+            Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     steps.push(Step::Index(i));
                     walk(example, item, &format!("{path}[]"), steps, schema, out);
                     steps.pop();
                 }
             }
-            Value::Mapping(map) => {
+            Value::Object(map) => {
                 let is_map = schema.contains(&format!("{path}{{key}}"));
                 for (key, item) in map {
-                    let Some(key) = key.as_str() else { continue };
                     steps.push(Step::Key(key.to_string()));
                     let sub = if is_map {
                         add(out, format!("{path}{{key}}"), steps, true);
@@ -253,9 +253,9 @@ fn mutate(root: &Value, site: &Site, f: &dyn Fn(&str) -> String) -> Value {
     }
     match (last, site.is_key) {
         (Step::Key(k), true) => {
-            let map = node.as_mapping_mut().unwrap();
+            let map = node.as_object_mut().unwrap();
             let value = map.remove(k.as_str()).unwrap();
-            map.insert(Value::String(f(k)), value);
+            map.insert(f(k), value);
         }
         (Step::Key(k), false) => {
             let slot = node.get_mut(k.as_str()).unwrap();
@@ -405,18 +405,17 @@ fn config_shape(files: &cutover::bundle::Files) -> BTreeMap<String, String> {
         let shape = if path.ends_with(".cfg") {
             config_keys(&text).join(",")
         } else if path.ends_with(".yaml") {
-            let documents: Vec<Value> = serde_yaml::Deserializer::from_str(&text)
-                .map(|d| serde::Deserialize::deserialize(d).unwrap_or(Value::Null))
-                .collect();
-            let keys = |v: &Value| match v {
-                Value::Mapping(m) => m.len(),
-                _ => 0,
-            };
-            format!(
-                "{} documents, {} top keys",
-                documents.len(),
-                documents.first().map_or(0, keys)
-            )
+            match common::yaml_documents(content) {
+                Ok(documents) => format!(
+                    "{} documents, {} top keys",
+                    documents.len(),
+                    documents
+                        .first()
+                        .and_then(Value::as_object)
+                        .map_or(0, |m| m.len())
+                ),
+                Err(e) => format!("unreadable YAML: {e}"),
+            }
         } else {
             continue;
         };
@@ -588,7 +587,7 @@ fn no_spec_value_runs_writes_or_leaks_anything() {
     let mut baselines = BTreeMap::new();
     for example in &examples {
         let text = std::fs::read_to_string(example).unwrap();
-        let root: Value = serde_yaml::from_str(&text).unwrap();
+        let root = common::yaml(text.as_bytes());
         sites_of(example, &root, &schema, &mut sites);
         let compiled = common::compile(example);
         let markdown = compiled
@@ -603,9 +602,11 @@ fn no_spec_value_runs_writes_or_leaks_anything() {
             })
             .collect();
         let configs = config_shape(&compiled.files);
-        // The variants are written back with serde_yaml: the unmodified spec written so must
-        // compile to the same bundle, or every variant would be refused for the wrong reason.
-        let rewritten = compile_text(&serde_yaml::to_string(&root).unwrap())
+        // The variants are written as JSON, which is YAML 1.2 and keeps every payload's bytes
+        // (serde_json escapes the C0 controls; our loader reads every other character as it
+        // is). The unmodified spec written so must compile to the same bundle, or every
+        // variant would be refused for the wrong reason.
+        let rewritten = compile_text(&serde_json::to_string(&root).unwrap())
             .unwrap_or_else(|_| panic!("{} does not compile once rewritten", example.display()));
         assert!(
             rewritten.files.iter().eq(compiled.files.iter()),
@@ -768,7 +769,7 @@ impl Attack<'_> {
             Mode::Append if self.payload.secret.is_some() => format!("{old}-{}", self.payload.text),
             Mode::Append => format!("{old}{}", self.payload.text),
         });
-        let text = serde_yaml::to_string(&variant).unwrap();
+        let text = serde_json::to_string(&variant).unwrap();
         let mut checked = true;
         let files = match std::panic::catch_unwind(|| compile_text(&text)) {
             Err(_) => return self.fail(state, "panicked".into()),

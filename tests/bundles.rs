@@ -3,28 +3,24 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cutover::bundle::{self, WriteOptions};
 
-fn examples() -> Vec<PathBuf> {
-    common::example_specs(&["yaml", "yml", "toml"])
-}
-
 #[test]
 fn every_example_compiles_to_its_pinned_bundle() {
-    let specs = examples();
-    assert!(
-        specs.len() >= 2,
-        "examples/ holds the sketch and a minimal spec"
-    );
+    let mut specs = 0;
     common::snapshots(|| {
-        for spec in specs {
-            let compiled = common::compile(&spec);
-            let name = format!("bundle@{}", spec.file_stem().unwrap().to_string_lossy());
-            insta::assert_snapshot!(name, common::bundle_text(&compiled.files));
-        }
+        insta::glob!("../examples", "*.{yaml,yml,toml}", |spec| {
+            specs += 1;
+            let compiled = common::compile(common::relative(spec));
+            let stem = spec.file_stem().unwrap().to_string_lossy();
+            common::pinned(Some(&stem), || {
+                insta::assert_snapshot!("bundle", common::bundle_text(&compiled.files));
+            });
+        });
     });
+    assert!(specs >= 2, "examples/ holds the sketch and a minimal spec");
 }
 
 #[test]

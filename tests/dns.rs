@@ -12,19 +12,16 @@ use cutover::plan::dns::{ChangeKind, DnsChange, DnsPlan, Zone};
 use cutover::{load, plan};
 
 fn specs_with_dns() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .chain(std::fs::read_dir("tests/fixtures/ok").unwrap())
-        .map(|e| e.unwrap().path())
+    common::example_specs(&["yaml"])
+        .into_iter()
+        .chain(common::fixtures("ok"))
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .filter(|p| {
             std::fs::read_to_string(p)
                 .unwrap_or_default()
                 .contains("\ndns:")
         })
-        .collect();
-    specs.sort();
-    specs
+        .collect()
 }
 
 fn dns_plan(path: &Path) -> (plan::Plan, DnsPlan) {
@@ -342,24 +339,21 @@ fn the_bundle_holds_the_list_as_json_and_yaml_and_octodns_states() {
     let compiled = common::compile(Path::new("examples/piggymetrics.yaml"));
     let json: serde_json::Value =
         serde_json::from_slice(compiled.files.get("dns/changes.json").unwrap()).unwrap();
-    let yaml: serde_json::Value =
-        serde_yaml::from_slice(compiled.files.get("dns/changes.yaml").unwrap()).unwrap();
+    let yaml = common::yaml(compiled.files.get("dns/changes.yaml").unwrap());
     assert_eq!(json, yaml);
-    let entry: serde_json::Value = serde_yaml::from_slice(
+    let entry = common::yaml(
         compiled
             .files
             .get("dns/octodns/06-entry/piggymetrics.example.yaml")
             .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!(entry[""]["value"], "203.0.113.112");
-    let before: serde_json::Value = serde_yaml::from_slice(
+    let before = common::yaml(
         compiled
             .files
             .get("dns/octodns/05-verify/piggymetrics.example.yaml")
             .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!(before[""]["value"], "203.0.113.230");
     assert_eq!(before[""]["ttl"], 60);
 }

@@ -69,11 +69,7 @@ fn generated(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn hostile_files_end_in_a_diagnostic_or_a_result_quickly_and_never_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/fixtures/hostile")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let mut files = common::fixtures("hostile");
     assert!(files.len() >= 25, "the committed corpus");
     files.extend(generated(dir.path()));
     let mut report = Vec::new();

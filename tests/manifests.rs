@@ -11,13 +11,8 @@ use cutover::load;
 use cutover::render::manifests::{self, Manifest, SERVED_SINCE, SOURCE_ANNOTATION};
 
 fn specs() -> Vec<PathBuf> {
-    let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
+    let mut specs = common::example_specs(&["yaml"]);
     specs.push(PathBuf::from("tests/fixtures/manifests/yaml-syntax.yaml"));
-    specs.sort();
     specs
 }
 
@@ -48,9 +43,7 @@ fn every_manifest_parses_back_to_exactly_the_object_built() {
                     .get(&path)
                     .unwrap_or_else(|| panic!("{path} missing"));
                 assert_eq!(text, manifest.yaml.as_bytes(), "{path}");
-                let documents: Vec<serde_json::Value> = serde_yaml::Deserializer::from_slice(text)
-                    .map(|d| serde::Deserialize::deserialize(d).unwrap())
-                    .collect();
+                let documents = common::yaml_documents(text).unwrap();
                 assert_eq!(documents.len(), 1, "{path} holds one document");
                 assert_eq!(
                     documents[0],
@@ -279,7 +272,7 @@ fn each_phase_folder_is_a_kustomization_of_its_files() {
                 .files
                 .get(&format!("manifests/{folder}/kustomization.yaml"))
                 .unwrap();
-            let parsed: serde_json::Value = serde_yaml::from_slice(kustomization).unwrap();
+            let parsed = common::yaml(kustomization);
             assert_eq!(parsed["kind"], "Kustomization");
             let listed: BTreeSet<String> = parsed["resources"]
                 .as_array()
@@ -287,14 +280,12 @@ fn each_phase_folder_is_a_kustomization_of_its_files() {
                 .unwrap_or_default();
             assert_eq!(listed, files, "{} {folder}", spec.display());
             for file in &files {
-                let text = String::from_utf8_lossy(
-                    compiled
-                        .files
-                        .get(&format!("manifests/{folder}/{file}"))
-                        .unwrap(),
-                )
-                .into_owned();
-                let value: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+                let bytes = compiled
+                    .files
+                    .get(&format!("manifests/{folder}/{file}"))
+                    .unwrap();
+                let value = common::yaml(bytes);
+                let text = String::from_utf8_lossy(bytes);
                 let expected = format!(
                     "{}-{}.yaml",
                     value["kind"].as_str().unwrap().to_ascii_lowercase(),

@@ -25,13 +25,6 @@ fn is_config(path: &Path) -> bool {
     path.to_string_lossy().ends_with(".cutover.toml")
 }
 
-/// A glob's path as the tests name fixtures, relative to the repository (diagnostics and
-/// snapshots show it).
-fn relative(path: &Path) -> &Path {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap_or(path)
-}
-
 fn rule_named_by(path: &Path) -> RuleId {
     let rule = common::rule_of(path);
     RuleId::find(&rule).unwrap_or_else(|| panic!("{}: no rule {rule}", path.display()))
@@ -41,7 +34,7 @@ fn rule_named_by(path: &Path) -> RuleId {
 fn every_failing_fixture_reports_its_rule() {
     common::snapshots(|| {
         insta::glob!("fixtures/err/*.{yaml,toml}", |path| {
-            let path = relative(path);
+            let path = common::relative(path);
             if is_config(path) {
                 return;
             }
@@ -70,9 +63,9 @@ fn every_failing_fixture_reports_its_rule() {
             }
             // The snapshots keep the names they had before the glob: the fixture's file name.
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let mut settings = insta::Settings::clone_current();
-            settings.remove_snapshot_suffix();
-            settings.bind(|| insta::assert_snapshot!(name, common::render(&diagnostics)));
+            common::pinned(None, || {
+                insta::assert_snapshot!(name, common::render(&diagnostics))
+            });
         });
     });
 }
@@ -80,7 +73,7 @@ fn every_failing_fixture_reports_its_rule() {
 #[test]
 fn every_passing_fixture_is_clean_of_its_rule() {
     insta::glob!("fixtures/ok/*.{yaml,toml}", |path| {
-        let path = relative(path);
+        let path = common::relative(path);
         if is_config(path) {
             return;
         }

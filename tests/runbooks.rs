@@ -97,8 +97,7 @@ fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
 #[test]
 fn tool_configs_map_every_image_and_object_store_without_secrets() {
     let files = common::compile(Path::new("examples/piggymetrics.yaml")).files;
-    let syncer: serde_json::Value =
-        serde_yaml::from_slice(files.get("tools/image-syncer/images.yaml").unwrap()).unwrap();
+    let syncer = common::yaml(files.get("tools/image-syncer/images.yaml").unwrap());
     assert_eq!(
         syncer["registry.example.com/piggymetrics/gateway:2.1.0"],
         "registry.cn-hangzhou.aliyuncs.com/piggymetrics/gateway:2.1.0"
@@ -777,8 +776,7 @@ fn the_image_sync_auth_carries_any_password_exactly_and_is_removed() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let auth: serde_json::Value =
-        serde_yaml::from_slice(&std::fs::read(dir.path().join("auth")).unwrap()).unwrap();
+    let auth = common::yaml(&std::fs::read(dir.path().join("auth")).unwrap());
     assert_eq!(
         auth["registry.cn-hangzhou.aliyuncs.com"]["password"],
         password

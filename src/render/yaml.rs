@@ -1,7 +1,7 @@
 //! A small YAML emitter for manifests: 2-space indentation, keys sorted, and strings quoted
 //! whenever a YAML 1.1 *or* 1.2 reader could take them for anything but that string.
 //!
-//! serde_yaml writes YAML 1.2, where `yes`, `on` or `1:20` are plain strings; kubectl's
+//! A YAML 1.2 reader takes `yes`, `on` or `1:20` as plain strings; kubectl's
 //! reader (go-yaml, YAML 1.1) turns them into booleans and numbers. Quoting is decided
 //! here, once, for every value: a spec value can never become a key, a document or a
 //! different type.
@@ -206,7 +206,9 @@ mod tests {
             "\"a\\u0085b\\u2028c\\u2029d\\u007Fe\\u001Bf\\u202Eg\\uFEFFh\\\"\\\\\""
         );
         assert!(written.is_ascii());
-        let read: String = serde_yaml::from_str(&written).unwrap();
+        // Read back by a YAML 1.2 reader other than our loader.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let read: String = serde_saphyr::from_str_with_options(&written, options).unwrap();
         assert_eq!(read, hostile);
     }
 

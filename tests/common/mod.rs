@@ -15,6 +15,28 @@ pub fn snapshots<F: FnOnce()>(f: F) {
     settings.bind(f);
 }
 
+/// Runs `f` with insta naming its snapshot `<name>@<suffix>`, or `<name>` alone, and writing
+/// no input file into the header: inside `insta::glob!`, which would name it after the whole
+/// file name and record the input file, the snapshots pinned before glob! keep their names
+/// and bytes.
+pub fn pinned<F: FnOnce()>(suffix: Option<&str>, f: F) {
+    let mut settings = insta::Settings::clone_current();
+    match suffix {
+        Some(suffix) => settings.set_snapshot_suffix(suffix),
+        None => settings.remove_snapshot_suffix(),
+    }
+    settings.remove_input_file();
+    settings.bind(f);
+}
+
+/// A path `insta::glob!` hands over (absolute) as the repository-relative one that
+/// diagnostics and snapshots show (`tests/fixtures/err/…`).
+pub fn relative(path: &Path) -> &Path {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    path.strip_prefix(&root).unwrap_or(path)
+}
+
 /// The example specs with one of `extensions`, sorted.
 pub fn example_specs(extensions: &[&str]) -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
@@ -75,6 +97,28 @@ pub fn diagnostics(path: &Path, options: &Options) -> Vec<Diagnostic> {
 /// Diagnostics as people see them, without color, at width 80.
 pub fn render(diagnostics: &[Diagnostic]) -> String {
     diagnostic::render_human(diagnostics, false, 80)
+}
+
+/// How the tests read back the YAML a bundle holds, with a reader that is not cutover's own
+/// loader: YAML 1.2 like the emitter (`yes` and `on` are strings, `<<` is an ordinary key),
+/// and no size budget, as the input is our own output.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
+        budget: None,
+    }
+}
+
+/// One YAML document as plain data; panics (the test fails) when it does not parse.
+pub fn yaml(bytes: &[u8]) -> serde_json::Value {
+    serde_saphyr::from_slice_with_options(bytes, yaml_options())
+        .unwrap_or_else(|e| panic!("not YAML: {e}\n{}", String::from_utf8_lossy(bytes)))
+}
+
+/// Every document of a YAML stream, as plain data.
+pub fn yaml_documents(bytes: &[u8]) -> Result<Vec<serde_json::Value>, serde_saphyr::Error> {
+    serde_saphyr::from_slice_multiple_with_options(bytes, yaml_options())
 }
 
 /// A compiled bundle as one text: each file under a header, in path order.
