@@ -304,7 +304,8 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
 
 #[derive(Serialize)]
 struct RunbookContext<'a> {
-    spec: &'a Spec,
+    /// The plan's view of the spec, as every template sees it.
+    spec: &'a crate::plan::view::SpecView,
     book: &'a runbook::Runbook,
     previous: Option<String>,
     next: Option<String>,
@@ -366,7 +367,7 @@ pub fn render(
     for (i, book) in runbooks.iter().enumerate() {
         let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
-            spec,
+            spec: &plan.spec,
             book,
             previous: neighbour(i.checked_sub(1)),
             next: neighbour(Some(i + 1)),
