@@ -423,6 +423,23 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// A diagnostic whose every text holds terminal and bidi control characters, for the tests
+/// of each output format.
+#[cfg(test)]
+pub(crate) fn with_control_characters() -> Diagnostic {
+    let text = "owner: \"\u{1b}[2J\u{7}\u{2028}boss\"\nname: x\n";
+    let file = SourceFile::new("s\u{1b}.yaml", text, Format::Yaml);
+    Diagnostic::new(
+        RuleId::SpecValue,
+        Severity::Error,
+        &file,
+        "bad \u{1b}[2J\u{7} value",
+    )
+    .label(Span::new(7, 20), "here \u{7}")
+    .help("drop \u{85}\u{202e} them")
+    .path("metadata.owner")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,17 +475,7 @@ mod tests {
 
     #[test]
     fn reports_show_control_characters_escaped() {
-        let text = "owner: \"\u{1b}[2J\u{7}\u{2028}boss\"\nname: x\n";
-        let file = SourceFile::new("s\u{1b}.yaml", text, Format::Yaml);
-        let d = Diagnostic::new(
-            RuleId::SpecValue,
-            Severity::Error,
-            &file,
-            "bad \u{1b}[2J\u{7} value",
-        )
-        .label(Span::new(7, 20), "here \u{7}")
-        .help("drop \u{85}\u{202e} them")
-        .path("metadata.owner");
+        let d = with_control_characters();
         let human = render_human(std::slice::from_ref(&d), false, 100);
         let json = serde_json::to_string(&JsonDiagnostic::from(&d)).unwrap();
         for out in [&human, &json] {

@@ -83,21 +83,10 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Format, SourceFile, Span};
 
     #[test]
     fn control_characters_reach_no_reader_raw() {
-        let text = "owner: \"\u{1b}[2J\u{7}\u{2028}boss\"\nname: x\n";
-        let file = SourceFile::new("s\u{1b}.yaml", text, Format::Yaml);
-        let d = Diagnostic::new(
-            RuleId::SpecValue,
-            Severity::Error,
-            &file,
-            "bad \u{1b}[2J\u{7} value",
-        )
-        .label(Span::new(7, 20), "here \u{7}")
-        .help("drop \u{85}\u{202e} them")
-        .path("metadata.owner");
+        let d = crate::diagnostic::with_control_characters();
         let sarif = render(std::slice::from_ref(&d));
         let bad: Vec<char> = sarif
             .chars()
