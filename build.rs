@@ -30,31 +30,42 @@ fn main() {
             continue; // a helper module of the check stage, not an area
         }
         println!("cargo::rerun-if-changed={}", dir.display());
-        for name in declared_modules(&dir.join("mod.rs")) {
+        let declared = declared_modules(&dir.join("mod.rs"));
+        undeclared_rules(&dir, &area, &declared);
+        for name in declared {
             let file = rule_file(&dir, &name);
-            let text =
-                fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let text = fs::read_to_string(&file)
+                .unwrap_or_else(|e| fail(&format!("{}: {e}", file.display())));
             let id = format!("{area}/{}", name.trim_start_matches("r#").replace('_', "-"));
             let header = format!("//! `{id}`");
+            let first = text.lines().next().unwrap_or("");
             if !text.starts_with(&header) {
-                if text.contains("pub static RULE") {
-                    panic!(
-                        "{}: a rule file starts with the line {header} (its id comes from its path)",
+                if text.contains("static RULE") || first.starts_with("//! `") {
+                    fail(&format!(
+                        "{}: a rule file's first line is {header} (the id comes from the file's path), found: {first}",
                         file.display()
-                    );
+                    ));
                 }
                 continue; // a helper module of the area
             }
             if !text.contains("pub static RULE: Rule") {
-                panic!(
-                    "{}: a rule file holds `pub static RULE: Rule`",
+                fail(&format!(
+                    "{}: a rule file holds `pub static RULE: Rule = Rule {{ … }}`",
                     file.display()
-                );
+                ));
+            }
+            let has_check = text.contains(CHECK_SIGNATURE);
+            if !has_check && text.contains("fn check(") {
+                fail(&format!(
+                    "{}: the driver runs a rule's check only with the signature `{}`",
+                    file.display(),
+                    CHECK_SIGNATURE.trim()
+                ));
             }
             rules.push(RuleFile {
                 variant: variant_of(&id),
                 module: format!("{area}::{name}"),
-                has_check: text.contains("\npub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>)"),
+                has_check,
                 id,
             });
         }
@@ -62,6 +73,49 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     write(&out.join("rule_id.rs"), &rule_id(&rules));
     write(&out.join("registry.rs"), &registry(&rules));
+}
+
+/// The signature the driver calls every check by.
+const CHECK_SIGNATURE: &str = "\npub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>)";
+
+/// Stops the build with a message cargo shows as an error, above the rest of the output.
+fn fail(message: &str) -> ! {
+    println!("cargo::error={message}");
+    std::process::exit(1);
+}
+
+/// A rule file in an area without its `mod` line would be neither compiled nor registered.
+fn undeclared_rules(dir: &Path, area: &str, declared: &[String]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path.file_name()?.to_str()?.to_string();
+            if path.is_dir() {
+                path.join("mod.rs").is_file().then_some(name)
+            } else {
+                name.strip_suffix(".rs")
+                    .filter(|n| *n != "mod")
+                    .map(str::to_string)
+            }
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let is_declared = declared.iter().any(|d| d.trim_start_matches("r#") == name);
+        let file = rule_file(dir, &name);
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        if !is_declared && text.starts_with(&format!("//! `{area}/")) {
+            fail(&format!(
+                "{}: a rule file without its `mod` line: add `pub(super) mod {name};` to {}",
+                file.display(),
+                dir.join("mod.rs").display()
+            ));
+        }
+    }
 }
 
 /// The `mod x;` and `pub mod x;` lines of a module file, in order.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use cutover::check::registry;
 use cutover::diagnostic::Severity;
-use cutover::rules::{RuleId, Status};
+use cutover::rules::{Level, RuleId, Status};
 
 /// Rules exercised by something other than a spec fixture: spec/too-large by a generated
 /// 17 MiB file below, the import rules by importing compose files (tests/review.rs).
@@ -53,6 +53,7 @@ fn every_failing_fixture_reports_its_rule() {
                 path.display(),
                 common::render(&diagnostics)
             );
+            let default_levels = common::options_for(path).config.is_none();
             for d in &diagnostics {
                 assert!(
                     !d.help.is_empty(),
@@ -60,6 +61,24 @@ fn every_failing_fixture_reports_its_rule() {
                     path.display(),
                     d.rule
                 );
+                // What a rule reports is what its RULE says it is (explain and README print
+                // that level), unless the fixture's cutover.toml changes it.
+                let declared = registry::rule(d.rule).level;
+                let expected = match declared {
+                    Level::Error => Some(Severity::Error),
+                    Level::Warning => Some(Severity::Warning),
+                    _ => None,
+                };
+                if default_levels && let Some(expected) = expected {
+                    assert_eq!(
+                        d.severity,
+                        expected,
+                        "{}: {} reports a {:?}, but its RULE says {declared:?}",
+                        path.display(),
+                        d.rule,
+                        d.severity
+                    );
+                }
             }
             // The snapshots keep the names they had before the glob: the fixture's file name.
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -134,15 +153,56 @@ fn every_rule_has_its_docs_fixtures_and_snapshot() {
         if !ok.contains(id) {
             missing.push(format!("{id}: tests/fixtures/ok/{stem}.yaml"));
         }
+        // An accepted snapshot: `<stem>.yaml.snap` or `<stem>@case.<ext>.snap` (a pending
+        // `.snap.new` does not count).
         let snapshot = |name: &String| {
-            name.strip_prefix(&stem)
-                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('@'))
+            name.ends_with(".snap")
+                && name
+                    .strip_prefix(&stem)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('@'))
         };
         if !snapshots.iter().any(snapshot) {
             missing.push(format!("{id}: snapshots/{stem}.yaml.snap"));
         }
     }
     assert!(missing.is_empty(), "missing:\n{}", missing.join("\n"));
+}
+
+/// The templates are compiled in and print some rule ids as text: each must be a rule, so
+/// that renaming one cannot leave a stale id in every bundle.
+#[test]
+fn every_rule_id_a_template_names_is_a_rule() {
+    let mut stale = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("templates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // `area/name` between backticks, as the templates write ids, in a known area.
+            for quoted in text.split('`').skip(1).step_by(2) {
+                let Some((area, _)) = quoted.split_once('/') else {
+                    continue;
+                };
+                let in_an_area = RuleId::ALL
+                    .iter()
+                    .any(|r| r.as_str().starts_with(&format!("{area}/")));
+                let id_shaped = quoted
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '/');
+                if in_an_area && id_shaped && RuleId::find(quoted).is_none() {
+                    stale.push(format!("{}: `{quoted}`", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "templates name rules that do not exist: {stale:?}"
+    );
 }
 
 /// One grep finds a rule: its id is written in its own file under src/check/ and nowhere

@@ -2,7 +2,7 @@
 //! from the model so that a misspelt field is a compile error, not a diagnostic that silently
 //! points at the parent.
 //!
-//! [`spec()`] is the root; each node type has a method per field of its model struct, named
+//! [`root()`] is the spec itself; each node type has a method per field of its model struct, named
 //! like the Rust field and writing the spec's key (camelCase, or the `as` key where serde
 //! renames it). The macro checks at compile time that every field exists on the model struct,
 //! and a test checks every key against the JSON Schema the model derives.

@@ -15,8 +15,11 @@ pub(super) mod route_table_quota;
 pub(super) mod fixed_after_create;
 
 use crate::check::Ctx;
+use crate::diagnostic::Diagnostic;
 use crate::model::Cidr;
 use crate::model::network::{find_free, flannel_max_nodes, private_ranges, used_blocks};
+use crate::model::path::SpecPath;
+use crate::rules::RuleId;
 
 pub(super) fn vswitch_blocks(ctx: &Ctx) -> Vec<Cidr> {
     ctx.spec
@@ -29,7 +32,7 @@ pub(super) fn vswitch_blocks(ctx: &Ctx) -> Vec<Cidr> {
 }
 
 /// A free block of the same size as `cidr` that avoids everything in use, for the help line.
-pub(super) fn propose(ctx: &Ctx, cidr: Cidr) -> String {
+fn propose(ctx: &Ctx, cidr: Cidr) -> String {
     let prefix = cidr.net().prefix_len();
     match find_free(
         prefix,
@@ -55,5 +58,63 @@ pub(super) fn bigger_pod_cidr(ctx: &Ctx, pod: Cidr, planned: u32) -> String {
             flannel_max_nodes(&free, ppn as u32)
         ),
         _ => "use a larger pod CIDR, or fewer pods per node".into(),
+    }
+}
+
+/// The overlaps of one block (the pod or the service CIDR) with the others in use: each an
+/// error at the block, labelled at the other, all with one proposal of a free block (the
+/// search sorts every block in use, so it runs once).
+pub(super) struct Overlaps<'a> {
+    ctx: &'a Ctx<'a>,
+    rule: RuleId,
+    /// What the block is, in messages: `pod CIDR`, `service CIDR`.
+    noun: &'static str,
+    block: Cidr,
+    here: SpecPath,
+    proposal: Option<String>,
+    pub found: Vec<Diagnostic>,
+}
+
+impl<'a> Overlaps<'a> {
+    pub fn new(
+        ctx: &'a Ctx<'a>,
+        rule: RuleId,
+        noun: &'static str,
+        block: Cidr,
+        here: SpecPath,
+    ) -> Self {
+        Overlaps {
+            ctx,
+            rule,
+            noun,
+            block,
+            here,
+            proposal: None,
+            found: Vec::new(),
+        }
+    }
+
+    /// Reports `other` if the block overlaps it; `describe` (where it sits, what it is) runs
+    /// only then.
+    pub fn against(&mut self, other: Cidr, describe: impl FnOnce() -> (SpecPath, String)) {
+        if !self.block.overlaps(&other) {
+            return;
+        }
+        let (ctx, block, noun) = (self.ctx, self.block, self.noun);
+        let (path, what) = describe();
+        let help = self
+            .proposal
+            .get_or_insert_with(|| propose(ctx, block))
+            .clone();
+        self.found.push(
+            ctx.error(
+                self.rule,
+                &self.here,
+                format!("{noun} {block}"),
+                format!("the {noun} {block} overlaps {what} ({other})"),
+            )
+            .label(ctx.span(&path), format!("{what} {other}"))
+            .help(help),
+        );
     }
 }

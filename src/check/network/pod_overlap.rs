@@ -1,10 +1,10 @@
 //! `network/pod-overlap`: what it demands and why are in [`RULE`].
 
-use super::propose;
+use super::Overlaps;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
-use crate::model::path::{SpecPath, root};
-use crate::model::{Cidr, NetworkPlugin};
+use crate::model::NetworkPlugin;
+use crate::model::path::root;
 use const_format::concatcp;
 
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
@@ -34,30 +34,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let Some(pod) = network.pod_cidr else {
         return; // the missing-field rule reports it (spec::missing_field)
     };
-    let here = root().target().network().pod_cidr();
-    // One proposal for all the conflicts: the search sorts every block in use.
-    let mut proposal: Option<String> = None;
-    // The paths and names are built only for the blocks that do overlap.
-    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (SpecPath, String)| {
-        if pod.overlaps(&other) {
-            let (path, what) = describe();
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    &here,
-                    format!("pod CIDR {pod}"),
-                    format!("the pod CIDR {pod} overlaps {what} ({other})"),
-                )
-                .label(ctx.span(&path), format!("{what} {other}"))
-                .help(proposal.get_or_insert_with(|| propose(ctx, pod)).clone()),
-            );
-        }
-    };
-    conflict(network.vpc, &|| {
+    let mut overlaps = Overlaps::new(
+        ctx,
+        RULE.id,
+        "pod CIDR",
+        pod,
+        root().target().network().pod_cidr(),
+    );
+    overlaps.against(network.vpc, || {
         (root().target().network().vpc(), "the VPC".into())
     });
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(r.cidr, &|| {
+        overlaps.against(r.cidr, || {
             (
                 root().target().network().routes().at(i).cidr(),
                 format!("route `{}`", r.name),
@@ -66,7 +54,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     for (i, c) in network.other_clusters.iter().enumerate() {
         if let Some(other) = c.pod_cidr {
-            conflict(other, &|| {
+            overlaps.against(other, || {
                 (
                     root().target().network().other_clusters().at(i).pod_cidr(),
                     format!("the pod CIDR of cluster `{}`", c.name),
@@ -74,4 +62,5 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             });
         }
     }
+    out.extend(overlaps.found);
 }

@@ -1,10 +1,10 @@
 //! `network/service-overlap`: what it demands and why are in [`RULE`].
 
-use super::propose;
+use super::Overlaps;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
-use crate::model::path::{SpecPath, root};
-use crate::model::{Cidr, NetworkPlugin};
+use crate::model::NetworkPlugin;
+use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -23,44 +23,30 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let network = &ctx.spec.target.network;
     let service = network.service_cidr;
-    let here = root().target().network().service_cidr();
-    // One proposal for all the conflicts: the search sorts every block in use.
-    let mut proposal: Option<String> = None;
-    let mut conflict = |other: Cidr, describe: &dyn Fn() -> (SpecPath, String)| {
-        if service.overlaps(&other) {
-            let (path, what) = describe();
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    &here,
-                    format!("service CIDR {service}"),
-                    format!("the service CIDR {service} overlaps {what} ({other})"),
-                )
-                .label(ctx.span(&path), format!("{what} {other}"))
-                .help(
-                    proposal
-                        .get_or_insert_with(|| propose(ctx, service))
-                        .clone(),
-                ),
-            );
-        }
-    };
-    conflict(network.vpc, &|| {
+    let mut overlaps = Overlaps::new(
+        ctx,
+        RULE.id,
+        "service CIDR",
+        service,
+        root().target().network().service_cidr(),
+    );
+    overlaps.against(network.vpc, || {
         (root().target().network().vpc(), "the VPC".into())
     });
     if network.plugin == NetworkPlugin::Flannel
         && let Some(pod) = network.pod_cidr
     {
-        conflict(pod, &|| {
+        overlaps.against(pod, || {
             (root().target().network().pod_cidr(), "the pod CIDR".into())
         });
     }
     for (i, r) in network.routes.iter().enumerate() {
-        conflict(r.cidr, &|| {
+        overlaps.against(r.cidr, || {
             (
                 root().target().network().routes().at(i).cidr(),
                 format!("route `{}`", r.name),
             )
         });
     }
+    out.extend(overlaps.found);
 }
