@@ -481,15 +481,21 @@ fn a_fifo_as_a_template_override_is_refused_at_once() {
     assert!(!out.exists());
 }
 
-#[test]
-fn a_fifo_named_like_a_bundle_file_is_refused_at_once() {
-    let dir = tempfile::tempdir().unwrap();
+/// `bundle` and `other`, both compiled from the minimal example.
+fn two_minimal_bundles(dir: &tempfile::TempDir) -> (PathBuf, PathBuf) {
     let out = dir.path().join("bundle");
     let other = dir.path().join("other");
     for target in [&out, &other] {
         let run = compile_to(MINIMAL, target);
         assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     }
+    (out, other)
+}
+
+#[test]
+fn a_fifo_named_like_a_bundle_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, other) = two_minimal_bundles(&dir);
     for file in ["README.md", "index.json"] {
         let path = out.join(file);
         let saved = std::fs::read(&path).unwrap();
@@ -537,12 +543,7 @@ fn a_device_as_the_spec_is_refused() {
 #[test]
 fn verify_and_diff_never_follow_a_link_out_of_the_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("bundle");
-    let other = dir.path().join("other");
-    for target in [&out, &other] {
-        let run = compile_to(MINIMAL, target);
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    }
+    let (out, other) = two_minimal_bundles(&dir);
     // The link points at a file outside with exactly the right bytes: following it would
     // make the bundle look current.
     let outside = dir.path().join("outside.md");

@@ -12,8 +12,10 @@
 //! A `super::` chain never climbs to the crate root (inline modules such as `mod tests`
 //! counted): such a path would name another module unseen, so it is refused too.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const BASE: &[&str] = &[
     "diagnostic",
@@ -75,21 +77,6 @@ fn broken_rule(from: &str, to: &str) -> Option<String> {
             "{from} is a stage and {to} is the top ({}): only the top names it",
             TOP.join(", ")
         )),
-    }
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("a directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
     }
 }
 
@@ -302,8 +289,7 @@ struct Source {
 
 fn read_source() -> Source {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    let files = common::files_under(&root.join("src"), ".rs");
     let mut modules = BTreeSet::new();
     let mut references = Vec::new();
     let mut escapes = Vec::new();

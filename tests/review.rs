@@ -312,28 +312,30 @@ fn the_plan_table_is_pinned() {
 #[test]
 fn importing_a_stack_never_copies_a_secret_into_the_spec() {
     let (_dir, out, spec, warnings) = import_fixture("secrets.yml", "shop");
-    for secret in [
-        "hunter2",
-        "s3cr3t-Passw0rd",
-        "admin:pw@",
-        "ghp_",
-        "sk_live_",
-    ] {
-        assert!(!spec.contains(secret), "the spec holds {secret}:\n{spec}");
-    }
+    assert_absent(
+        &spec,
+        &[
+            "hunter2",
+            "s3cr3t-Passw0rd",
+            "admin:pw@",
+            "ghp_",
+            "sk_live_",
+        ],
+    );
     // Secrets become references to provide at deploy time; the rest is copied.
-    for line in [
-        "MYSQL_ROOT_PASSWORD: \"${MYSQL_ROOT_PASSWORD}\"",
-        "MYSQL_PASSWORD: \"${MYSQL_PASSWORD}\"",
-        "DB_PASS: \"${DB_PASS}\"",
-        "DATABASE_URL: \"${DATABASE_URL}\"",
-        "UPSTREAM: \"${UPSTREAM}\"",
-        "MYSQL_DATABASE: app",
-        "LOG_LEVEL: info",
-        "health: { path: /health }",
-    ] {
-        assert!(spec.contains(line), "{line} missing:\n{spec}");
-    }
+    assert_present(
+        &spec,
+        &[
+            "MYSQL_ROOT_PASSWORD: \"${MYSQL_ROOT_PASSWORD}\"",
+            "MYSQL_PASSWORD: \"${MYSQL_PASSWORD}\"",
+            "DB_PASS: \"${DB_PASS}\"",
+            "DATABASE_URL: \"${DATABASE_URL}\"",
+            "UPSTREAM: \"${UPSTREAM}\"",
+            "MYSQL_DATABASE: app",
+            "LOG_LEVEL: info",
+            "health: { path: /health }",
+        ],
+    );
     // One warning per secret, each at its compose line.
     for (path, line) in [
         ("services.db.environment.MYSQL_ROOT_PASSWORD", 6),
@@ -375,44 +377,46 @@ fn importing_a_stack_never_copies_a_secret_into_the_spec() {
 #[test]
 fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
     let (_dir, _out, spec, warnings) = import_fixture("secrets-review.yml", "app");
-    for secret in [
-        "Abcdefghijklmnopqrstuvwx",
-        "abcdef0123456789abcdef0123456789",
-        "filepass-0001",
-        "appkey-0001",
-        "0123456789abcdef0123456789abcdef",
-        "jsonpass-0001",
-        "javapass-0001",
-        "optpass-0001",
-        "curlpass-0001",
-        "apr1",
-        "IgXLP6ewTrSuBkTrqE8wj",
-        "2y$",
-        "c4WoMPo3SXsafkva",
-        "wJalrXUtnFEMI",
-        "cfgpass-0001",
-    ] {
-        assert!(!spec.contains(secret), "the spec holds {secret}:\n{spec}");
-    }
-    for line in [
-        "OSS_AK: \"${OSS_AK}\"",
-        "OSS_SK: \"${OSS_SK}\"",
-        "AUTHORIZATION: \"${AUTHORIZATION}\"",
-        "DB_PASSWORD_FILE: \"${DB_PASSWORD_FILE}\"",
-        "APP_KEY: \"${APP_KEY}\"",
-        "SENTRY_DSN: \"${SENTRY_DSN}\"",
-        "CFG: \"${CFG}\"",
-        "JAVA_OPTS: \"${JAVA_OPTS}\"",
-        "LOG_LEVEL: info",
-        "SENTRY_ENVIRONMENT: production",
-        "DB_PASSWORD_FILE: /run/secrets/db-password",
-        "# compose `services.api.command: (not copied: it holds a secret)`",
-        "# compose `services.api.labels: (not copied: it holds a secret)`",
-        "# compose `services.api.x-note: (not copied: it holds a secret)`",
-        "# compose `configs: (not copied: it holds a secret)`",
-    ] {
-        assert!(spec.contains(line), "{line} missing:\n{spec}");
-    }
+    assert_absent(
+        &spec,
+        &[
+            "Abcdefghijklmnopqrstuvwx",
+            "abcdef0123456789abcdef0123456789",
+            "filepass-0001",
+            "appkey-0001",
+            "0123456789abcdef0123456789abcdef",
+            "jsonpass-0001",
+            "javapass-0001",
+            "optpass-0001",
+            "curlpass-0001",
+            "apr1",
+            "IgXLP6ewTrSuBkTrqE8wj",
+            "2y$",
+            "c4WoMPo3SXsafkva",
+            "wJalrXUtnFEMI",
+            "cfgpass-0001",
+        ],
+    );
+    assert_present(
+        &spec,
+        &[
+            "OSS_AK: \"${OSS_AK}\"",
+            "OSS_SK: \"${OSS_SK}\"",
+            "AUTHORIZATION: \"${AUTHORIZATION}\"",
+            "DB_PASSWORD_FILE: \"${DB_PASSWORD_FILE}\"",
+            "APP_KEY: \"${APP_KEY}\"",
+            "SENTRY_DSN: \"${SENTRY_DSN}\"",
+            "CFG: \"${CFG}\"",
+            "JAVA_OPTS: \"${JAVA_OPTS}\"",
+            "LOG_LEVEL: info",
+            "SENTRY_ENVIRONMENT: production",
+            "DB_PASSWORD_FILE: /run/secrets/db-password",
+            "# compose `services.api.command: (not copied: it holds a secret)`",
+            "# compose `services.api.labels: (not copied: it holds a secret)`",
+            "# compose `services.api.x-note: (not copied: it holds a secret)`",
+            "# compose `configs: (not copied: it holds a secret)`",
+        ],
+    );
     for path in [
         "services.api.environment.OSS_AK",
         "services.api.environment.OSS_SK",
@@ -442,6 +446,20 @@ fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
 
 /// Imports `tests/fixtures/compose/FIXTURE` as the spec of migration `name`, which must
 /// succeed: the temporary folder (kept alive), the spec's path, its text and the warnings.
+/// None of these secrets reached the imported spec.
+fn assert_absent(spec: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!spec.contains(secret), "the spec holds {secret}:\n{spec}");
+    }
+}
+
+/// Each of these lines is in the imported spec.
+fn assert_present(spec: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(spec.contains(line), "{line} missing:\n{spec}");
+    }
+}
+
 fn import_fixture(fixture: &str, name: &str) -> (tempfile::TempDir, PathBuf, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(format!("{name}.yaml"));

@@ -173,29 +173,21 @@ fn every_rule_has_its_docs_fixtures_and_snapshot() {
 #[test]
 fn every_rule_id_a_template_names_is_a_rule() {
     let mut stale = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from("templates")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
+    for path in common::files_under(Path::new("templates"), "") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // `area/name` between backticks, as the templates write ids, in a known area.
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let Some((area, _)) = quoted.split_once('/') else {
                 continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            // `area/name` between backticks, as the templates write ids, in a known area.
-            for quoted in text.split('`').skip(1).step_by(2) {
-                let Some((area, _)) = quoted.split_once('/') else {
-                    continue;
-                };
-                let in_an_area = RuleId::ALL
-                    .iter()
-                    .any(|r| r.as_str().starts_with(&format!("{area}/")));
-                let id_shaped = quoted
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '/');
-                if in_an_area && id_shaped && RuleId::find(quoted).is_none() {
-                    stale.push(format!("{}: `{quoted}`", path.display()));
-                }
+            };
+            let in_an_area = RuleId::ALL
+                .iter()
+                .any(|r| r.as_str().starts_with(&format!("{area}/")));
+            let id_shaped = quoted
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '/');
+            if in_an_area && id_shaped && RuleId::find(quoted).is_none() {
+                stale.push(format!("{}: `{quoted}`", path.display()));
             }
         }
     }
@@ -209,18 +201,13 @@ fn every_rule_id_a_template_names_is_a_rule() {
 /// else in src/ (code names it `RuleId::…`; prose elsewhere names the module).
 #[test]
 fn every_rule_id_is_written_in_its_own_file_only() {
-    let mut files = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from("src")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
+    let files: Vec<(std::path::PathBuf, String)> = common::files_under(Path::new("src"), ".rs")
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path, text)
+        })
+        .collect();
     let mut wrong = Vec::new();
     for id in RuleId::ALL {
         let (area, name) = id.as_str().split_once('/').unwrap();

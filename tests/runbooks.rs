@@ -20,6 +20,12 @@ fn runbooks_of(spec: &cutover::model::Spec) -> Vec<Runbook> {
     runbook::build(spec, &common::plan(spec))
 }
 
+/// The runbooks of a spec text, written to `name` in `dir` and loaded from there.
+fn runbooks_of_text(dir: &tempfile::TempDir, name: &str, text: &str) -> Vec<Runbook> {
+    let path = common::temp_spec(dir, name, text);
+    runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec)
+}
+
 fn examples() -> Vec<PathBuf> {
     common::example_specs(&["yaml"])
 }
@@ -689,8 +695,7 @@ fn the_backups_purge_lists_then_removes_in_a_separate_step() {
             "\ndata:\n  backups: oss://piggymetrics-backups/cutover\n",
             1,
         );
-    let path = common::temp_spec(&dir, "backups.yaml", &spec);
-    let runbooks = runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let runbooks = runbooks_of_text(&dir, "backups.yaml", &spec);
     let book = runbooks
         .iter()
         .find(|b| b.phase.to_lowercase().contains("decommission"))
@@ -876,8 +881,7 @@ fn gates_are_shown_as_quoted_spec_text() {
         &format!("    - '{gate}'\n"),
         1,
     );
-    let path = common::temp_spec(&dir, "gates.yaml", &spec);
-    let runbooks = runbooks_of(&load::load(&path).unwrap_or_else(|_| panic!("loads")).spec);
+    let runbooks = runbooks_of_text(&dir, "gates.yaml", &spec);
     let gated: Vec<_> = runbooks.iter().filter(|b| !b.gates.is_empty()).collect();
     assert!(!gated.is_empty());
     for book in gated {

@@ -93,38 +93,38 @@ impl Config {
 }
 
 fn parse(source: &Arc<SourceFile>) -> Result<Config, LoadError> {
-    let problem = |span: Span, message: String, help: &str| {
-        Diagnostic::new(RuleId::ConfigSyntax, Severity::Error, source, message)
-            .label(span, "here")
-            .help(help)
+    // Both readers report a TOML error with its span.
+    let problem = |e: &toml::de::Error, message: String, help: &str| {
+        let span = e
+            .span()
+            .map_or(Span::default(), |r| Span::new(r.start, r.end));
+        LoadError::Diagnostics(vec![
+            Diagnostic::new(RuleId::ConfigSyntax, Severity::Error, source, message)
+                .label(span, "here")
+                .help(help),
+        ])
     };
     let parsed: toml::Spanned<toml::de::DeTable> = match toml::de::DeTable::parse(&source.text) {
         Ok(table) => table,
         Err(e) => {
-            let span = e
-                .span()
-                .map_or(Span::default(), |r| Span::new(r.start, r.end));
-            return Err(LoadError::Diagnostics(vec![problem(
-                span,
+            return Err(problem(
+                &e,
                 format!("cutover.toml is not valid TOML: {}", e.message().trim()),
                 &format!(
                     "write `[rules]` followed by lines such as `\"{}\" = \"allow\"`",
                     RuleId::SizingSingleZone
                 ),
-            )]));
+            ));
         }
     };
     let file: ConfigFile = match toml::from_str(&source.text) {
         Ok(file) => file,
         Err(e) => {
-            let span = e
-                .span()
-                .map_or(Span::default(), |r| Span::new(r.start, r.end));
-            return Err(LoadError::Diagnostics(vec![problem(
-                span,
+            return Err(problem(
+                &e,
                 format!("cutover.toml: {}", e.message().trim()),
                 "each rule's level is `allow`, `warn` or `deny`, under a `[rules]` table",
-            )]));
+            ));
         }
     };
     let mut diagnostics = Vec::new();

@@ -37,6 +37,24 @@ pub fn relative(path: &Path) -> &Path {
     path.strip_prefix(&root).unwrap_or(path)
 }
 
+/// Every file under `dir` whose name ends with `suffix` (`""` for all), sorted, recursively.
+pub fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    let mut files = Vec::new();
+    for path in entries {
+        if path.is_dir() {
+            files.extend(files_under(&path, suffix));
+        } else if path.to_string_lossy().ends_with(suffix) {
+            files.push(path);
+        }
+    }
+    files
+}
+
 /// The example specs with one of `extensions`, sorted.
 pub fn example_specs(extensions: &[&str]) -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir("examples")
