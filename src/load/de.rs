@@ -266,13 +266,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
         let result = match &self.node.kind {
             NodeKind::Scalar { text, kind } => match kind {
                 ScalarKind::Null => visitor.visit_unit(),
-                ScalarKind::Bool => visitor.visit_bool(text.eq_ignore_ascii_case("true")),
-                ScalarKind::Int => match i64::try_from(self.int()?) {
-                    Ok(i) => visitor.visit_i64(i),
-                    Err(_) => visitor.visit_str(text),
-                },
-                ScalarKind::Float => visitor.visit_f64(self.float()?),
-                ScalarKind::Str => visitor.visit_str(text),
+                // Typed fields ask for their own type; only a value that may be a scalar or a
+                // mapping (an `env` value) asks for any, and it keeps the text as written
+                // (`1.10`, `007`).
+                _ => visitor.visit_str(text),
             },
             NodeKind::Seq(_) => return self.deserialize_seq(visitor),
             NodeKind::Map(_) => return self.deserialize_map(visitor),
@@ -369,6 +366,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
+            // `volumes:` with nothing after it is an empty list, as YAML users write it.
+            NodeKind::Scalar {
+                kind: ScalarKind::Null,
+                ..
+            } => visitor
+                .visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<()>()))
+                .map_err(|e| self.locate(e)),
             NodeKind::Seq(items) => {
                 let access = SeqDe {
                     items: items.iter().enumerate(),
@@ -399,6 +403,14 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        // `env:` with nothing after it is an empty map (a section is still required).
+        if self.node.is_null() {
+            return visitor
+                .visit_map(de::value::MapDeserializer::new(
+                    std::iter::empty::<((), ())>(),
+                ))
+                .map_err(|e| self.locate(e));
+        }
         self.visit_entries(None, visitor)
     }
 

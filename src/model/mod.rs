@@ -8,7 +8,9 @@ pub mod images;
 pub mod kubernetes;
 pub mod network;
 pub mod path;
+pub mod ports;
 pub mod rollout;
+pub mod secrets;
 pub mod sizing;
 pub mod units;
 
@@ -18,6 +20,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
+pub use ports::{AddressType, ExtraPort, LegacyBackend, Protocol, Publish, PublishVia};
+pub use secrets::{
+    Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
+};
 pub use units::{Address, Cidr, Duration, Percent, Quantity};
 
 /// The only `apiVersion` this version of cutover reads.
@@ -41,6 +47,12 @@ pub struct Spec {
     /// Volumes the services mount, by name.
     #[serde(default)]
     pub storage: Vec<Storage>,
+    /// Secrets the services read (`env` and `files`); the bundle never holds a value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
+    /// ConfigMaps made from files beside the spec, which the services read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<Config>,
     pub services: Vec<Service>,
     /// Where the service images move before deploy.
     #[serde(default)]
@@ -406,8 +418,22 @@ pub struct Service {
     pub image: String,
     /// Fewer than 3 is a single point of failure (warned).
     pub replicas: u32,
-    /// The port the service listens on.
+    /// The port the service listens on: its routes and probes use it.
     pub port: u16,
+    /// The main port's protocol: `tcp` (default) or `udp` (no route and no probe can use it).
+    #[serde(default, skip_serializing_if = "Protocol::is_tcp")]
+    pub protocol: Protocol,
+    /// Clients outside the cluster reach the main port directly (not an HTTP route): a
+    /// LoadBalancer or NodePort Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish: Option<Publish>,
+    /// More ports the service listens on, each named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ExtraPort>,
+    /// Runs once to completion instead of serving: a Job. Its dependants start when it has
+    /// completed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub one_shot: bool,
     #[serde(default)]
     pub resources: Option<Resources>,
     /// Liveness and readiness probes on the service port.
@@ -419,14 +445,23 @@ pub struct Service {
     /// Host and path pairs that route to this service.
     #[serde(default)]
     pub routes: Vec<HttpRoute>,
-    /// Services that must answer before this one starts.
+    /// Where the service answers on the old cluster while its routes move (default: the
+    /// source entrypoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<LegacyBackend>,
+    /// Services that must be ready (or, for a one-shot service, completed) before this one
+    /// starts.
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub volumes: Vec<VolumeMount>,
-    /// Environment variables (plain values; secrets belong in Secrets).
+    /// Environment variables: plain values, or `{ secret: NAME, key: KEY }` and
+    /// `{ config: NAME, key: KEY }` references.
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, EnvValue>,
+    /// Secrets and configs mounted as files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileMount>,
     /// Rule ids accepted on purpose for this service.
     #[serde(default)]
     pub allow: Vec<String>,
@@ -459,6 +494,21 @@ pub struct Health {
     /// TCP probes on the service port.
     #[serde(default)]
     pub tcp: Option<bool>,
+    /// The port the probes use (default: the service port); one of the service's ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// How often the probes run (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    /// How long one probe may take (default 3s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    /// Failed probes in a row before the pod is restarted or taken out of service (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// How long the service may take to start before liveness probes count (default 5m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<Duration>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -203,7 +203,8 @@ macro_rules! spec_paths {
 spec_paths! {
     Spec => SpecAt {
         api_version, kind, metadata: MetadataAt, source: SourceClusterAt,
-        target: TargetClusterAt, storage: [StorageAt], services: [ServiceAt],
+        target: TargetClusterAt, storage: [StorageAt], secrets: [SecretAt],
+        configs: [ConfigAt], services: [ServiceAt],
         images: ImagesAt, data: DataAt, rollout: RolloutAt, dns: DnsAt,
         verification: VerificationAt,
     }
@@ -234,12 +235,21 @@ spec_paths! {
         access_key_secret,
     }
     Service => ServiceAt {
-        name, image, replicas, port, resources: ResourcesAt, health: HealthAt, stateful,
-        routes: [HttpRouteAt], depends_on: [], volumes: [VolumeMountAt], env: {}, allow: [],
+        name, image, replicas, port, protocol, publish: PublishAt, ports: [ExtraPortAt],
+        one_shot, resources: ResourcesAt, health: HealthAt, stateful, routes: [HttpRouteAt],
+        legacy: LegacyBackendAt, depends_on: [], volumes: [VolumeMountAt], env: {},
+        files: [FileMountAt], allow: [],
     }
+    Secret => SecretAt { name, keys: [], provider, store: SecretStoreRefAt, remote_name }
+    SecretStoreRef => SecretStoreRefAt { name, kind }
+    Config => ConfigAt { name, files: [] }
+    FileMount => FileMountAt { secret, config, key, mount_path }
+    ExtraPort => ExtraPortAt { name, port, protocol, publish: PublishAt }
+    Publish => PublishAt { via, port, address }
+    LegacyBackend => LegacyBackendAt { address, port }
     Resources => ResourcesAt { requests: ResourceListAt, limits: ResourceListAt }
     ResourceList => ResourceListAt { cpu, memory }
-    Health => HealthAt { path, tcp }
+    Health => HealthAt { path, tcp, port, interval, timeout, retries, start_period }
     HttpRoute => HttpRouteAt { host, path }
     VolumeMount => VolumeMountAt { storage, mount_path, read_only }
     Images => ImagesAt { target, pull_secret, helper_image }

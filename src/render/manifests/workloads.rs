@@ -8,9 +8,10 @@ use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EnvVar, HTTPGetAction, LocalObjectReference, Namespace,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    Capabilities, ConfigMapKeySelector, Container, ContainerPort, EnvVar, EnvVarSource,
+    HTTPGetAction, LocalObjectReference, Namespace, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
     SecurityContext, Service, ServicePort, ServiceSpec, TCPSocketAction, TopologySpreadConstraint,
     Volume, VolumeMount, VolumeResourceRequirements,
 };
@@ -22,7 +23,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
 use crate::model::images::target_image;
-use crate::model::{Provisioning, ResourceList, Service as SpecService, Spec, StorageType};
+use crate::model::{
+    EnvValue, Provisioning, ResourceList, Service as SpecService, Spec, StorageType,
+};
 
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 
@@ -261,11 +264,7 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
     let env: Vec<EnvVar> = service
         .env
         .iter()
-        .map(|(name, value)| EnvVar {
-            name: name.clone(),
-            value: Some(value.clone()),
-            ..EnvVar::default()
-        })
+        .map(|(name, value)| env_var(name, value))
         .collect();
     let mounts: Vec<VolumeMount> = service
         .volumes
@@ -295,6 +294,35 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         security_context: Some(container_security(service.port < 1024)),
         ..Container::default()
+    }
+}
+
+/// A variable: its written value, or a reference to a Secret's or config's key (kustomize
+/// rewrites a config's name to the generated ConfigMap's).
+fn env_var(name: &str, value: &EnvValue) -> EnvVar {
+    let value_from = match value {
+        EnvValue::Plain(_) => None,
+        EnvValue::Secret { secret, key } => Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.clone(),
+                key: key.clone(),
+                optional: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+        EnvValue::Config { config, key } => Some(EnvVarSource {
+            config_map_key_ref: Some(ConfigMapKeySelector {
+                name: config.clone(),
+                key: key.clone(),
+                optional: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+    };
+    EnvVar {
+        name: name.to_string(),
+        value: value.plain().map(str::to_string),
+        value_from,
     }
 }
 

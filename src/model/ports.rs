@@ -1,0 +1,126 @@
+//! The ports a service listens on besides its main one, how clients outside the cluster reach
+//! a port that is not an HTTP route, and where a routed service answers on the old cluster.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
+
+use super::Address;
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn is_tcp(&self) -> bool {
+        *self == Protocol::Tcp
+    }
+
+    /// As Kubernetes writes it: `TCP`, `UDP`.
+    pub fn kubernetes(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+/// Another port of a service: reached inside the cluster through the service's Service,
+/// and from outside only when `publish` says so (never through an Ingress).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExtraPort {
+    /// An IANA service name for the port: lowercase letters, digits and `-`, at most 15.
+    pub name: String,
+    pub port: u16,
+    /// `tcp` (default) or `udp`.
+    #[serde(default)]
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub publish: Option<Publish>,
+}
+
+/// A port clients outside the cluster reach directly, not through an HTTP route.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Publish {
+    /// `load-balancer` (a Service of type LoadBalancer: ACK creates an SLB/NLB for it) or
+    /// `node-port` (every node's port).
+    pub via: PublishVia,
+    /// The port clients use (default: the container port). For node-port, 30000-32767.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// load-balancer: `intranet` (default: reachable from the VPC only) or `internet`.
+    #[serde(default)]
+    pub address: Option<AddressType>,
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum PublishVia {
+    LoadBalancer,
+    NodePort,
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum AddressType {
+    #[default]
+    Intranet,
+    Internet,
+}
+
+/// Where a routed service answers on the old cluster (default: `source.entrypoint`'s
+/// address and port): the legacy backend its routes fall back to while it moves.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LegacyBackend {
+    /// Default: `source.entrypoint.address`.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// Default: `source.entrypoint.port` (a Swarm service's published port).
+    #[serde(default)]
+    pub port: Option<u16>,
+}
