@@ -115,6 +115,17 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     .detail("Production traffic stays on the old cluster; the test domain reaches the new one.")
     .commands(kubectl_apply(phase));
     for s in &spec.services {
+        if s.one_shot {
+            // A Job has no rollout: it is done when it has completed.
+            apply.commands.push(
+                kubectl_in(ns)
+                    .lit("wait --for=condition=complete")
+                    .arg(format!("job/{}", s.name))
+                    .lit("--timeout=30m")
+                    .build(),
+            );
+            continue;
+        }
         let kind = if s.stateful {
             "statefulset"
         } else {
@@ -131,6 +142,7 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     apply.commands.push(kubectl_in(ns).lit("get pvc").build());
     book.steps
         .push(apply.expect("every rollout completes, every claim is Bound"));
+    book.steps.extend(super::ports::published(spec));
     if let Some(test) = &spec.target.test_domain {
         let address = spec.target.entrypoint.address.to_string();
         let in_zone = spec.dns.as_ref().and_then(|d| {

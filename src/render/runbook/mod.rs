@@ -20,6 +20,7 @@ mod deploy;
 mod dns;
 mod ids;
 mod images;
+mod ports;
 mod prepare;
 mod traffic;
 mod verify;
