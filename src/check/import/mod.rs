@@ -2,3 +2,4 @@
 
 pub(super) mod unsupported;
 pub(super) mod secret;
+pub(super) mod placeholder;
