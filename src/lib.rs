@@ -70,9 +70,12 @@ pub fn compile_source(
         None => config::Config::default(),
     };
     let sizing = model::sizing::derive(&loaded.spec);
-    let diagnostics = check::check(&loaded, &sizing, &config);
+    // No folder to read `configs` files from: check reports each one.
+    let configs = load::configs::read(&loaded.spec, None);
+    let diagnostics = check::check_with_configs(&loaded, &configs, &sizing, &config);
     let checked = Checked {
         loaded,
+        configs,
         config,
         diagnostics,
         sizing,
@@ -84,6 +87,8 @@ pub fn compile_source(
 /// the sizing derived from it once, which the plan takes on.
 pub struct Checked {
     pub loaded: Loaded,
+    /// The files `configs` names, read beside the spec: check judged them, render copies them.
+    pub configs: load::configs::ConfigFiles,
     pub config: config::Config,
     pub diagnostics: Vec<Diagnostic>,
     pub sizing: model::sizing::Sizing,
@@ -111,9 +116,11 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
     };
     // Derived once: the checks judge it and the plan takes it on.
     let sizing = model::sizing::derive(&loaded.spec);
-    let diagnostics = check::check(&loaded, &sizing, &config);
+    let configs = load::configs::read(&loaded.spec, Some(spec.parent().unwrap_or(Path::new(""))));
+    let diagnostics = check::check_with_configs(&loaded, &configs, &sizing, &config);
     Ok(Checked {
         loaded,
+        configs,
         config,
         diagnostics,
         sizing,
@@ -147,7 +154,8 @@ pub fn compile_checked(
         .iter()
         .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
-    let files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    let mut files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    render::manifests::write_config_files(spec, &plan, &checked.configs, &mut files);
     let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
     Ok(bundle::seal(
         files,

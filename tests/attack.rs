@@ -959,6 +959,7 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
     let checked = cutover::Checked {
         sizing: cutover::model::sizing::derive(&loaded.spec),
         loaded,
+        configs: Default::default(),
         config,
         diagnostics: warnings,
     };
