@@ -582,6 +582,9 @@ fn no_spec_value_runs_writes_or_leaks_anything() {
     let schema = schema_string_paths();
     // The examples, then specs that set the fields no example sets.
     let mut examples = common::example_specs(&["yaml"]);
+    // A spec with `configs` reads files beside it, which a spec compiled from memory (as the
+    // variants are) has not: tests/secrets.rs attacks those paths instead.
+    examples.retain(|e| !std::fs::read_to_string(e).unwrap().contains("\nconfigs:"));
     examples.extend(common::fixtures("attack"));
     let mut sites = BTreeMap::new();
     let mut baselines = BTreeMap::new();

@@ -120,9 +120,16 @@ fn store_kind(kind: Option<SecretStoreKind>) -> String {
     <&str>::from(kind.unwrap_or(SecretStoreKind::ClusterSecretStore)).to_string()
 }
 
-/// A JMESPath quoted identifier: any key, `-` and `.` included, reads as one field.
+/// The JMESPath of a field: bare when it is an identifier, else quoted, so that any key
+/// (`-` and `.` included) reads as one field.
 fn jmes_field(key: &str) -> String {
-    serde_json::to_string(key).unwrap_or_default()
+    let bare = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if bare {
+        key.to_string()
+    } else {
+        serde_json::to_string(key).unwrap_or_default()
+    }
 }
 
 /// The deploy phase's secret-store objects, one per Secret a store fills.

@@ -176,12 +176,16 @@ impl Walk<'_, '_> {
             "`{name}` names a secret, and its value is written in the spec",
             name = name.escape_default()
         );
-        let d = self.diagnostic(span, label, message).help(self.help(HELP_NAME));
+        let d = self
+            .diagnostic(span, label, message)
+            .help(self.help(HELP_NAME));
         self.out.push(d);
     }
 
     fn report(&mut self, span: Span, kind: &'static str, message: String) {
-        let d = self.diagnostic(span, kind, message).help(self.help(HELP_VALUE));
+        let d = self
+            .diagnostic(span, kind, message)
+            .help(self.help(HELP_VALUE));
         self.out.push(d);
     }
 
