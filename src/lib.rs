@@ -64,14 +64,32 @@ pub fn compile_source(
     source: std::sync::Arc<diagnostic::SourceFile>,
     options: &Options,
 ) -> Result<Compiled, Failure> {
+    compile_source_reading(source, None, options)
+}
+
+/// [`compile_source`] for a spec whose `configs` files sit in `folder`, as if the spec were
+/// there (the attack tests compile variants of an example in memory).
+pub fn compile_source_in(
+    source: std::sync::Arc<diagnostic::SourceFile>,
+    folder: &Path,
+    options: &Options,
+) -> Result<Compiled, Failure> {
+    compile_source_reading(source, Some(folder), options)
+}
+
+fn compile_source_reading(
+    source: std::sync::Arc<diagnostic::SourceFile>,
+    folder: Option<&Path>,
+    options: &Options,
+) -> Result<Compiled, Failure> {
     let loaded = load::load_source(source)?;
     let config = match &options.config {
         Some(path) => config::Config::discover(path, Some(path))?,
         None => config::Config::default(),
     };
     let sizing = model::sizing::derive(&loaded.spec);
-    // No folder to read `configs` files from: check reports each one.
-    let configs = load::configs::read(&loaded.spec, None);
+    // Without a folder, check reports each `configs` file as unreadable.
+    let configs = load::configs::read(&loaded.spec, folder);
     let diagnostics = check::check_with_configs(&loaded, &configs, &sizing, &config);
     let checked = Checked {
         loaded,
