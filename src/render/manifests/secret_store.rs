@@ -203,3 +203,17 @@ pub fn objects(spec: &Spec) -> Vec<Manifest> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::jmes_field;
+
+    #[test]
+    fn a_key_that_is_not_an_identifier_is_quoted_in_jmespath() {
+        assert_eq!(jmes_field("password"), "password");
+        assert_eq!(jmes_field("db_user2"), "db_user2");
+        assert_eq!(jmes_field("api-key"), "\"api-key\"");
+        assert_eq!(jmes_field("tls.crt"), "\"tls.crt\"");
+        assert_eq!(jmes_field("2fa"), "\"2fa\"");
+    }
+}
