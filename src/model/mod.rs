@@ -545,6 +545,11 @@ pub struct Images {
     /// `busybox:1.36`); it moves to `target` with the others.
     #[serde(default)]
     pub helper_image: Option<String>,
+    /// The kubectl image the init containers that wait for a one-shot service's Job run
+    /// (default `registry.k8s.io/kubectl` of `target.kubernetesVersion`); it moves to
+    /// `target` with the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl_image: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
