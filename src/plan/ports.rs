@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::model::ports::main_port_name;
 use crate::model::{AddressType, Protocol, PublishVia, Service, Spec};
 
 /// The ACK cloud controller manager's annotation for a LoadBalancer's address type
@@ -56,17 +57,6 @@ pub fn published_name(
     };
     let protocol: &str = protocol.into();
     format!("{service}-{kind}-{protocol}")
-}
-
-/// The main port's name as the container and its Services name it: `udp` for a UDP port,
-/// `http` when routes or an HTTP health check use it, else `tcp`.
-pub fn main_port_name(service: &Service) -> &'static str {
-    if service.protocol == Protocol::Udp {
-        return "udp";
-    }
-    let http =
-        !service.routes.is_empty() || service.health.as_ref().is_some_and(|h| h.path.is_some());
-    if http { "http" } else { "tcp" }
 }
 
 /// A service's publishing Services, one per kind, address type and protocol, sorted by

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         let at = root().services().at(i);
-        // A one-shot service runs once (workload/one-shot demands one replica).
+        // A one-shot service runs once (its own rule demands one replica).
         if service.replicas < 3 && !service.one_shot {
             out.push(
                 ctx.warning(

@@ -28,11 +28,12 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
 use crate::model::images::{kubectl_image, target_image, waits_for_job, waits_for_jobs};
+use crate::model::ports::main_port_name;
 use crate::model::{
     EnvValue, Protocol, Provisioning, PublishVia, ResourceList, Service as SpecService, Spec,
     StorageType,
 };
-use crate::plan::ports::{ADDRESS_TYPE_ANNOTATION, main_port_name, published_of};
+use crate::plan::ports::{ADDRESS_TYPE_ANNOTATION, published_of};
 
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 
