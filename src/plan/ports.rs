@@ -27,6 +27,8 @@ pub struct PublishedService {
     pub address: AddressType,
     pub protocol: Protocol,
     pub ports: Vec<PublishedPort>,
+    /// The spec paths of its ports' `publish`, for the documents.
+    pub source: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -92,7 +94,17 @@ pub fn published_of(service: &Service) -> Vec<PublishedService> {
                 address,
                 protocol,
                 ports: Vec::new(),
+                source: String::new(),
             });
+        let path = if main_port_name(service) == name && port == service.port {
+            format!("services[{}].publish", service.name)
+        } else {
+            format!("services[{}].ports[{name}].publish", service.name)
+        };
+        if !group.source.is_empty() {
+            group.source.push_str(", ");
+        }
+        group.source.push_str(&path);
         group.ports.push(match publish.via {
             PublishVia::LoadBalancer => PublishedPort {
                 name,

@@ -172,11 +172,10 @@ fn ports_of(service: &SpecService) -> Vec<PortOf> {
 /// The LoadBalancer and NodePort Services of a service's published ports (the plan groups
 /// them: [`crate::plan::ports`]).
 fn published_services(spec: &Spec, service: &SpecService) -> Vec<(String, Service)> {
-    let source = format!("services[{}].publish", service.name);
     published_of(service)
         .into_iter()
         .map(|published| {
-            let mut metadata = object_meta(spec, service, &published.name, &source);
+            let mut metadata = object_meta(spec, service, &published.name, &published.source);
             if published.via == PublishVia::LoadBalancer {
                 let address: &str = published.address.into();
                 metadata

@@ -93,14 +93,15 @@ pub(super) fn published(spec: &Spec) -> Vec<Step> {
                     protocol.to_ascii_uppercase(),
                     code(&published.service)
                 ),
-                format!("services[{}].publish", published.service),
+                published.source.clone(),
             )
             .detail(detail)
             .commands(commands)
-            .expect(if udp {
-                "the Service has an address; `nc -zu` reports no error (UDP has no handshake: check the service's own logs or metrics for the datagrams)"
-            } else {
-                "the Service has an address; `nc -z` reports the port open"
+            .expect(match (published.via, udp) {
+                (PublishVia::LoadBalancer, true) => "the Service has an address; `nc -zu` reports no error (UDP has no handshake: check the service's own logs or metrics for the datagrams)",
+                (PublishVia::LoadBalancer, false) => "the Service has an address; `nc -z` reports the port open",
+                (PublishVia::NodePort, true) => "`nc -zu` reports no error (UDP has no handshake: check the service's own logs or metrics for the datagrams)",
+                (PublishVia::NodePort, false) => "`nc -z` reports the port open",
             })
         })
         .collect()
