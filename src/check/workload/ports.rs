@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "A service's ports have distinct names (IANA service names: lowercase letters, digits and `-`, at most 15, a letter among them, no `--` and no `-` at either end) and distinct numbers per protocol; `health.port` is one of its TCP ports.",
+    summary: "A service's ports are not 0 and have distinct names (IANA service names: lowercase letters, digits and `-`, at most 15, a letter among them, no `--` and no `-` at either end) and distinct numbers per protocol; `health.port` is one of its TCP ports.",
     rationale: "Kubernetes refuses a pod or Service with two ports of one name, or one number and protocol twice, and a port name that is not an IANA_SVC_NAME; a probe on a port the service does not declare fails and restarts the pod. The main port is named `http`, `tcp` or `udp`, so extra ports cannot take that name.",
     bad: "{ port: 8080, ports: [{ name: admin, port: 8080 }], health: { tcp: true, port: 9000 } }",
     good: "{ port: 8080, ports: [{ name: admin, port: 8081 }, { name: dns, port: 8081, protocol: udp }], health: { tcp: true, port: 8081 } }",
@@ -49,6 +49,37 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             None => ctx.span(at.port()),
             Some(j) => ctx.span(at.ports().at(j)),
         };
+        // Port 0 is no port: Kubernetes refuses it in a pod and a Service.
+        let mut zero: Vec<crate::model::path::SpecPath> = Vec::new();
+        if service.port == 0 {
+            zero.push(at.port().into());
+        }
+        if service.publish.as_ref().and_then(|p| p.port) == Some(0) {
+            zero.push(at.publish().port().into());
+        }
+        if service.legacy.as_ref().and_then(|l| l.port) == Some(0) {
+            zero.push(at.legacy().port().into());
+        }
+        for (j, port) in service.ports.iter().enumerate() {
+            if port.port == 0 {
+                zero.push(at.ports().at(j).port().into());
+            }
+            if port.publish.as_ref().and_then(|p| p.port) == Some(0) {
+                zero.push(at.ports().at(j).publish().port().into());
+            }
+        }
+        for path in zero {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    path,
+                    "port 0",
+                    format!("service `{name}` has port 0, which is no port"),
+                )
+                .service(name)
+                .help("write the port number the service listens on (1-65535)"),
+            );
+        }
         for (j, port) in service.ports.iter().enumerate() {
             let here = at.ports().at(j);
             if !is_iana_service_name(&port.name) {
