@@ -186,3 +186,55 @@ fn the_job_runs_before_its_dependants_and_published_ports_are_not_ingresses() {
             .any(|m| m.source.starts_with("registry.k8s.io/kubectl:"))
     );
 }
+
+#[test]
+fn the_kubectl_image_follows_the_cluster_version_from_1_28_on_unless_set() {
+    let mut loaded = load::load(Path::new("examples/ack-nginx.yaml")).unwrap();
+    let image = cutover::model::images::kubectl_image;
+    loaded.spec.target.kubernetes_version = "1.31".into();
+    assert_eq!(image(&loaded.spec), "registry.k8s.io/kubectl:v1.31.0");
+    loaded.spec.target.kubernetes_version = "1.24".into();
+    assert_eq!(image(&loaded.spec), "registry.k8s.io/kubectl:v1.28.0");
+    let images = loaded
+        .spec
+        .images
+        .as_mut()
+        .expect("the example moves images");
+    images.kubectl_image = Some("bitnami/kubectl:1.31".into());
+    assert_eq!(image(&loaded.spec), "bitnami/kubectl:1.31");
+}
+
+#[test]
+fn health_timings_become_probe_settings() {
+    let mut loaded = load::load(Path::new("examples/minimal.yaml")).unwrap();
+    let service = loaded
+        .spec
+        .services
+        .iter_mut()
+        .find(|s| s.health.is_some())
+        .expect("a service with health");
+    let name = service.name.clone();
+    let health = service.health.as_mut().unwrap();
+    health.interval = Some("20s".parse().unwrap());
+    health.timeout = Some("4s".parse().unwrap());
+    health.retries = Some(2);
+    health.start_period = Some("90s".parse().unwrap());
+    let plan = common::plan(&loaded.spec);
+    let phases = manifests::build(&loaded.spec, &plan);
+    let deployment = named(&phases.folders["04-deploy"], "Deployment", &name)
+        .unwrap()
+        .value();
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let probe = |kind: &str| {
+        let p = &container[kind];
+        (
+            p["periodSeconds"].as_i64().unwrap(),
+            p["timeoutSeconds"].as_i64().unwrap(),
+            p["failureThreshold"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(probe("livenessProbe"), (20, 4, 2));
+    assert_eq!(probe("readinessProbe"), (20, 4, 2));
+    // 5 × 20s covers the 90s start period.
+    assert_eq!(probe("startupProbe"), (20, 4, 5));
+}

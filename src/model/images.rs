@@ -22,7 +22,8 @@ const FIRST_KUBECTL_IMAGE_MINOR: u32 = 28;
 /// registry move: `images.kubectlImage`, or the upstream kubectl image of
 /// `target.kubernetesVersion` (`registry.k8s.io/kubectl:v1.31.0` for `1.31`; published from
 /// 1.28 on, so older clusters get 1.28, within kubectl's supported skew for `wait`). The
-/// upstream image is distroless: the containers run `kubectl` itself, no shell.
+/// containers run `kubectl` from the PATH, without a shell (the upstream image has
+/// `/bin/kubectl`), so any image with kubectl on its PATH will do.
 pub fn kubectl_image(spec: &Spec) -> String {
     if let Some(image) = spec.images.as_ref().and_then(|i| i.kubectl_image.as_ref()) {
         return image.clone();
