@@ -52,20 +52,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         // Port 0 is no port: Kubernetes refuses it in a pod and a Service.
         let mut zero: Vec<crate::model::path::SpecPath> = Vec::new();
         if service.port == 0 {
-            zero.push(at.port().into());
+            zero.push(at.port());
         }
         if service.publish.as_ref().and_then(|p| p.port) == Some(0) {
-            zero.push(at.publish().port().into());
+            zero.push(at.publish().port());
         }
         if service.legacy.as_ref().and_then(|l| l.port) == Some(0) {
-            zero.push(at.legacy().port().into());
+            zero.push(at.legacy().port());
         }
         for (j, port) in service.ports.iter().enumerate() {
             if port.port == 0 {
-                zero.push(at.ports().at(j).port().into());
+                zero.push(at.ports().at(j).port());
             }
             if port.publish.as_ref().and_then(|p| p.port) == Some(0) {
-                zero.push(at.ports().at(j).publish().port().into());
+                zero.push(at.ports().at(j).publish().port());
             }
         }
         for path in zero {
