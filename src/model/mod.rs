@@ -451,7 +451,9 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy: Option<LegacyBackend>,
     /// Services that must be ready (or, for a one-shot service, completed) before this one
-    /// starts.
+    /// starts: an init container waits until the dependency's Service answers on its port
+    /// (a Service answers only once a pod is ready, so this is a readiness wait), or until a
+    /// one-shot dependency's Job has completed (`kubectl wait --for=condition=complete`).
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default)]
@@ -546,6 +548,11 @@ pub struct Images {
     /// `busybox:1.36`); it moves to `target` with the others.
     #[serde(default)]
     pub helper_image: Option<String>,
+    /// The kubectl image the init containers that wait for a one-shot service's Job run
+    /// (default `registry.k8s.io/kubectl` of `target.kubernetesVersion`); it moves to
+    /// `target` with the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl_image: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]

@@ -252,7 +252,7 @@ spec_paths! {
     Health => HealthAt { path, tcp, port, interval, timeout, retries, start_period }
     HttpRoute => HttpRouteAt { host, path }
     VolumeMount => VolumeMountAt { storage, mount_path, read_only }
-    Images => ImagesAt { target, pull_secret, helper_image }
+    Images => ImagesAt { target, pull_secret, helper_image, kubectl_image }
     Data => DataAt { databases: [DatabaseAt], object_stores: [ObjectStoreAt], backups }
     Database => DatabaseAt {
         name, engine, source: DatabaseSourceAt, target: DatabaseTargetAt, sync, private_name,

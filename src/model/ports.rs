@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
-use super::Address;
+use super::{Address, Service};
 
 #[derive(
     Clone,
@@ -14,6 +14,9 @@ use super::Address;
     Default,
     PartialEq,
     Eq,
+    PartialOrd,
+    Ord,
+    Hash,
     Deserialize,
     Serialize,
     JsonSchema,
@@ -123,4 +126,15 @@ pub struct LegacyBackend {
     /// Default: `source.entrypoint.port` (a Swarm service's published port).
     #[serde(default)]
     pub port: Option<u16>,
+}
+
+/// The main port's name as the container and its Services name it: `udp` for a UDP port,
+/// `http` when routes or an HTTP health check use it, else `tcp`.
+pub fn main_port_name(service: &Service) -> &'static str {
+    if service.protocol == Protocol::Udp {
+        return "udp";
+    }
+    let http =
+        !service.routes.is_empty() || service.health.as_ref().is_some_and(|h| h.path.is_some());
+    if http { "http" } else { "tcp" }
 }

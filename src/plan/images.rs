@@ -1,5 +1,5 @@
-//! Where each image comes from and goes to: every service image (and the helper image the
-//! init containers run) moves to `images.target` before deploy.
+//! Where each image comes from and goes to: every service image (and the helper and kubectl
+//! images the init containers run) moves to `images.target` before deploy.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +12,11 @@ use crate::model::Spec;
 pub struct ImageMove {
     pub source: String,
     pub target: String,
-    /// The services that run it (empty for the helper image).
+    /// The services that run it (empty for the helper and kubectl images).
     pub services: Vec<String>,
 }
 
-use crate::model::images::target_image;
+use crate::model::images::{kubectl_image, target_image, waits_for_jobs, waits_for_ports};
 
 /// image-syncer's images file in the bundle (the runbook passes it as `--images`).
 pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
@@ -30,8 +30,12 @@ pub fn moves(spec: &Spec) -> Vec<ImageMove> {
             .or_default()
             .push(service.name.clone());
     }
-    if spec.services.iter().any(|s| !s.depends_on.is_empty()) {
+    if waits_for_ports(spec) {
         by_source.entry(spec.helper_image()).or_default();
+    }
+    let kubectl = kubectl_image(spec);
+    if waits_for_jobs(spec) {
+        by_source.entry(&kubectl).or_default();
     }
     by_source
         .into_iter()
@@ -80,6 +84,10 @@ fn env_name(host: &str) -> String {
         .collect()
 }
 
+/// Registries that serve public images without a login: Docker Hub, and the Kubernetes
+/// project's registry (the default kubectl image).
+const ANONYMOUS_REGISTRIES: &[&str] = &["docker.io", "registry.k8s.io"];
+
 /// The logins of the copy: the target registry (`ACR_*`) and each private source registry.
 pub fn logins(spec: &Spec) -> Vec<RegistryLogin> {
     let Some(images) = &spec.images else {
@@ -94,7 +102,7 @@ pub fn logins(spec: &Spec) -> Vec<RegistryLogin> {
     let mut sources: Vec<String> = moves(spec)
         .iter()
         .map(|m| registry_of(&m.source))
-        .filter(|host| host != "docker.io" && host != &target)
+        .filter(|host| !ANONYMOUS_REGISTRIES.contains(&host.as_str()) && host != &target)
         .collect();
     sources.sort();
     sources.dedup();

@@ -6,6 +6,7 @@ pub mod dns;
 pub mod images;
 pub mod ingress;
 pub mod network;
+pub mod ports;
 pub mod rollout;
 pub mod slb;
 pub mod view;

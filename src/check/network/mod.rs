@@ -118,3 +118,4 @@ impl<'a> Overlaps<'a> {
         );
     }
 }
+pub(super) mod node_port;

@@ -334,6 +334,13 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
                 Grammar::ImageReference,
             );
         }
+        if let Some(kubectl) = &images.kubectl_image {
+            add(
+                root().images().kubectl_image(),
+                kubectl,
+                Grammar::ImageReference,
+            );
+        }
     }
     if let Some(data) = &spec.data {
         for (i, db) in data.databases.iter().enumerate() {

@@ -8,3 +8,6 @@ pub(super) mod restart_policy;
 pub(super) mod one_process;
 pub(super) mod spread;
 pub(super) mod image_tag;
+pub(super) mod one_shot;
+pub(super) mod udp_port;
+pub(super) mod ports;

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Service,
     locked: None,
-    summary: "Every service has liveness and readiness probes (HTTP path or TCP).",
+    summary: "Every service has liveness and readiness probes (HTTP path or TCP); a one-shot service (a Job) has none.",
     rationale: "Without readiness, traffic reaches pods that are not ready; without liveness, hung pods are never restarted.",
     bad: "(no health)",
     good: "health: { path: /actuator/health }",
@@ -21,10 +21,12 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         let at = root().services().at(i);
-        if service
-            .health
-            .as_ref()
-            .is_none_or(|h| h.path.is_none() && h.tcp != Some(true))
+        // A one-shot service's Job serves nothing: there is nothing to probe.
+        if !service.one_shot
+            && service
+                .health
+                .as_ref()
+                .is_none_or(|h| h.path.is_none() && h.tcp != Some(true))
         {
             out.push(
                 ctx.warning(

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Service,
     locked: None,
-    summary: "At least 3 replicas. No bare Pods, ever.",
+    summary: "At least 3 replicas (a one-shot service's Job runs one). No bare Pods, ever.",
     rationale: "One or two replicas are a single point of failure during node drains and rollouts.",
     bad: "replicas: 1",
     good: "replicas: 3",
@@ -21,7 +21,8 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
         let at = root().services().at(i);
-        if service.replicas < 3 {
+        // A one-shot service runs once (its own rule demands one replica).
+        if service.replicas < 3 && !service.one_shot {
             out.push(
                 ctx.warning(
                     RULE.id,

@@ -28,7 +28,7 @@ use super::custom::{
 };
 use super::{Manifest, meta};
 use crate::model::rollout::{Router, router};
-use crate::model::{MatchCondition, Service, Spec, Strategy};
+use crate::model::{Address, MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};
 use crate::plan::rollout::{Share, TrafficState, node_ports};
@@ -211,23 +211,92 @@ pub fn legacy_name(spec: &Spec) -> String {
     name.trim_end_matches('-').to_string()
 }
 
-fn legacy_istio_host(spec: &Spec) -> String {
-    format!("{}.legacy.internal", legacy_name(spec))
+/// Where a routed service answers on the old cluster, as the new cluster's routes reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Legacy {
+    /// The Service (Ingress, Gateway API) or the Istio host's first label.
+    name: String,
+    address: Address,
+    port: u16,
+    /// The spec path it comes from.
+    source: String,
 }
 
-/// The legacy backend: the old cluster's entrypoint, as a selector-less Service with an
+impl Legacy {
+    fn istio_host(&self) -> String {
+        format!("{}.legacy.internal", self.name)
+    }
+}
+
+/// The legacy backend the services share: `source.entrypoint`.
+fn shared_legacy(spec: &Spec) -> Legacy {
+    Legacy {
+        name: legacy_name(spec),
+        address: spec.source.entrypoint.address,
+        port: spec.source.entrypoint.port(),
+        source: "source.entrypoint".into(),
+    }
+}
+
+/// A routed service's legacy backend: its own (`<service>-legacy`) when `legacy` moves it
+/// off the entrypoint's address or port, else the shared one.
+fn legacy_of(spec: &Spec, service: &Service) -> Legacy {
+    let shared = shared_legacy(spec);
+    let own = service.legacy.as_ref();
+    let address = own.and_then(|l| l.address).unwrap_or(shared.address);
+    let port = own.and_then(|l| l.port).unwrap_or(shared.port);
+    if address == shared.address && port == shared.port {
+        return shared;
+    }
+    Legacy {
+        name: format!("{}-legacy", service.name),
+        address,
+        port,
+        source: format!("services[{}].legacy", service.name),
+    }
+}
+
+/// Every legacy backend the routes use, the shared one first. The shared one stays while no
+/// routed service has its own (as before per-service backends existed).
+fn legacy_backends(spec: &Spec) -> Vec<Legacy> {
+    let shared = shared_legacy(spec);
+    let mut own = Vec::new();
+    let mut uses_shared = false;
+    for service in routed(spec) {
+        let legacy = legacy_of(spec, service);
+        if legacy == shared {
+            uses_shared = true;
+        } else {
+            own.push(legacy);
+        }
+    }
+    let mut backends = Vec::new();
+    if uses_shared || own.is_empty() {
+        backends.push(shared);
+    }
+    backends.extend(own);
+    backends
+}
+
+/// The legacy backends: where each routed service answers on the old cluster (the old
+/// entrypoint, or the service's own `legacy`), each as a selector-less Service with an
 /// EndpointSlice (Ingress and Gateway API), or a ServiceEntry with its DestinationRule
-/// (Istio). slb-weights gets the NodePort Services the old SLB sends to instead.
+/// (Istio). slb-weights gets the NodePort Services the old SLB sends to instead;
+/// dns-weights and client move traffic outside the cluster and have none.
 pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
-    let name = legacy_name(spec);
-    let address = spec.source.entrypoint.address;
-    let port = spec.source.entrypoint.port();
-    let source = "source.entrypoint".to_string();
-    match (
-        spec.rollout.strategy,
-        router(spec.rollout.strategy, spec.rollout.controller),
-    ) {
-        (Strategy::SlbWeights, _) => {
+    match spec.rollout.strategy {
+        Strategy::IngressCanary | Strategy::Istio => legacy_backends(spec)
+            .iter()
+            .flat_map(|legacy| legacy_backend_objects(spec, legacy))
+            .collect(),
+        _ => slb_node_ports(spec),
+    }
+}
+
+/// slb-weights: the NodePort Services the old SLB sends to; nothing for the others.
+fn slb_node_ports(spec: &Spec) -> Vec<Manifest> {
+    match spec.rollout.strategy {
+        Strategy::SlbWeights => {
             let ports = node_ports(spec);
             routed(spec)
                 .map(|s| {
@@ -264,7 +333,18 @@ pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
                 })
                 .collect()
         }
-        (Strategy::IngressCanary, _) => {
+        _ => Vec::new(),
+    }
+}
+
+/// One legacy backend's objects.
+fn legacy_backend_objects(spec: &Spec, legacy: &Legacy) -> Vec<Manifest> {
+    let name = legacy.name.clone();
+    let address = legacy.address;
+    let port = legacy.port;
+    let source = legacy.source.clone();
+    match spec.rollout.strategy {
+        Strategy::IngressCanary => {
             let service = K8sService {
                 metadata: meta(spec, &name, true, source.clone()),
                 spec: Some(ServiceSpec {
@@ -301,8 +381,8 @@ pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
             };
             vec![Manifest::new(&service, &name), Manifest::new(&slice, &name)]
         }
-        (Strategy::Istio, _) => {
-            let host = legacy_istio_host(spec);
+        Strategy::Istio => {
+            let host = legacy.istio_host();
             let entry = ServiceEntry::new(
                 meta(spec, &name, true, source.clone()),
                 ServiceEntrySpec {
@@ -370,10 +450,13 @@ pub fn traffic_objects_of(
         hosts.retain(|_, routes| routes.iter().any(|(_, name)| include(name)));
         return virtual_services(spec, &hosts, Some(state));
     }
-    let legacy = legacy_name(spec);
-    let legacy_port = spec.source.entrypoint.port();
     let mut out = Vec::new();
     for s in routed(spec).filter(|s| include(&s.name)) {
+        let Legacy {
+            name: legacy,
+            port: legacy_port,
+            ..
+        } = legacy_of(spec, s);
         let share = state.services.get(&s.name).copied().unwrap_or_default();
         let source = format!("services[{}].routes", s.name);
         let hosts = hosts_of(s);
@@ -761,8 +844,6 @@ fn virtual_services(
     state: Option<&TrafficState>,
 ) -> Vec<Manifest> {
     let (namespace, gateway_name) = gateway(spec, ("istio-system", "ingressgateway"));
-    let legacy_host = legacy_istio_host(spec);
-    let legacy_port = spec.source.entrypoint.port();
     let (match_headers, match_queries) = istio_match(spec);
     let test = state.is_none();
     hosts
@@ -813,12 +894,13 @@ fn virtual_services(
                 let route = if settled {
                     vec![destination(None)]
                 } else {
+                    let legacy = legacy_of(spec, service);
                     vec![
                         IstioRouteDestination {
                             destination: IstioDestination {
-                                host: legacy_host.clone(),
+                                host: legacy.istio_host(),
                                 port: IstioPort {
-                                    number: legacy_port,
+                                    number: legacy.port,
                                 },
                             },
                             weight: Some(100 - share.weight),

@@ -1,31 +1,39 @@
 //! Per service: a Deployment (or a StatefulSet with a headless Service), a ClusterIP
-//! Service and a PodDisruptionBudget, with probes, resources, spread, init containers for
-//! `dependsOn`, registry-rewritten images and a restrictive security context.
+//! Service over all its ports, the LoadBalancer or NodePort Services of its published ports,
+//! and a PodDisruptionBudget, with probes, resources, spread, init containers for
+//! `dependsOn`, registry-rewritten images and a restrictive security context. A one-shot
+//! service is a Job instead (no Service, no PodDisruptionBudget); its dependants wait for
+//! its completion through kubectl, under a ServiceAccount that may only read Jobs.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
 };
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapKeySelector, Container, ContainerPort, EnvVar, EnvVarSource,
     HTTPGetAction, LocalObjectReference, Namespace, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
     PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, Service, ServicePort, ServiceSpec, TCPSocketAction, TopologySpreadConstraint,
-    Volume, VolumeMount, VolumeResourceRequirements,
+    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction,
+    TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
-use crate::model::images::target_image;
+use crate::model::images::{kubectl_image, target_image, waits_for_job, waits_for_jobs};
+use crate::model::ports::main_port_name;
 use crate::model::{
-    EnvValue, Provisioning, ResourceList, Service as SpecService, Spec, StorageType,
+    EnvValue, Protocol, Provisioning, PublishVia, ResourceList, Service as SpecService, Spec,
+    StorageType,
 };
+use crate::plan::ports::{ADDRESS_TYPE_ANNOTATION, published_of};
 
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 
@@ -37,10 +45,19 @@ pub fn namespace(spec: &Spec) -> Manifest {
     Manifest::new(&namespace, spec.namespace())
 }
 
+/// The ServiceAccount, Role and RoleBinding of the pods that wait for a Job.
+pub const JOB_WAITER: &str = "cutover-job-waiter";
+
 pub fn objects(spec: &Spec) -> Vec<Manifest> {
     let mut out = Vec::new();
     for service in &spec.services {
         let source = format!("services[{}]", service.name);
+        if service.one_shot {
+            // Nothing connects to a Job: it has no Service, and no PodDisruptionBudget (a
+            // drain may interrupt it; the Job's backoff runs it again).
+            out.push(Manifest::new(&job(spec, service, &source), &service.name));
+            continue;
+        }
         if service.stateful {
             out.push(Manifest::new(
                 &stateful_set(spec, service, &source),
@@ -61,9 +78,140 @@ pub fn objects(spec: &Spec) -> Vec<Manifest> {
             &service_object(spec, service, &source, &service.name, false),
             &service.name,
         ));
+        for (name, object) in published_services(spec, service) {
+            out.push(Manifest::new(&object, &name));
+        }
         out.push(Manifest::new(&pdb(spec, service, &source), &service.name));
     }
+    if waits_for_jobs(spec) {
+        out.extend(job_waiter_objects(spec));
+    }
     out
+}
+
+/// A one-shot service: a Job that runs its pod to completion once, retried on failure. No
+/// TTL: a dependant that restarts later still finds the completed Job to wait for.
+fn job(spec: &Spec, service: &SpecService, source: &str) -> Job {
+    Job {
+        metadata: object_meta(spec, service, &service.name, source),
+        spec: Some(JobSpec {
+            completions: Some(1),
+            parallelism: Some(1),
+            backoff_limit: Some(JOB_BACKOFF_LIMIT),
+            template: pod_template(spec, service, source),
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    }
+}
+
+/// Failed runs before a Job gives up (Kubernetes' default is 6; a migration or seed job that
+/// fails four times needs a person).
+const JOB_BACKOFF_LIMIT: i32 = 4;
+
+/// The identity of the init containers that wait for Jobs: it may read Jobs in the
+/// namespace, nothing else.
+fn job_waiter_objects(spec: &Spec) -> Vec<Manifest> {
+    let source = || "services[*].dependsOn (one-shot services)".to_string();
+    let account = ServiceAccount {
+        metadata: meta(spec, JOB_WAITER, true, source()),
+        ..ServiceAccount::default()
+    };
+    let role = Role {
+        metadata: meta(spec, JOB_WAITER, true, source()),
+        rules: Some(vec![PolicyRule {
+            api_groups: Some(vec!["batch".into()]),
+            resources: Some(vec!["jobs".into()]),
+            verbs: vec!["get".into(), "list".into(), "watch".into()],
+            ..PolicyRule::default()
+        }]),
+    };
+    let binding = RoleBinding {
+        metadata: meta(spec, JOB_WAITER, true, source()),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: JOB_WAITER.into(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: JOB_WAITER.into(),
+            namespace: Some(spec.namespace().to_string()),
+            ..Subject::default()
+        }]),
+    };
+    vec![
+        Manifest::new(&account, JOB_WAITER),
+        Manifest::new(&role, JOB_WAITER),
+        Manifest::new(&binding, JOB_WAITER),
+    ]
+}
+
+/// One port of a service as its container and Services name it.
+struct PortOf {
+    name: String,
+    port: u16,
+    protocol: Protocol,
+}
+
+/// The main port (named `http`, `tcp` or `udp`) and the extra ports, in spec order.
+fn ports_of(service: &SpecService) -> Vec<PortOf> {
+    let mut ports = vec![PortOf {
+        name: port_name(service).to_string(),
+        port: service.port,
+        protocol: service.protocol,
+    }];
+    ports.extend(service.ports.iter().map(|p| PortOf {
+        name: p.name.clone(),
+        port: p.port,
+        protocol: p.protocol,
+    }));
+    ports
+}
+
+/// The LoadBalancer and NodePort Services of a service's published ports (the plan groups
+/// them: [`crate::plan::ports`]).
+fn published_services(spec: &Spec, service: &SpecService) -> Vec<(String, Service)> {
+    published_of(service)
+        .into_iter()
+        .map(|published| {
+            let mut metadata = object_meta(spec, service, &published.name, &published.source);
+            if published.via == PublishVia::LoadBalancer {
+                let address: &str = published.address.into();
+                metadata
+                    .annotations
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(ADDRESS_TYPE_ANNOTATION.to_string(), address.to_string());
+            }
+            let kind = match published.via {
+                PublishVia::LoadBalancer => "LoadBalancer",
+                PublishVia::NodePort => "NodePort",
+            };
+            let ports = published
+                .ports
+                .iter()
+                .map(|p| ServicePort {
+                    name: Some(p.name.clone()),
+                    port: i32::from(p.port),
+                    target_port: Some(IntOrString::String(p.name.clone())),
+                    node_port: p.node_port.map(i32::from),
+                    protocol: Some(published.protocol.kubernetes().into()),
+                    ..ServicePort::default()
+                })
+                .collect();
+            let object = Service {
+                metadata,
+                spec: Some(ServiceSpec {
+                    type_: Some(kind.into()),
+                    selector: Some(selector_labels(service)),
+                    ports: Some(ports),
+                    ..ServiceSpec::default()
+                }),
+                ..Service::default()
+            };
+            (published.name, object)
+        })
+        .collect()
 }
 
 pub fn headless_name(service: &SpecService) -> String {
@@ -208,7 +356,17 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
             init_containers: init_containers(spec, service),
             volumes: (!volumes.is_empty()).then_some(volumes),
             image_pull_secrets: pull_secrets,
-            restart_policy: Some("Always".into()),
+            // A Job's pod restarts its container in place on failure; the Job's backoff
+            // limit bounds the retries.
+            restart_policy: Some(
+                if service.one_shot {
+                    "OnFailure"
+                } else {
+                    "Always"
+                }
+                .into(),
+            ),
+            service_account_name: waits_for_job(spec, service).then(|| JOB_WAITER.to_string()),
             security_context: Some(PodSecurityContext {
                 seccomp_profile: Some(SeccompProfile {
                     type_: "RuntimeDefault".into(),
@@ -223,20 +381,72 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
 }
 
 fn port_name(service: &SpecService) -> &'static str {
-    let http =
-        !service.routes.is_empty() || service.health.as_ref().is_some_and(|h| h.path.is_some());
-    if http { "http" } else { "tcp" }
+    main_port_name(service)
+}
+
+/// The named port the probes use: `health.port` when it names another TCP port of the
+/// service, else the main port.
+fn probe_port(service: &SpecService) -> IntOrString {
+    let wanted = service.health.as_ref().and_then(|h| h.port);
+    match wanted {
+        Some(port) if port != service.port => service
+            .ports
+            .iter()
+            .find(|p| p.port == port && p.protocol == Protocol::Tcp)
+            .map_or(IntOrString::Int(i32::from(port)), |p| {
+                IntOrString::String(p.name.clone())
+            }),
+        _ => IntOrString::String(port_name(service).into()),
+    }
+}
+
+/// Probe settings from the health timings; without them, today's: liveness every 10s,
+/// readiness every 5s, 3s timeout, 3 failures, and a startup budget of five minutes (slow
+/// JVMs) before liveness may restart the pod.
+struct ProbeTimings {
+    liveness_period: i32,
+    readiness_period: i32,
+    timeout: i32,
+    failures: i32,
+    startup_period: i32,
+    startup_failures: i32,
+}
+
+fn seconds(duration: Option<&crate::model::Duration>) -> Option<i32> {
+    duration.map(|d| i32::try_from(d.seconds()).unwrap_or(i32::MAX).max(1))
+}
+
+fn probe_timings(service: &SpecService) -> ProbeTimings {
+    let health = service.health.as_ref();
+    let interval = seconds(health.and_then(|h| h.interval.as_ref()));
+    let startup_period = interval.unwrap_or(10);
+    let start_period = health
+        .and_then(|h| h.start_period.as_ref())
+        .map(|d| i32::try_from(d.seconds()).unwrap_or(i32::MAX));
+    ProbeTimings {
+        liveness_period: interval.unwrap_or(10),
+        readiness_period: interval.unwrap_or(5),
+        timeout: seconds(health.and_then(|h| h.timeout.as_ref())).unwrap_or(3),
+        failures: health
+            .and_then(|h| h.retries)
+            .map_or(3, |r| i32::try_from(r).unwrap_or(i32::MAX).max(1)),
+        startup_period,
+        // failureThreshold × periodSeconds covers the start period, rounded up.
+        startup_failures: start_period.map_or(30, |s| {
+            (s.saturating_add(startup_period - 1) / startup_period).max(1)
+        }),
+    }
 }
 
 fn main_container(spec: &Spec, service: &SpecService) -> Container {
-    let port = i32::from(service.port);
+    let timings = probe_timings(service);
     let probe = |period: i32, failures: i32| {
         let health = service.health.as_ref();
         let (http_get, tcp_socket) = match health.and_then(|h| h.path.clone()) {
             Some(path) => (
                 Some(HTTPGetAction {
                     path: Some(path),
-                    port: IntOrString::String(port_name(service).into()),
+                    port: probe_port(service),
                     ..HTTPGetAction::default()
                 }),
                 None,
@@ -244,7 +454,7 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
             None => (
                 None,
                 Some(TCPSocketAction {
-                    port: IntOrString::String(port_name(service).into()),
+                    port: probe_port(service),
                     ..TCPSocketAction::default()
                 }),
             ),
@@ -253,15 +463,25 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
             http_get,
             tcp_socket,
             period_seconds: Some(period),
-            timeout_seconds: Some(3),
+            timeout_seconds: Some(timings.timeout),
             failure_threshold: Some(failures),
             ..Probe::default()
         }
     };
-    let has_probes = service
-        .health
-        .as_ref()
-        .is_some_and(|h| h.path.is_some() || h.tcp == Some(true));
+    // A Job's pod is not served, so it is not probed; a UDP port cannot be probed over TCP
+    // or HTTP unless health.port names a TCP port.
+    let probe_on_udp = service.protocol == Protocol::Udp
+        && service
+            .health
+            .as_ref()
+            .and_then(|h| h.port)
+            .is_none_or(|p| p == service.port);
+    let has_probes = !service.one_shot
+        && !probe_on_udp
+        && service
+            .health
+            .as_ref()
+            .is_some_and(|h| h.path.is_some() || h.tcp == Some(true));
     let env: Vec<EnvVar> = service
         .env
         .iter()
@@ -281,20 +501,26 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
     Container {
         name: service.name.clone(),
         image: Some(target_image(spec, &service.image)),
-        ports: Some(vec![ContainerPort {
-            name: Some(port_name(service).into()),
-            container_port: port,
-            protocol: Some("TCP".into()),
-            ..ContainerPort::default()
-        }]),
+        ports: Some(
+            ports_of(service)
+                .into_iter()
+                .map(|p| ContainerPort {
+                    name: Some(p.name),
+                    container_port: i32::from(p.port),
+                    protocol: Some(p.protocol.kubernetes().into()),
+                    ..ContainerPort::default()
+                })
+                .collect(),
+        ),
         env: (!env.is_empty()).then_some(env),
         resources: Some(resources(service)),
-        // Startup allows five minutes (slow JVMs) before liveness may restart the pod.
-        startup_probe: has_probes.then(|| probe(10, 30)),
-        liveness_probe: has_probes.then(|| probe(10, 3)),
-        readiness_probe: has_probes.then(|| probe(5, 3)),
+        startup_probe: has_probes.then(|| probe(timings.startup_period, timings.startup_failures)),
+        liveness_probe: has_probes.then(|| probe(timings.liveness_period, timings.failures)),
+        readiness_probe: has_probes.then(|| probe(timings.readiness_period, timings.failures)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
-        security_context: Some(container_security(service.port < 1024)),
+        security_context: Some(container_security(
+            ports_of(service).iter().any(|p| p.port < 1024),
+        )),
         ..Container::default()
     }
 }
@@ -371,23 +597,44 @@ fn container_security(low_port: bool) -> SecurityContext {
     }
 }
 
-/// One init container per dependency: waits until the dependency's Service answers on its
-/// port (TCP), so the pod starts only when what it needs is up.
+/// One init container per dependency. A serving dependency: waits until its Service answers
+/// on its port (TCP); a Service answers only once a pod is ready, so this is a readiness
+/// wait. A one-shot dependency: waits until its Job has completed (`kubectl wait`; when it
+/// gives up after the timeout it exits non-zero and the kubelet starts it again).
 fn init_containers(spec: &Spec, service: &SpecService) -> Option<Vec<Container>> {
     let containers: Vec<Container> = service
         .depends_on
         .iter()
         .filter_map(|dep| spec.service(dep))
         .map(|dep| {
-            let script = format!(
-                "until nc -z -w 2 {name} {port}; do echo waiting for {name}:{port}; sleep 2; done",
-                name = dep.name,
-                port = dep.port
-            );
+            let (image, command) = if dep.one_shot {
+                (
+                    kubectl_image(spec),
+                    vec![
+                        "kubectl".to_string(),
+                        "wait".into(),
+                        "--namespace".into(),
+                        spec.namespace().to_string(),
+                        "--for=condition=complete".into(),
+                        format!("job/{}", dep.name),
+                        "--timeout=10m".into(),
+                    ],
+                )
+            } else {
+                let script = format!(
+                    "until nc -z -w 2 {name} {port}; do echo waiting for {name}:{port}; sleep 2; done",
+                    name = dep.name,
+                    port = dep.port
+                );
+                (
+                    spec.helper_image().to_string(),
+                    vec!["sh".into(), "-c".into(), script],
+                )
+            };
             Container {
                 name: format!("wait-for-{}", dep.name),
-                image: Some(target_image(spec, spec.helper_image())),
-                command: Some(vec!["sh".into(), "-c".into(), script]),
+                image: Some(target_image(spec, &image)),
+                command: Some(command),
                 resources: Some(ResourceRequirements {
                     requests: Some(BTreeMap::from([
                         ("cpu".to_string(), Quantity("10m".into())),
@@ -461,13 +708,18 @@ fn service_object(
             type_: Some("ClusterIP".into()),
             cluster_ip: headless.then(|| "None".to_string()),
             selector: Some(selector_labels(service)),
-            ports: Some(vec![ServicePort {
-                name: Some(port_name(service).into()),
-                port: i32::from(service.port),
-                target_port: Some(IntOrString::String(port_name(service).into())),
-                protocol: Some("TCP".into()),
-                ..ServicePort::default()
-            }]),
+            ports: Some(
+                ports_of(service)
+                    .into_iter()
+                    .map(|p| ServicePort {
+                        name: Some(p.name.clone()),
+                        port: i32::from(p.port),
+                        target_port: Some(IntOrString::String(p.name)),
+                        protocol: Some(p.protocol.kubernetes().into()),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
             // A StatefulSet's peers find each other before they are ready.
             publish_not_ready_addresses: headless.then_some(true),
             ..ServiceSpec::default()
