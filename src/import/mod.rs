@@ -485,7 +485,7 @@ fn one_shot_services(services: &Node) -> BTreeSet<String> {
 fn without_credentials(importer: &mut Importer, spec: &str) -> String {
     let mut out = String::with_capacity(spec.len());
     for line in spec.lines() {
-        if find_credential(line).is_some() {
+        if scanned_parts(line).iter().any(|part| find_credential(part).is_some()) {
             importer.secret(
                 Span::new(0, 0),
                 "(generated spec)",
@@ -498,6 +498,40 @@ fn without_credentials(importer: &mut Importer, spec: &str) -> String {
         }
     }
     out
+}
+
+/// The parts of a generated line the guard scans. A reference the import wrote (`NAME: {
+/// secret: S, key: K }`, a file mount, a Secret's `keys`) names a Secret and its keys, never a
+/// value, and would otherwise read as a written secret (`PASSWORD: {`): only its names are
+/// scanned, one by one.
+fn scanned_parts(line: &str) -> Vec<String> {
+    let trimmed = line.trim();
+    let names = |list: &str| -> Vec<String> {
+        list.split(", ")
+            .map(|part| {
+                let value = part.split_once(": ").map_or(part, |(_, v)| v);
+                value.trim_matches('"').to_string()
+            })
+            .collect()
+    };
+    if let Some((name, rest)) = trimmed.split_once(": { secret: ")
+        && let Some(inner) = rest.strip_suffix(" }")
+    {
+        let mut parts = names(inner);
+        parts.push(name.trim_matches('"').to_string());
+        return parts;
+    }
+    if let Some(rest) = trimmed.strip_prefix("- { secret: ")
+        && let Some(inner) = rest.strip_suffix(" }")
+    {
+        return names(inner);
+    }
+    if let Some(rest) = trimmed.strip_prefix("keys: [")
+        && let Some(inner) = rest.strip_suffix(']')
+    {
+        return names(inner);
+    }
+    vec![line.to_string()]
 }
 
 /// Maps one compose service, key group by key group, in the order the spec lists them.
