@@ -14,11 +14,14 @@ use cutover::diagnostic::Severity;
 use cutover::rules::{Level, RuleId, Status};
 
 /// Rules exercised by something other than a spec fixture: spec/too-large by a generated
-/// 17 MiB file below, the import rules by importing compose files (tests/review.rs).
+/// 17 MiB file below, the import rules by importing compose files (tests/review.rs, tests/import.rs).
 const NOT_FROM_A_FIXTURE: &[RuleId] = &[
     RuleId::SpecTooLarge,
     RuleId::ImportUnsupported,
     RuleId::ImportSecret,
+    RuleId::ImportBindMount,
+    RuleId::ImportSwarmTemplate,
+    RuleId::ImportInterpolation,
 ];
 
 fn is_config(path: &Path) -> bool {

@@ -419,6 +419,7 @@ pub fn compose_with(
         ));
     }
     let mut top_comments = Vec::new();
+    secrets::note_top_level(&mut importer, &stack, &mut top_comments);
     for entry in entries(&root) {
         match entry.key.as_str() {
             "services" | "version" | "name" | "secrets" | "configs" => {}

@@ -335,6 +335,27 @@ fn beside_the_spec(file: &str) -> Option<String> {
     (!path.is_empty() && path != "..").then_some(path)
 }
 
+/// The top-level secrets and configs the services' grants did not carry: one no service
+/// uses, and a config's inline `content` (its text stays out of the spec: it may hold a
+/// secret, and a config's data is a file beside the spec).
+pub(super) fn note_top_level(importer: &mut Importer, stack: &Stack, comments: &mut Vec<String>) {
+    for (kind, defs) in [("secrets", stack.compose_secrets), ("configs", stack.compose_configs)] {
+        for def in defs {
+            let path = format!("{kind}.{}", def.key);
+            let used = if kind == "secrets" {
+                importer.spec_secrets.contains_key(&label(&def.key))
+            } else {
+                importer.spec_configs.contains_key(&label(&def.key))
+            };
+            if !used {
+                importer.unsupported(&def.value, &path, "no service uses it: it is not declared in the spec", comments);
+            } else if let Some(content) = def.value.get("content") {
+                importer.unsupported(content, &format!("{path}.content"), "inline content is not copied: write it to a file beside the spec and name that file in the config's `files`", comments);
+            }
+        }
+    }
+}
+
 /// The spec's `secrets` and `configs` sections.
 pub(super) fn write_declarations(importer: &Importer, out: &mut Vec<String>) {
     if !importer.spec_secrets.is_empty() {
