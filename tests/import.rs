@@ -162,7 +162,7 @@ fn the_corpus_maps_what_compose_declares() {
     for line in [
         "image: apache/airflow:2.10.3",
         "health: { path: /health, interval: 30s, timeout: 10s, retries: 5, startPeriod: 30s }",
-        "health: { path: /health, port: 8974,",
+        "port: 8974\n",
         "oneShot: true",
         "dependsOn: [redis, postgres, airflow-init]",
         "POSTGRES_PASSWORD: { secret: postgres-env, key: POSTGRES_PASSWORD }",

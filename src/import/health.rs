@@ -16,7 +16,8 @@ pub(super) struct Probe {
     pub disabled: bool,
     /// The HTTP path the test fetches.
     pub path: Option<String>,
-    /// The port of the URL the test fetches (80 or 443 when the URL names none).
+    /// The port of the URL the test fetches on the container itself (80 or 443 when the URL
+    /// names none).
     pub url_port: Option<u16>,
     /// The comment for a command the TCP probe replaces.
     pub command_comment: Option<String>,
@@ -53,7 +54,7 @@ pub(super) fn read(importer: &mut Importer, draft: &Draft, node: &Node) -> Probe
     match url(test).filter(|(path, _)| !importer.leaks(path)) {
         Some((path, port)) => {
             probe.path = Some(path);
-            probe.url_port = Some(port);
+            probe.url_port = (port != 0).then_some(port);
         }
         None => {
             let summary = if leaks {
@@ -193,10 +194,13 @@ fn url(test: &Node) -> Option<(String, u16)> {
     };
     let default_port = if scheme == "https" { 443 } else { 80 };
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let port = match host_port.rsplit_once(':') {
-        Some((_, port)) if !host_port.ends_with(']') => port.parse().ok()?,
-        _ => default_port,
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) if !host_port.ends_with(']') => (host, port.parse().ok()?),
+        _ => (host_port, default_port),
     };
+    // A test that fetches another service's URL says nothing about this service's port.
+    let local = ["localhost", "127.0.0.1", "0.0.0.0", "[::1]", "[::]"].contains(&host);
+    let port = if local { port } else { 0 };
     let path = path.split(['?', '#']).next().unwrap_or("/");
     Some((
         if path.is_empty() { "/".into() } else { path.to_string() },

@@ -687,6 +687,20 @@ fn write_ports(
             }
         }
     }
+    // The healthcheck fetches a URL on a port compose does not declare: the service
+    // listens on it all the same.
+    if let Some(port) = health_port
+        && !all.iter().any(|p| p.target == port && p.protocol == Protocol::Tcp)
+    {
+        all.push(ComposePort {
+            target: port,
+            published: None,
+            host_ip: None,
+            protocol: Protocol::Tcp,
+            name: None,
+            app_protocol: None,
+        });
+    }
     if let Some(port) = all.iter().find(|p| p.host_ip.is_some()) {
         draft.comments.push(format!(
             "# compose publishes port {} on the host address {} only: the new Service listens on every address of its load balancer",
