@@ -489,15 +489,11 @@ fn import_compose(
         Ok(vars) => vars,
         Err(message) => return print_failure(&message),
     };
-    let imported = match crate::import::compose_with(
-        &name,
-        &file.display().to_string(),
-        &text,
-        &vars,
-    ) {
-        Ok(imported) => imported,
-        Err(d) => return report_failure(Failure::Spec(d)),
-    };
+    let imported =
+        match crate::import::compose_with(&name, &file.display().to_string(), &text, &vars) {
+            Ok(imported) => imported,
+            Err(d) => return report_failure(Failure::Spec(d)),
+        };
     if !imported.warnings.is_empty() {
         eprint!(
             "{}",

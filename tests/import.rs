@@ -61,7 +61,10 @@ fn every_corpus_file_imports_without_a_secret_and_checks_once_completed() {
             insta::assert_snapshot!(format!("import@{name}-warnings"), warnings.clone());
         });
         for secret in *secrets {
-            assert!(!spec.contains(secret), "{name}: the spec holds {secret}:\n{spec}");
+            assert!(
+                !spec.contains(secret),
+                "{name}: the spec holds {secret}:\n{spec}"
+            );
         }
         for value in variables(name).secret_values() {
             assert!(!spec.contains(&value), "{name}: the spec holds {value}");
@@ -126,9 +129,9 @@ fn merge(base: &mut Value, overlay: &Value) {
             }
         }
         (Value::Array(base), Value::Array(overlay))
-            if overlay
-                .iter()
-                .any(|v| v.get("name").is_some() && base.iter().any(|b| b.get("name") == v.get("name"))) =>
+            if overlay.iter().any(|v| {
+                v.get("name").is_some() && base.iter().any(|b| b.get("name") == v.get("name"))
+            }) =>
         {
             for entry in overlay {
                 match base.iter_mut().find(|b| b.get("name") == entry.get("name")) {
@@ -174,7 +177,10 @@ fn the_corpus_maps_what_compose_declares() {
     assert!(warnings.contains("import/bind-mount"), "{warnings}");
     assert!(!airflow.contains("-.}"), "{airflow}");
     let waves = &airflow[airflow.find("rollout:").unwrap()..];
-    assert!(!waves.contains("airflow-init"), "a one-shot service is in a wave");
+    assert!(
+        !waves.contains("airflow-init"),
+        "a one-shot service is in a wave"
+    );
 
     let (media, warnings) = import("media");
     for line in [
@@ -228,7 +234,13 @@ fn the_cli_interpolates_from_env_files() {
     )
     .unwrap();
     let run = |extra: &[&str]| {
-        let mut args = vec!["import", "compose", compose.to_str().unwrap(), "--name", "web"];
+        let mut args = vec![
+            "import",
+            "compose",
+            compose.to_str().unwrap(),
+            "--name",
+            "web",
+        ];
         args.extend_from_slice(extra);
         let (code, out, err) = common::run(&args, Some(dir.path()));
         assert_eq!(code, 0, "{err}");

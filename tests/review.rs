@@ -453,7 +453,10 @@ fn fill_placeholders(spec: &str) -> String {
         .replace("size: TODO", "size: 20Gi")
         .replace("port: TODO", "port: 8080")
         .replace(".TODO.example.com", ".example.com")
-        .replace("TODO.nas.aliyuncs.com", "0a1b2c3d4e-abc12.cn-hangzhou.nas.aliyuncs.com")
+        .replace(
+            "TODO.nas.aliyuncs.com",
+            "0a1b2c3d4e-abc12.cn-hangzhou.nas.aliyuncs.com",
+        )
 }
 
 /// Imports `tests/fixtures/compose/FIXTURE` as the spec of migration `name`, which must

@@ -109,6 +109,12 @@ mod tests {
         assert_eq!(vars.get("D"), Some("x\ty 1"));
         assert_eq!(vars.get("E"), Some("v#not"));
         assert_eq!(vars.get("F"), Some("1/d"));
-        assert_eq!(bad, vec![BadLine { line: 9, why: "no `=`" }]);
+        assert_eq!(
+            bad,
+            vec![BadLine {
+                line: 9,
+                why: "no `=`"
+            }]
+        );
     }
 }

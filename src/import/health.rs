@@ -62,7 +62,9 @@ pub(super) fn read(importer: &mut Importer, draft: &Draft, node: &Node) -> Probe
             } else {
                 summarize(test)
             };
-            probe.command_comment = Some(format!("# compose `healthcheck.test: {summary}` runs a command; the new probes check the port over TCP"));
+            probe.command_comment = Some(format!(
+                "# compose `healthcheck.test: {summary}` runs a command; the new probes check the port over TCP"
+            ));
         }
     }
     for (compose, spec) in [
@@ -203,7 +205,11 @@ fn url(test: &Node) -> Option<(String, u16)> {
     let port = if local { port } else { 0 };
     let path = path.split(['?', '#']).next().unwrap_or("/");
     Some((
-        if path.is_empty() { "/".into() } else { path.to_string() },
+        if path.is_empty() {
+            "/".into()
+        } else {
+            path.to_string()
+        },
         port,
     ))
 }

@@ -286,7 +286,12 @@ fn report_interpolation(
 }
 
 /// The text with each Swarm template (`{{.Node.ID}}`) replaced by `TODO`, when it has one.
-fn without_templates(importer: &mut Importer, node: &Node, path: &str, text: &str) -> Option<String> {
+fn without_templates(
+    importer: &mut Importer,
+    node: &Node,
+    path: &str,
+    text: &str,
+) -> Option<String> {
     let start = text.find("{{")?;
     text[start..].find("}}")?;
     let mut out = String::new();
@@ -426,15 +431,26 @@ pub fn compose_with(
             "volumes" => volumes::note_top_level(&mut importer, &entry.value, &mut top_comments),
             "networks" => {
                 let summary = importer.quotable(&entry.value, "networks");
-                top_comments.push(format!("# compose `networks: {summary}`: the new cluster's network is `target.network`"));
+                top_comments.push(format!(
+                    "# compose `networks: {summary}`: the new cluster's network is `target.network`"
+                ));
             }
-            key => importer.unsupported(&entry.value, key, "this top-level setting has no equivalent in the spec", &mut top_comments),
+            key => importer.unsupported(
+                &entry.value,
+                key,
+                "this top-level setting has no equivalent in the spec",
+                &mut top_comments,
+            ),
         }
     }
     for entry in entries(&merged) {
         if entry.key.starts_with("x-") {
             let key = if importer.leaks(&entry.key) {
-                importer.secret(entry.key_span, &entry.key, "the key is left out of the comment the spec keeps");
+                importer.secret(
+                    entry.key_span,
+                    &entry.key,
+                    "the key is left out of the comment the spec keeps",
+                );
                 "x-…"
             } else {
                 entry.key.as_str()
@@ -470,8 +486,8 @@ fn one_shot_services(services: &Node) -> BTreeSet<String> {
                 .get("deploy")
                 .and_then(|d| d.get("restart_policy"))
                 .and_then(|p| text_at(p, "condition"));
-            let restarts_always = matches!(restart, Some("always" | "unless-stopped"))
-                || condition == Some("any");
+            let restarts_always =
+                matches!(restart, Some("always" | "unless-stopped")) || condition == Some("any");
             restart == Some("no")
                 || restart == Some("false")
                 || condition == Some("none")
@@ -486,7 +502,10 @@ fn one_shot_services(services: &Node) -> BTreeSet<String> {
 fn without_credentials(importer: &mut Importer, spec: &str) -> String {
     let mut out = String::with_capacity(spec.len());
     for line in spec.lines() {
-        if scanned_parts(line).iter().any(|part| find_credential(part).is_some()) {
+        if scanned_parts(line)
+            .iter()
+            .any(|part| find_credential(part).is_some())
+        {
             importer.secret(
                 Span::new(0, 0),
                 "(generated spec)",
@@ -610,7 +629,10 @@ fn write_image(importer: &mut Importer, draft: &mut Draft, stack: &str, node: &N
         None => {
             draft.lines.push(format!(
                 "    image: {}   # TODO: the image this service's build produces, with its tag",
-                quote(&format!("registry.example.com/{stack}/{}:{PLACEHOLDER}", draft.name))
+                quote(&format!(
+                    "registry.example.com/{stack}/{}:{PLACEHOLDER}",
+                    draft.name
+                ))
             ));
             if let Some(build) = node.get("build") {
                 importer.unsupported(build, &draft.at("build"), "cutover moves images, it does not build them: push the built image and name it in `image`", &mut draft.comments);
@@ -660,7 +682,10 @@ fn write_ports(
 ) -> PortsWritten {
     let mut all: Vec<ComposePort> = Vec::new();
     for (key, read) in [
-        ("ports", ports::published as fn(&Node) -> Result<Vec<ComposePort>, String>),
+        (
+            "ports",
+            ports::published as fn(&Node) -> Result<Vec<ComposePort>, String>,
+        ),
         ("expose", ports::exposed),
     ] {
         for (i, entry) in node.get(key).map(items).unwrap_or(&[]).iter().enumerate() {
@@ -690,7 +715,9 @@ fn write_ports(
     // The healthcheck fetches a URL on a port compose does not declare: the service
     // listens on it all the same.
     if let Some(port) = health_port
-        && !all.iter().any(|p| p.target == port && p.protocol == Protocol::Tcp)
+        && !all
+            .iter()
+            .any(|p| p.target == port && p.protocol == Protocol::Tcp)
     {
         all.push(ComposePort {
             target: port,
@@ -799,8 +826,12 @@ fn write_resources(draft: &mut Draft, node: &Node) {
     let unknown = limit_cpu.is_none() && request_cpu.is_none()
         || limit_mem.is_none() && request_mem.is_none();
     let placeholder = || PLACEHOLDER.to_string();
-    let request_cpu = request_cpu.or(limit_cpu.clone()).unwrap_or_else(placeholder);
-    let request_mem = request_mem.or(limit_mem.clone()).unwrap_or_else(placeholder);
+    let request_cpu = request_cpu
+        .or(limit_cpu.clone())
+        .unwrap_or_else(placeholder);
+    let request_mem = request_mem
+        .or(limit_mem.clone())
+        .unwrap_or_else(placeholder);
     let limit_cpu = limit_cpu.unwrap_or_else(|| request_cpu.clone());
     let limit_mem = limit_mem.unwrap_or_else(|| request_mem.clone());
     draft.lines.push(format!(
@@ -811,7 +842,13 @@ fn write_resources(draft: &mut Draft, node: &Node) {
             ""
         }
     ));
-    let value = |v: &str| if v == PLACEHOLDER { v.to_string() } else { quote(v) };
+    let value = |v: &str| {
+        if v == PLACEHOLDER {
+            v.to_string()
+        } else {
+            quote(v)
+        }
+    };
     draft.lines.push(format!(
         "      requests: {{ cpu: {}, memory: {} }}",
         value(&request_cpu),
@@ -887,7 +924,9 @@ fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node, one_
                 "the new pods run with a restrictive security context; bake this into the image"
             }
             "container_name" | "hostname" => "Kubernetes names the pods",
-            "tmpfs" => "tmpfs mounts have no equivalent: the container's own filesystem holds the files",
+            "tmpfs" => {
+                "tmpfs mounts have no equivalent: the container's own filesystem holds the files"
+            }
             _ => "this setting has no equivalent in the spec",
         };
         importer.unsupported(&entry.value, &draft.at(key), why, &mut draft.comments);
@@ -902,7 +941,12 @@ const RESTARTS_ALWAYS: &str = const_format::concatcp!(
 );
 
 /// The `deploy` keys besides replicas, resources and mode.
-fn note_other_deploy_keys(importer: &mut Importer, draft: &mut Draft, deploy: &Node, one_shot: bool) {
+fn note_other_deploy_keys(
+    importer: &mut Importer,
+    draft: &mut Draft,
+    deploy: &Node,
+    one_shot: bool,
+) {
     for d in entries(deploy) {
         let why = match d.key.as_str() {
             "replicas" | "resources" | "mode" => continue,
@@ -1025,7 +1069,9 @@ fn write_spec(
     out.push("  controller: nginx".into());
     out.push("  waves:   # TODO: lowest-traffic services first".into());
     if routed.is_empty() {
-        out.push("    []   # no service publishes an HTTP port: nothing to move but the deploy".into());
+        out.push(
+            "    []   # no service publishes an HTTP port: nothing to move but the deploy".into(),
+        );
     } else {
         out.push("    - name: all".into());
         out.push(format!("      services: [{}]", routed.join(", ")));
@@ -1087,7 +1133,11 @@ mod tests {
         let Ok(imported) = compose_with("shop", "compose.yml", file, &vars) else {
             panic!("the compose file imports");
         };
-        assert!(imported.spec.contains("A: \"x\\nports: [\\\"1:1\\\"]\""), "{}", imported.spec);
+        assert!(
+            imported.spec.contains("A: \"x\\nports: [\\\"1:1\\\"]\""),
+            "{}",
+            imported.spec
+        );
         assert!(imported.spec.contains("image: TODO"), "{}", imported.spec);
         assert!(
             imported

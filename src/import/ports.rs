@@ -244,7 +244,11 @@ pub fn port_name(port: &ComposePort, http: bool, taken: &[String]) -> String {
         .map(|(_, n)| *n);
     let fallback = format!(
         "{}-{}",
-        if port.protocol == Protocol::Udp { "udp" } else { "tcp" },
+        if port.protocol == Protocol::Udp {
+            "udp"
+        } else {
+            "tcp"
+        },
         port.target
     );
     let first = own
@@ -289,7 +293,10 @@ mod tests {
     fn every_short_form_reads_as_compose_documents_it() {
         use Protocol::{Tcp, Udp};
         assert_eq!(short("3000"), vec![(3000, None, Tcp)]);
-        assert_eq!(short("3000-3001"), vec![(3000, None, Tcp), (3001, None, Tcp)]);
+        assert_eq!(
+            short("3000-3001"),
+            vec![(3000, None, Tcp), (3001, None, Tcp)]
+        );
         assert_eq!(short("8000:8000"), vec![(8000, Some(8000), Tcp)]);
         assert_eq!(
             short("9090-9091:8080-8081"),

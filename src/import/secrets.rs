@@ -172,7 +172,12 @@ pub(super) fn write_files(importer: &mut Importer, draft: &mut Draft, node: &Nod
                 NodeKind::Map(_) => match text_at(grant, "source") {
                     Some(source) => (source, text_at(grant, "target")),
                     None => {
-                        importer.unsupported(grant, &path, "a long-syntax grant names its `source`", &mut draft.comments);
+                        importer.unsupported(
+                            grant,
+                            &path,
+                            "a long-syntax grant names its `source`",
+                            &mut draft.comments,
+                        );
                         continue;
                     }
                 },
@@ -223,7 +228,11 @@ pub(super) fn write_files(importer: &mut Importer, draft: &mut Draft, node: &Nod
 }
 
 /// Declares the spec Secret for a compose secret: its name and its one key.
-fn declare_secret(importer: &mut Importer, source: &str, definition: Option<&Node>) -> (String, String) {
+fn declare_secret(
+    importer: &mut Importer,
+    source: &str,
+    definition: Option<&Node>,
+) -> (String, String) {
     let name = label(source);
     let key = data_key(source);
     if !importer.spec_secrets.contains_key(&name) {
@@ -231,9 +240,9 @@ fn declare_secret(importer: &mut Importer, source: &str, definition: Option<&Nod
         if let Some(comment) = renamed("secret", source, &name) {
             comments.push(format!("# {comment}"));
         }
-        let origin = definition.map(|d| origin(d, "secret")).unwrap_or_else(|| {
-            "not declared at the top level of the compose file".into()
-        });
+        let origin = definition
+            .map(|d| origin(d, "secret"))
+            .unwrap_or_else(|| "not declared at the top level of the compose file".into());
         comments.push(format!(
             "# compose secret `{}`: {origin}; the deploy runbook creates it from a value you provide, never from the spec",
             summarize_text(source)
@@ -269,14 +278,20 @@ fn origin(definition: &Node, kind: &str) -> String {
                 .or_else(|| external.get("name").and_then(text))
                 .map(|n| format!(" as `{}`", summarize_text(n)))
                 .unwrap_or_default();
-            format!("external: created outside the stack{named} (`docker {kind} create`); create it on the new cluster")
+            format!(
+                "external: created outside the stack{named} (`docker {kind} create`); create it on the new cluster"
+            )
         }
         _ => "declared without a source".into(),
     }
 }
 
 /// Declares the spec config for a compose config: its name and the key its file has.
-fn declare_config(importer: &mut Importer, source: &str, definition: Option<&Node>) -> (String, String) {
+fn declare_config(
+    importer: &mut Importer,
+    source: &str,
+    definition: Option<&Node>,
+) -> (String, String) {
     let name = label(source);
     let file = definition
         .and_then(|d| text_at(d, "file"))
@@ -300,9 +315,9 @@ fn declare_config(importer: &mut Importer, source: &str, definition: Option<&Nod
                 vec![file.clone()]
             }
             None => {
-                let origin = definition.map(|d| origin(d, "config")).unwrap_or_else(|| {
-                    "not declared at the top level of the compose file".into()
-                });
+                let origin = definition
+                    .map(|d| origin(d, "config"))
+                    .unwrap_or_else(|| "not declared at the top level of the compose file".into());
                 comments.push(format!(
                     "# compose config `{}`: {origin}; TODO: keep its content in a file beside the spec and name it here",
                     summarize_text(source)
@@ -310,10 +325,9 @@ fn declare_config(importer: &mut Importer, source: &str, definition: Option<&Nod
                 vec![format!("{PLACEHOLDER}/{key}")]
             }
         };
-        importer.spec_configs.insert(
-            name.clone(),
-            super::ConfigDecl { files, comments },
-        );
+        importer
+            .spec_configs
+            .insert(name.clone(), super::ConfigDecl { files, comments });
     }
     (name, key)
 }
@@ -323,10 +337,12 @@ fn declare_config(importer: &mut Importer, source: &str, definition: Option<&Nod
 fn beside_the_spec(file: &str) -> Option<String> {
     let trimmed = file.trim();
     let relative = trimmed.strip_prefix("./").unwrap_or(trimmed);
-    let parts: Vec<&str> = relative.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-    let inside = !trimmed.starts_with('/')
-        && !trimmed.starts_with('~')
-        && parts.iter().all(|p| *p != "..");
+    let parts: Vec<&str> = relative
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let inside =
+        !trimmed.starts_with('/') && !trimmed.starts_with('~') && parts.iter().all(|p| *p != "..");
     let path = if inside {
         parts.join("/")
     } else {
@@ -339,7 +355,10 @@ fn beside_the_spec(file: &str) -> Option<String> {
 /// uses, and a config's inline `content` (its text stays out of the spec: it may hold a
 /// secret, and a config's data is a file beside the spec).
 pub(super) fn note_top_level(importer: &mut Importer, stack: &Stack, comments: &mut Vec<String>) {
-    for (kind, defs) in [("secrets", stack.compose_secrets), ("configs", stack.compose_configs)] {
+    for (kind, defs) in [
+        ("secrets", stack.compose_secrets),
+        ("configs", stack.compose_configs),
+    ] {
         for def in defs {
             let path = format!("{kind}.{}", def.key);
             let used = if kind == "secrets" {
@@ -348,7 +367,12 @@ pub(super) fn note_top_level(importer: &mut Importer, stack: &Stack, comments: &
                 importer.spec_configs.contains_key(&label(&def.key))
             };
             if !used {
-                importer.unsupported(&def.value, &path, "no service uses it: it is not declared in the spec", comments);
+                importer.unsupported(
+                    &def.value,
+                    &path,
+                    "no service uses it: it is not declared in the spec",
+                    comments,
+                );
             } else if let Some(content) = def.value.get("content") {
                 importer.unsupported(content, &format!("{path}.content"), "inline content is not copied: write it to a file beside the spec and name that file in the config's `files`", comments);
             }
@@ -366,7 +390,11 @@ pub(super) fn write_declarations(importer: &Importer, out: &mut Vec<String>) {
             out.push(format!("  - name: {}", quote(name)));
             out.push(format!(
                 "    keys: [{}]",
-                decl.keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ")
+                decl.keys
+                    .iter()
+                    .map(|k| quote(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -378,7 +406,11 @@ pub(super) fn write_declarations(importer: &Importer, out: &mut Vec<String>) {
             out.push(format!("  - name: {}", quote(name)));
             out.push(format!(
                 "    files: [{}]",
-                decl.files.iter().map(|f| quote(f)).collect::<Vec<_>>().join(", ")
+                decl.files
+                    .iter()
+                    .map(|f| quote(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -390,10 +422,19 @@ mod tests {
 
     #[test]
     fn config_files_stay_relative_to_the_spec() {
-        assert_eq!(beside_the_spec("./prometheus/prometheus.yml").as_deref(), Some("prometheus/prometheus.yml"));
+        assert_eq!(
+            beside_the_spec("./prometheus/prometheus.yml").as_deref(),
+            Some("prometheus/prometheus.yml")
+        );
         assert_eq!(beside_the_spec("nginx.conf").as_deref(), Some("nginx.conf"));
-        assert_eq!(beside_the_spec("../shared/app.ini").as_deref(), Some("app.ini"));
-        assert_eq!(beside_the_spec("/etc/app/app.ini").as_deref(), Some("app.ini"));
+        assert_eq!(
+            beside_the_spec("../shared/app.ini").as_deref(),
+            Some("app.ini")
+        );
+        assert_eq!(
+            beside_the_spec("/etc/app/app.ini").as_deref(),
+            Some("app.ini")
+        );
         assert_eq!(beside_the_spec(".."), None);
     }
 

@@ -126,6 +126,11 @@ pub(super) fn note_top_level(importer: &mut Importer, volumes: &Node, comments: 
         } else {
             "volume drivers and options do not carry over: the spec's storage entry chooses an ACK volume"
         };
-        importer.unsupported(&volume.value, &format!("volumes.{}", volume.key), why, comments);
+        importer.unsupported(
+            &volume.value,
+            &format!("volumes.{}", volume.key),
+            why,
+            comments,
+        );
     }
 }
