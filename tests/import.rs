@@ -53,6 +53,15 @@ fn import(name: &str) -> (String, String) {
 }
 
 #[test]
+fn every_corpus_file_is_listed() {
+    let listed: Vec<&str> = FIXTURES.iter().map(|(name, _)| *name).collect();
+    for path in common::files_under(Path::new(CORPUS), ".yml") {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(listed.contains(&stem.as_str()), "{stem} is not in FIXTURES");
+    }
+}
+
+#[test]
 fn every_corpus_file_imports_without_a_secret_and_checks_once_completed() {
     for (name, secrets) in FIXTURES {
         let (spec, warnings) = import(name);

@@ -386,6 +386,12 @@ fn no_snapshot_is_left_unreferenced() {
             .iter()
             .map(|name| format!("{name}.snap")),
     );
+    // tests/import.rs: a spec and its warnings per compose file of the corpus.
+    for path in common::files_under(Path::new("tests/fixtures/compose/corpus"), ".yml") {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        expected.insert(format!("import@{stem}-spec.snap"));
+        expected.insert(format!("import@{stem}-warnings.snap"));
+    }
     let stale: Vec<String> = std::fs::read_dir("snapshots")
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
