@@ -1110,6 +1110,32 @@ mod tests {
     }
 
     #[test]
+    fn hostile_compose_values_import_without_a_panic() {
+        let cases = [
+            "services:\n  a:\n    ports: [\"99999\", \"\", \"1-\", \"-1\", \"a:b\", \"[::1\", \"65535-1\", {target: x}, [1]]\n",
+            "services:\n  a:\n    expose: [\"0\", \"80/sctp\", \"1-70000\", {}]\n    ports: [{target: 80, published: \"1-3\"}]\n",
+            "services:\n  a:\n    image: \"${${${\"\n    environment: [\"$\", \"=\", \"{{\", \"}}{{\", \"A=${B:?}\", \"C=${D:-${E:+${F?}}}\"]\n",
+            "services:\n  a:\n    healthcheck: {test: [\"CMD\", \"curl\", \"http://:99999/\"], interval: \"µs\", timeout: 1e400s, retries: -1, start_period: \"99999999999999999h\"}\n",
+            "services:\n  a:\n    healthcheck: {test: \"wget http://[::1]/x?y#z\"}\n    secrets: [{target: x}, 7, {source: s, uid: 0}]\n    configs: [\"\", {source: c}]\nconfigs: {c: {file: \"../../..\"}}\n",
+            "services:\n  a:\n    volumes: [\":\", \"::\", \"\", {type: bind}, {type: volume, source: \"\", target: /x}]\n    deploy: {resources: {limits: {cpus: \"-1\", memory: \"9999999999999g\"}}}\n",
+            "services:\n  a:\n    depends_on: {a: {condition: service_completed_successfully}, b: 3}\n    restart: \"no\"\n",
+            "services: []\n",
+            "services: {a: null, b: 3, c: []}\n",
+        ];
+        for case in cases {
+            let mut vars = Variables::new();
+            vars.set("E", "x");
+            if let Ok(imported) = compose_with("x", "compose.yml", case, &vars) {
+                let template = |line: &str| {
+                    line.find("{{")
+                        .is_some_and(|open| line[open..].contains("}}"))
+                };
+                assert!(!imported.spec.lines().any(template), "{case}");
+            }
+        }
+    }
+
+    #[test]
     fn a_swarm_template_is_never_written() {
         let file = "services:\n  app:\n    image: app:1.0\n    environment:\n      NODE: \"{{.Node.Hostname}}-x\"\n      SLOT: \"{{ .Task.Slot }}\"\n";
         let Ok(imported) = compose("shop", "compose.yml", file) else {
