@@ -280,7 +280,7 @@ fn report_interpolation(
         importer.secret(
             node.span,
             path,
-            &format!("`{name}` holds a secret: its value is not substituted, the spec reads it from a Secret or keeps `${{{name}}}`"),
+            &format!("it reads the secret variable `{name}`, whose value is not substituted: the spec reads the value from a Secret, or keeps `${{{name}}}`"),
         );
     }
 }
