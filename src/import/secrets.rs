@@ -237,15 +237,13 @@ fn declare_secret(
     let key = data_key(source);
     if !importer.spec_secrets.contains_key(&name) {
         let mut comments = Vec::new();
-        if let Some(comment) = renamed("secret", source, &name) {
-            comments.push(format!("# {comment}"));
-        }
+        let title = renamed("secret", source, &name)
+            .unwrap_or_else(|| format!("compose secret `{}`", summarize_text(source)));
         let origin = definition
             .map(|d| origin(d, "secret"))
             .unwrap_or_else(|| "not declared at the top level of the compose file".into());
         comments.push(format!(
-            "# compose secret `{}`: {origin}; the deploy runbook creates it from a value you provide, never from the spec",
-            summarize_text(source)
+            "# {title}: {origin}; the deploy runbook creates it from a value you provide, never from the spec"
         ));
         importer.spec_secrets.insert(
             name.clone(),
@@ -302,14 +300,12 @@ fn declare_config(
     };
     if !importer.spec_configs.contains_key(&name) {
         let mut comments = Vec::new();
-        if let Some(comment) = renamed("config", source, &name) {
-            comments.push(format!("# {comment}"));
-        }
+        let title = renamed("config", source, &name)
+            .unwrap_or_else(|| format!("compose config `{}`", summarize_text(source)));
         let files = match &file {
             Some(file) => {
                 comments.push(format!(
-                    "# compose config `{}`: keep `{}` beside the spec (paths are relative to the spec's folder)",
-                    summarize_text(source),
+                    "# {title}: keep `{}` beside the spec (paths are relative to the spec's folder)",
                     summarize_text(file)
                 ));
                 vec![file.clone()]
@@ -319,8 +315,7 @@ fn declare_config(
                     .map(|d| origin(d, "config"))
                     .unwrap_or_else(|| "not declared at the top level of the compose file".into());
                 comments.push(format!(
-                    "# compose config `{}`: {origin}; TODO: keep its content in a file beside the spec and name it here",
-                    summarize_text(source)
+                    "# {title}: {origin}; TODO: keep its content in a file beside the spec and name it here"
                 ));
                 vec![format!("{PLACEHOLDER}/{key}")]
             }
