@@ -1136,6 +1136,32 @@ mod tests {
     }
 
     #[test]
+    fn one_shot_services_are_the_ones_compose_runs_once() {
+        let file = "services:\n  a: {restart: \"no\"}\n  b: {deploy: {restart_policy: {condition: none}}}\n  c: {deploy: {restart_policy: {condition: on-failure}}}\n  d: {restart: always}\n  e: {}\n  f:\n    depends_on:\n      c: {condition: service_completed_successfully}\n      d: {condition: service_completed_successfully}\n      e: {condition: service_healthy}\n";
+        let source = SourceFile::new("compose.yml", file, Format::Yaml);
+        let Ok(root) = crate::load::parse_yaml_tree(&source) else {
+            panic!("the file parses");
+        };
+        let Some(services) = root.get("services") else {
+            panic!("services");
+        };
+        let found: Vec<String> = one_shot_services(services).into_iter().collect();
+        assert_eq!(found, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn an_empty_environment_writes_no_env() {
+        for environment in ["", " {}", " []"] {
+            let file =
+                format!("services:\n  app:\n    image: app:1.0\n    environment:{environment}\n");
+            let Ok(imported) = compose("shop", "compose.yml", &file) else {
+                panic!("the compose file imports");
+            };
+            assert!(!imported.spec.contains("env:"), "{}", imported.spec);
+        }
+    }
+
+    #[test]
     fn a_swarm_template_is_never_written() {
         let file = "services:\n  app:\n    image: app:1.0\n    environment:\n      NODE: \"{{.Node.Hostname}}-x\"\n      SLOT: \"{{ .Task.Slot }}\"\n";
         let Ok(imported) = compose("shop", "compose.yml", file) else {
