@@ -64,10 +64,13 @@ pub fn compile_source(
     source: std::sync::Arc<diagnostic::SourceFile>,
     options: &Options,
 ) -> Result<Compiled, Failure> {
-    let loaded = load::load_source(source)?;
     let config = match &options.config {
         Some(path) => config::Config::discover(path, Some(path))?,
         None => config::Config::default(),
+    };
+    let loaded = match load::load_source_partial(source) {
+        Ok(loaded) => loaded,
+        Err((error, partial)) => return Err(with_partial_checks(error, partial, &config)),
     };
     let sizing = model::sizing::derive(&loaded.spec);
     let diagnostics = check::check(&loaded, &sizing, &config);
@@ -94,13 +97,16 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
     // Both the config and the spec are read before anything is reported, so that a broken
     // config and a broken spec show up together.
     let config = config::Config::discover(spec, options.config.as_deref());
-    let loaded = load::load(spec);
+    let loaded = load::load_partial(spec);
     let (config, loaded) = match (config, loaded) {
         (Ok(c), Ok(l)) => (c, l),
-        (Err(LoadError::Io(m)), _) | (_, Err(LoadError::Io(m))) => return Err(Failure::Io(m)),
+        (Err(LoadError::Io(m)), _) | (_, Err((LoadError::Io(m), _))) => {
+            return Err(Failure::Io(m));
+        }
+        (Ok(c), Err((error, partial))) => return Err(with_partial_checks(error, partial, &c)),
         (c, l) => {
             let mut all = Vec::new();
-            for e in [c.err(), l.err()].into_iter().flatten() {
+            for e in [c.err(), l.err().map(|(e, _)| e)].into_iter().flatten() {
                 if let LoadError::Diagnostics(d) = e {
                     all.extend(d);
                 }
@@ -118,6 +124,32 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
         diagnostics,
         sizing,
     })
+}
+
+/// A spec that did not load, with what the checks find in the parts that did read: a wrong
+/// type in one service no longer hides a missing route in another. A check's diagnostic in
+/// a part that holds a stand-in value is left out (it may follow from the stand-in), but
+/// every placeholder is reported wherever it sits.
+fn with_partial_checks(
+    error: LoadError,
+    partial: Option<load::Partial>,
+    config: &config::Config,
+) -> Failure {
+    let mut all = match error {
+        LoadError::Io(message) => return Failure::Io(message),
+        LoadError::Diagnostics(d) => d,
+    };
+    if let Some(partial) = partial {
+        let sizing = model::sizing::derive(&partial.loaded.spec);
+        let found = check::check(&partial.loaded, &sizing, config);
+        all.extend(found.into_iter().filter(|d| {
+            d.rule == rules::RuleId::ImportPlaceholder
+                || !(partial.touches(&d.path) || d.message.contains(model::units::PHANTOM_TEXT))
+        }));
+    }
+    diagnostic::sort(&mut all);
+    all.dedup_by(|a, b| a.rule == b.rule && a.path == b.path && a.message == b.message);
+    Failure::Spec(all)
 }
 
 /// A compiled bundle, with the warnings the spec carried.

@@ -402,3 +402,18 @@ fn no_snapshot_is_left_unreferenced() {
         "snapshots no test writes any more: {stale:?}"
     );
 }
+
+#[test]
+fn an_empty_list_or_map_may_be_written_as_nothing() {
+    let text = std::fs::read_to_string("examples/minimal.yaml")
+        .unwrap()
+        .replace(
+            "    health: { path: /healthz }",
+            "    health: { path: /healthz }\n    env:\n    volumes:\n    dependsOn:",
+        );
+    let source =
+        cutover::diagnostic::SourceFile::new("empty.yaml", text, cutover::diagnostic::Format::Yaml);
+    let loaded = cutover::load::load_source(source).unwrap_or_else(|e| panic!("{e:?}"));
+    let web = &loaded.spec.services[0];
+    assert!(web.env.is_empty() && web.volumes.is_empty() && web.depends_on.is_empty());
+}

@@ -65,8 +65,8 @@ pub struct Interpolated {
     pub required: Vec<(String, String)>,
 }
 
-/// The text `TODO` stands in for a required variable nobody set.
-pub const REQUIRED_PLACEHOLDER: &str = "TODO";
+/// The text that stands in for a required variable nobody set.
+pub const REQUIRED_PLACEHOLDER: &str = crate::model::placeholder::TOKEN;
 
 /// Interpolates one scalar's text.
 pub fn interpolate(text: &str, vars: &Variables) -> Interpolated {

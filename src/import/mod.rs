@@ -16,7 +16,7 @@
 //!
 //! Every value the import guesses or cannot know holds the token `TODO` (a `:TODO` image
 //! tag, a `TODO` port, address or quantity, a `….TODO.example.com` host), which
-//! `import/placeholder` refuses until it is replaced.
+//! `check::import::placeholder` refuses until it is replaced.
 
 mod env_file;
 mod health;
@@ -44,7 +44,8 @@ use ports::ComposePort;
 use tree::{entries, items, label, renamed, summarize, text, text_at};
 
 /// The token every placeholder of the generated spec holds.
-pub const PLACEHOLDER: &str = "TODO";
+pub use crate::model::placeholder::TOKEN as PLACEHOLDER;
+use crate::model::placeholder::holds_placeholder;
 
 /// The generated spec, and a warning for everything it could not map.
 pub struct Imported {
@@ -202,9 +203,17 @@ fn prepare(importer: &mut Importer, vars: &Variables, node: &Node, path: &str) -
                     kind = ScalarKind::Str;
                 }
                 out = result.text;
+                // The token must stand as a word for the check to see it (`${A:?}_x`).
+                if !result.required.is_empty() && !holds_placeholder(&out) {
+                    out = PLACEHOLDER.to_string();
+                }
             }
             if let Some(replaced) = without_templates(importer, node, path, &out) {
-                out = replaced;
+                out = if holds_placeholder(&replaced) {
+                    replaced
+                } else {
+                    PLACEHOLDER.to_string()
+                };
                 kind = ScalarKind::Str;
             }
             NodeKind::Scalar { text: out, kind }
@@ -1163,18 +1172,19 @@ mod tests {
 
     #[test]
     fn a_swarm_template_is_never_written() {
-        let file = "services:\n  app:\n    image: app:1.0\n    environment:\n      NODE: \"{{.Node.Hostname}}-x\"\n      SLOT: \"{{ .Task.Slot }}\"\n";
+        let file = "services:\n  app:\n    image: app:1.0\n    environment:\n      NODE: \"{{.Node.Hostname}}-x\"\n      SLOT: \"{{ .Task.Slot }}\"\n      GLUED: \"{{.Task.Slot}}_x\"\n";
         let Ok(imported) = compose("shop", "compose.yml", file) else {
             panic!("the compose file imports");
         };
         assert!(!imported.spec.contains("{{"), "{}", imported.spec);
         assert!(imported.spec.contains("NODE: TODO-x"), "{}", imported.spec);
+        assert!(imported.spec.contains("GLUED: TODO\n"), "{}", imported.spec);
         let templates = imported
             .warnings
             .iter()
             .filter(|w| w.rule == RuleId::ImportSwarmTemplate)
             .count();
-        assert_eq!(templates, 2);
+        assert_eq!(templates, 3);
     }
 
     #[test]

@@ -135,6 +135,16 @@ const MAX_REPORTED: usize = 100;
 
 /// Deserializes `T` from the tree, returning every problem found.
 pub fn from_tree<T: DeserializeOwned>(root: &Node) -> Result<T, Vec<DeError>> {
+    match from_tree_recovering(root) {
+        (Some(value), errors) if errors.is_empty() => Ok(value),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Deserializes `T` from the tree: every problem found and, when the last pass succeeded
+/// with phantoms standing in for the nodes set aside, that value (so that the checks can
+/// still judge the rest of the document).
+pub fn from_tree_recovering<T: DeserializeOwned>(root: &Node) -> (Option<T>, Vec<DeError>) {
     let mut set_aside = HashSet::new();
     let mut missing = HashSet::new();
     let unknown = RefCell::new(BTreeMap::new());
@@ -176,10 +186,7 @@ pub fn from_tree<T: DeserializeOwned>(root: &Node) -> Result<T, Vec<DeError>> {
         }
     };
     reported.extend(unknown.into_inner().into_values());
-    match result {
-        Some(value) if reported.is_empty() => Ok(value),
-        _ => Err(reported),
-    }
+    (result, reported)
 }
 
 struct NodeDe<'a, 'p> {

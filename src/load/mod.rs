@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Format, Severity, SourceFile, Span, did_you_mean};
-use crate::model::Spec;
+use crate::model::{Spec, placeholder};
 use crate::regular::Links;
 use crate::rules::RuleId;
 use de::{DeError, DeErrorKind};
@@ -213,22 +213,88 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 
 /// Parses spec text already read (used by `load` and by tests).
 pub fn load_source(source: Arc<SourceFile>) -> Result<Loaded, LoadError> {
+    load_source_partial(source).map_err(|(error, _)| error)
+}
+
+/// A spec that did not load, read as far as it could be: the values that could not be read
+/// are neutral stand-ins, and `unreadable` names the parts of the spec that hold them (in
+/// the form diagnostics display paths), so that the checks can judge everything else.
+#[derive(Debug)]
+pub struct Partial {
+    pub loaded: Loaded,
+    pub unreadable: Vec<String>,
+}
+
+impl Partial {
+    /// Whether a check's diagnostic at `path` may follow from a stand-in value.
+    pub fn touches(&self, path: &str) -> bool {
+        self.unreadable.iter().any(|part| {
+            path == part
+                || path
+                    .strip_prefix(part.as_str())
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+    }
+}
+
+/// Reads and parses a spec file; when its values do not all read, also what could be read.
+pub fn load_partial(path: &Path) -> Result<Loaded, (LoadError, Option<Partial>)> {
+    let format = format_of(path).map_err(|e| (e, None))?;
+    let text = read_text(path).map_err(|e| (e, None))?;
+    load_source_partial(SourceFile::new(path.display().to_string(), text, format))
+}
+
+/// [`load_source`], keeping the partly read spec when only values were wrong (not the syntax).
+pub fn load_source_partial(
+    source: Arc<SourceFile>,
+) -> Result<Loaded, (LoadError, Option<Partial>)> {
     let parsed = match source.format {
         Format::Yaml => yaml::parse(&source.text),
         Format::Toml => toml::parse(&source.text),
     };
     let root = parsed.map_err(|problems| {
-        LoadError::Diagnostics(problems.into_iter().map(|p| problem(&source, p)).collect())
+        let diagnostics = problems.into_iter().map(|p| problem(&source, p)).collect();
+        (LoadError::Diagnostics(diagnostics), None)
     })?;
     let map = SourceMap::build(&root);
-    match de::from_tree::<Spec>(&root) {
-        Ok(spec) => Ok(Loaded { spec, source, map }),
-        Err(errors) => Err(LoadError::Diagnostics(
-            errors
-                .into_iter()
-                .map(|e| deserialize_error(&source, &map, e))
-                .collect(),
-        )),
+    let (spec, errors) = de::from_tree_recovering::<Spec>(&root);
+    if errors.is_empty()
+        && let Some(spec) = spec
+    {
+        return Ok(Loaded { spec, source, map });
+    }
+    let unreadable: Vec<String> = errors
+        .iter()
+        .filter_map(|e| e.location.as_ref())
+        .map(|l| unreadable_part(&map.display(&l.path)))
+        .collect();
+    let diagnostics = errors
+        .into_iter()
+        .map(|e| deserialize_error(&source, &map, e))
+        .collect();
+    // A whole section missing or unreadable leaves too little to judge the rest by.
+    let partial = spec
+        .filter(|_| unreadable.iter().all(|part| part.contains(['.', '['])))
+        .map(|spec| Partial {
+            loaded: Loaded {
+                spec,
+                source: source.clone(),
+                map,
+            },
+            unreadable,
+        });
+    Err((LoadError::Diagnostics(diagnostics), partial))
+}
+
+/// The part of the spec a check must not judge after a value in it failed to read: the
+/// list item it sits in (`services[web]`), or its section (`target.network`).
+fn unreadable_part(path: &str) -> String {
+    if let Some(end) = path.find(']') {
+        return path[..=end].to_string();
+    }
+    match path.match_indices('.').nth(1) {
+        Some((second_dot, _)) => path[..second_dot].to_string(),
+        None => path.to_string(),
     }
 }
 
@@ -297,6 +363,24 @@ fn deserialize_error(source: &Arc<SourceFile>, map: &SourceMap, error: DeError) 
     let d = |rule, message: String| {
         Diagnostic::new(rule, Severity::Error, source, message).path(display.clone())
     };
+    // `port: TODO`: the importer's placeholder where a number, address or choice belongs.
+    let written = source.text.get(span.start..span.end).unwrap_or("");
+    if matches!(
+        error.kind,
+        DeErrorKind::Invalid { .. } | DeErrorKind::UnknownVariant { .. }
+    ) && !written.contains(['\n', ':', '{', '['])
+        && placeholder::holds_placeholder(written)
+    {
+        return d(
+            RuleId::ImportPlaceholder,
+            format!(
+                "`{display}` is still a placeholder (`{}`)",
+                placeholder::TOKEN
+            ),
+        )
+        .label(span, "a placeholder")
+        .help(placeholder::HELP);
+    }
     match error.kind {
         DeErrorKind::UnknownField { field, expected } => {
             let help = match did_you_mean(&field, expected.iter().copied()) {

@@ -8,6 +8,7 @@ pub mod images;
 pub mod kubernetes;
 pub mod network;
 pub mod path;
+pub mod placeholder;
 pub mod ports;
 pub mod rollout;
 pub mod secrets;

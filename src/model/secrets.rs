@@ -91,7 +91,7 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum EnvValue {
-    /// A plain value (never a secret: `spec/credential` refuses those).
+    /// A plain value (never a secret: the credential check refuses those).
     Plain(String),
     /// `{ secret: NAME, key: KEY }`: a key of a Secret declared in `secrets`.
     Secret { secret: String, key: String },

@@ -22,6 +22,9 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let sizing = &ctx.sizing;
     let Some(workers) = &sizing.workers else {
+        // No instance size meets the fault tolerance (another rule says so); the requests
+        // can still be weighed against the cores and memory the spec states, in the same run.
+        over_stated_total(ctx, out);
         return;
     };
     let cpu = sizing.requests.cpu_milli;
@@ -56,5 +59,40 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .label(ctx.span(root().target().nodes().total_cores()), "total cores")
                     .help("choose a profile with more memory per core, raise totalCores, or lower the memory requests"),
                 );
+    }
+}
+
+/// Without a worker plan: the requests against `totalCores` and the profile's memory for them.
+fn over_stated_total(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let sizing = &ctx.sizing;
+    let cores = u128::from(sizing.total_cores);
+    if sizing.requests.cpu_milli > cores * 1000 {
+        out.push(
+            ctx.error(
+                RULE.id,
+                root().target().nodes().total_cores(),
+                format!("{} cores", sizing.total_cores),
+                format!(
+                    "the services request {} cores, more than the {} cores the cluster has in total",
+                    sizing.requests.cpu_cores, sizing.total_cores
+                ),
+            )
+            .help("raise totalCores, or lower the services' replicas or CPU requests"),
+        );
+    }
+    let memory_gib = cores * u128::from(sizing.gib_per_core);
+    if sizing.requests.memory_bytes > memory_gib * GIB {
+        out.push(
+            ctx.error(
+                RULE.id,
+                root().target().nodes().profile(),
+                format!("{memory_gib} GiB in total"),
+                format!(
+                    "the services request {} GiB of memory, more than the {memory_gib} GiB that {} cores of this profile have ({} GiB per core)",
+                    sizing.requests.memory_gib, sizing.total_cores, sizing.gib_per_core
+                ),
+            )
+            .help("choose a profile with more memory per core, raise totalCores, or lower the memory requests"),
+        );
     }
 }
