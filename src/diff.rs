@@ -337,6 +337,11 @@ fn objects(files: &View) -> BTreeMap<String, Item> {
         let Some(rest) = path.strip_prefix("manifests/") else {
             continue;
         };
+        // A copied config file is data for the generator, not an object (its change still
+        // shows among the files).
+        if crate::render::manifests::is_config_file(path) {
+            continue;
+        }
         let Some((folder, file)) = rest.rsplit_once('/') else {
             continue;
         };

@@ -64,18 +64,41 @@ pub fn compile_source(
     source: std::sync::Arc<diagnostic::SourceFile>,
     options: &Options,
 ) -> Result<Compiled, Failure> {
+    compile_source_reading(source, None, options)
+}
+
+/// [`compile_source`] for a spec whose `configs` files sit in `folder`, as if the spec were
+/// there (the attack tests compile variants of an example in memory).
+pub fn compile_source_in(
+    source: std::sync::Arc<diagnostic::SourceFile>,
+    folder: &Path,
+    options: &Options,
+) -> Result<Compiled, Failure> {
+    compile_source_reading(source, Some(folder), options)
+}
+
+fn compile_source_reading(
+    source: std::sync::Arc<diagnostic::SourceFile>,
+    folder: Option<&Path>,
+    options: &Options,
+) -> Result<Compiled, Failure> {
     let config = match &options.config {
         Some(path) => config::Config::discover(path, Some(path))?,
         None => config::Config::default(),
     };
     let loaded = match load::load_source_partial(source) {
         Ok(loaded) => loaded,
-        Err((error, partial)) => return Err(with_partial_checks(error, partial, &config)),
+        Err((error, partial)) => {
+            return Err(with_partial_checks(error, partial, folder, &config));
+        }
     };
     let sizing = model::sizing::derive(&loaded.spec);
-    let diagnostics = check::check(&loaded, &sizing, &config);
+    // Without a folder, check reports each `configs` file as unreadable.
+    let configs = load::configs::read(&loaded.spec, folder);
+    let diagnostics = check::check_with_configs(&loaded, &configs, &sizing, &config);
     let checked = Checked {
         loaded,
+        configs,
         config,
         diagnostics,
         sizing,
@@ -87,6 +110,8 @@ pub fn compile_source(
 /// the sizing derived from it once, which the plan takes on.
 pub struct Checked {
     pub loaded: Loaded,
+    /// The files `configs` names, read beside the spec: check judged them, render copies them.
+    pub configs: load::configs::ConfigFiles,
     pub config: config::Config,
     pub diagnostics: Vec<Diagnostic>,
     pub sizing: model::sizing::Sizing,
@@ -103,7 +128,10 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
         (Err(LoadError::Io(m)), _) | (_, Err((LoadError::Io(m), _))) => {
             return Err(Failure::Io(m));
         }
-        (Ok(c), Err((error, partial))) => return Err(with_partial_checks(error, partial, &c)),
+        (Ok(c), Err((error, partial))) => {
+            let folder = spec.parent().unwrap_or(Path::new(""));
+            return Err(with_partial_checks(error, partial, Some(folder), &c));
+        }
         (c, l) => {
             let mut all = Vec::new();
             for e in [c.err(), l.err().map(|(e, _)| e)].into_iter().flatten() {
@@ -117,9 +145,11 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
     };
     // Derived once: the checks judge it and the plan takes it on.
     let sizing = model::sizing::derive(&loaded.spec);
-    let diagnostics = check::check(&loaded, &sizing, &config);
+    let configs = load::configs::read(&loaded.spec, Some(spec.parent().unwrap_or(Path::new(""))));
+    let diagnostics = check::check_with_configs(&loaded, &configs, &sizing, &config);
     Ok(Checked {
         loaded,
+        configs,
         config,
         diagnostics,
         sizing,
@@ -133,6 +163,7 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
 fn with_partial_checks(
     error: LoadError,
     partial: Option<load::Partial>,
+    folder: Option<&Path>,
     config: &config::Config,
 ) -> Failure {
     let mut all = match error {
@@ -141,7 +172,8 @@ fn with_partial_checks(
     };
     if let Some(partial) = partial {
         let sizing = model::sizing::derive(&partial.loaded.spec);
-        let found = check::check(&partial.loaded, &sizing, config);
+        let configs = load::configs::read(&partial.loaded.spec, folder);
+        let found = check::check_with_configs(&partial.loaded, &configs, &sizing, config);
         all.extend(found.into_iter().filter(|d| {
             d.rule == rules::RuleId::ImportPlaceholder
                 || !(partial.touches(&d.path) || d.message.contains(model::units::PHANTOM_TEXT))
@@ -179,7 +211,8 @@ pub fn compile_checked(
         .iter()
         .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
-    let files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    let mut files = render::render(renderer, spec, &plan, &warnings, &levels)?;
+    render::manifests::write_config_files(spec, &plan, &checked.configs, &mut files);
     let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
     Ok(bundle::seal(
         files,

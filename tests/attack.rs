@@ -574,7 +574,8 @@ struct Baseline {
 
 fn compile_text(text: &str) -> Result<cutover::Compiled, Failure> {
     let source = SourceFile::new("attack.yaml", text, Format::Yaml);
-    cutover::compile_source(source, &Options::default())
+    // As if beside the examples: `configs` files are read from there.
+    cutover::compile_source_in(source, Path::new("examples"), &Options::default())
 }
 
 #[test]
@@ -959,6 +960,7 @@ fn render_unchecked(text: &str) -> Option<cutover::bundle::Files> {
     let checked = cutover::Checked {
         sizing: cutover::model::sizing::derive(&loaded.spec),
         loaded,
+        configs: Default::default(),
         config,
         diagnostics: warnings,
     };

@@ -158,6 +158,15 @@ fn credentials_in(text: &str) -> Vec<String> {
             "token",
         ] {
             let Some(at) = lower.find(key) else { continue };
+            // An ExternalSecret's `data[].secretKey` names a key of the Secret, never a value.
+            if key == "secretkey"
+                && line
+                    .trim_start()
+                    .trim_start_matches("- ")
+                    .starts_with("secretKey: ")
+            {
+                continue;
+            }
             let quote = |c: char| c == '"' || c == '\'' || c == '\\';
             let rest =
                 line[at + key.len()..].trim_start_matches(|c: char| quote(c) || c.is_whitespace());

@@ -42,3 +42,15 @@ pub fn is_http_path(path: &str) -> bool {
 pub fn is_url_path_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"/-_.~%!$&'()*+,;=:@".contains(&b)
 }
+
+/// Whether `key` is a valid ConfigMap or Secret key: letters, digits, `-`, `_` and `.`, at
+/// most 253 characters, and not `.` or `..`.
+pub fn is_config_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}

@@ -13,6 +13,7 @@ mod images;
 mod network;
 mod sizing;
 mod workload;
+mod secrets;
 mod ingress;
 mod storage;
 mod rollout;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub use spec::credential;
 
 use crate::diagnostic::{self, Diagnostic, Severity, SourceFile, Span};
+use crate::load::configs::ConfigFiles;
 use crate::load::{Loaded, SourceMap};
 use crate::model::Spec;
 use crate::model::path::SpecPath;
@@ -47,6 +49,8 @@ pub struct Ctx<'a> {
     pub map: &'a SourceMap,
     pub source: &'a Arc<SourceFile>,
     pub sizing: &'a Sizing,
+    /// The files `configs` names, as the load stage read them (or why it did not).
+    pub configs: &'a ConfigFiles,
 }
 
 impl Ctx<'_> {
@@ -98,11 +102,22 @@ impl Ctx<'_> {
 /// Runs every rule over a loaded spec. The result is sorted by position; allowed
 /// diagnostics are gone, and configured levels are applied.
 pub fn check(loaded: &Loaded, sizing: &Sizing, config: &Config) -> Vec<Diagnostic> {
+    check_with_configs(loaded, &ConfigFiles::default(), sizing, config)
+}
+
+/// [`check`] with the `configs` files the load stage read beside the spec.
+pub fn check_with_configs(
+    loaded: &Loaded,
+    configs: &ConfigFiles,
+    sizing: &Sizing,
+    config: &Config,
+) -> Vec<Diagnostic> {
     let ctx = Ctx {
         spec: &loaded.spec,
         map: &loaded.map,
         source: &loaded.source,
         sizing,
+        configs,
     };
     let mut found = Vec::new();
     for check in registry::CHECKS {

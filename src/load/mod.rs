@@ -4,6 +4,7 @@
 //! Input is untrusted: the file size, the number of values, the nesting depth and alias
 //! expansion are all bounded, and every problem ends in a diagnostic, never a panic.
 
+pub mod configs;
 pub mod de;
 pub mod node;
 mod toml;

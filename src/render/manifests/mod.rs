@@ -3,10 +3,14 @@
 //! add a document or a key.
 //!
 //! Each phase folder under `manifests/` is a kustomization: one object per file, named
-//! `<kind>-<name>.yaml`, listed in `kustomization.yaml`.
+//! `<kind>-<name>.yaml`, listed in `kustomization.yaml`. The deploy folder's kustomization
+//! also generates the spec's `configs` as ConfigMaps (`configMapGenerator`) from the files
+//! copied under its `configs/<config>/` folder, which hold data, not manifests.
 
+mod config;
 mod custom;
 mod routes;
+pub mod secret_store;
 mod storage;
 mod workloads;
 
@@ -16,6 +20,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::load::configs::{ConfigFiles, key_of};
 use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::ingress::INGRESS_PATCH;
@@ -95,6 +100,93 @@ pub struct Phases {
     /// Patches to objects the cluster already runs, applied with `kubectl patch`, by path
     /// in the bundle (not kustomizations: kustomize can only patch what it creates).
     pub patches: BTreeMap<String, Manifest>,
+    /// The ConfigMaps each folder's kustomization generates (the deploy folder's configs).
+    pub generators: BTreeMap<String, Vec<ConfigMapGenerator>>,
+}
+
+/// The folder, inside a phase folder, that holds the copied config files: data for the
+/// generator, never manifests (`cutover diff` and the validators skip it).
+pub const CONFIG_FOLDER: &str = "configs";
+
+/// Where a config's file sits in the bundle, relative to its phase folder.
+fn config_file(config: &str, key: &str) -> String {
+    format!("{CONFIG_FOLDER}/{config}/{key}")
+}
+
+/// Whether a bundle path under `manifests/` is a copied config file rather than a manifest.
+pub fn is_config_file(path: &str) -> bool {
+    path.strip_prefix("manifests/")
+        .is_some_and(|rest| rest.split('/').any(|part| part == CONFIG_FOLDER))
+}
+
+/// A kustomize `configMapGenerator` entry (kustomize's `GeneratorArgs`): the ConfigMap gets a
+/// hash suffix of its content, and kustomize rewrites every reference to it in the same
+/// kustomization (env `configMapKeyRef`, `configMap` volumes), so changed files roll the pods.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigMapGenerator {
+    pub name: String,
+    pub namespace: String,
+    pub files: Vec<String>,
+    pub options: GeneratorOptions,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratorOptions {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+fn generators(spec: &Spec) -> Vec<ConfigMapGenerator> {
+    spec.configs
+        .iter()
+        .map(|config| ConfigMapGenerator {
+            name: config.name.clone(),
+            namespace: spec.namespace().to_string(),
+            files: config
+                .files
+                .iter()
+                .map(|file| config_file(&config.name, key_of(file)))
+                .collect(),
+            options: GeneratorOptions {
+                labels: common_labels(spec),
+                annotations: BTreeMap::from([(
+                    SOURCE_ANNOTATION.to_string(),
+                    format!("configs[{}]", config.name),
+                )]),
+            },
+        })
+        .collect()
+}
+
+/// The id of the phase that deploys the workloads (its folder holds the configs).
+fn deploy_folder(plan: &Plan) -> Option<&str> {
+    plan.phases
+        .iter()
+        .find(|p| p.kind == PhaseKind::Deploy)
+        .map(|p| p.id.as_str())
+}
+
+/// Copies each config's files, as the load stage read them, beside the deploy folder's
+/// kustomization. (A file that was not read is a config-file rule error: no bundle.)
+pub fn write_config_files(spec: &Spec, plan: &Plan, configs: &ConfigFiles, files: &mut Files) {
+    let Some(folder) = deploy_folder(plan) else {
+        return;
+    };
+    for config in &spec.configs {
+        for file in &config.files {
+            if let Some(Ok(bytes)) = configs.get(file) {
+                files.insert(
+                    format!(
+                        "manifests/{folder}/{}",
+                        config_file(&config.name, key_of(file))
+                    ),
+                    bytes.clone(),
+                );
+            }
+        }
+    }
 }
 
 pub fn rollback_folder(phase_id: &str) -> String {
@@ -119,6 +211,13 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
             phases.folders.insert(rollback_folder(&phase.id), rollback);
         }
     }
+    if let Some(folder) = deploy_folder(plan)
+        && !spec.configs.is_empty()
+    {
+        phases
+            .generators
+            .insert(folder.to_string(), generators(spec));
+    }
     if let Some(patch) = routes::ingress_controller_patch(plan) {
         phases.patches.insert(INGRESS_PATCH.to_string(), patch);
     }
@@ -135,6 +234,7 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
         PhaseKind::Deploy => {
             let mut objects = vec![workloads::namespace(spec)];
             objects.extend(storage::objects(spec));
+            objects.extend(secret_store::objects(spec));
             objects.extend(workloads::objects(spec));
             objects.extend(routes::test_routes(spec));
             if !rollout::moves_dns_first(spec.rollout.strategy) {
@@ -207,6 +307,8 @@ struct Kustomization {
     api_version: &'static str,
     kind: &'static str,
     resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    config_map_generator: Vec<ConfigMapGenerator>,
 }
 
 /// Adds `manifests/…` to the bundle's files.
@@ -223,6 +325,7 @@ pub fn write(phases: &Phases, files: &mut Files) {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
             resources: names,
+            config_map_generator: phases.generators.get(folder).cloned().unwrap_or_default(),
         };
         files.insert(
             format!("manifests/{folder}/kustomization.yaml"),

@@ -175,7 +175,7 @@ fn claim_templates(spec: &Spec, service: &SpecService) -> Option<Vec<PersistentV
 fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplateSpec {
     let mut labels = super::common_labels(spec);
     labels.extend(selector_labels(service));
-    let volumes: Vec<Volume> = service
+    let mut volumes: Vec<Volume> = service
         .volumes
         .iter()
         .filter(|v| !is_claim_template(spec, service, &v.storage))
@@ -188,6 +188,7 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
             ..Volume::default()
         })
         .collect();
+    volumes.extend(super::config::volumes(service));
     let pull_secrets = spec
         .images
         .as_ref()
@@ -266,7 +267,7 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
         .iter()
         .map(|(name, value)| env_var(name, value))
         .collect();
-    let mounts: Vec<VolumeMount> = service
+    let mut mounts: Vec<VolumeMount> = service
         .volumes
         .iter()
         .map(|v| VolumeMount {
@@ -276,6 +277,7 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
             ..VolumeMount::default()
         })
         .collect();
+    mounts.extend(super::config::mounts(service));
     Container {
         name: service.name.clone(),
         image: Some(target_image(spec, &service.image)),

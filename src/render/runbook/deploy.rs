@@ -2,9 +2,12 @@
 
 use super::commands::{credentials, kubectl_apply, kubectl_in, kubectl_rollback};
 use super::{Role, Runbook, Step, code, step, text};
-use crate::model::{Provisioning, SourcePlatform, Spec, Storage, StorageType};
+use crate::model::{
+    Provisioning, Secret, SecretProvider, SourcePlatform, Spec, Storage, StorageType,
+};
 use crate::plan::dns as dns_plan;
 use crate::plan::rollout::Phase;
+use crate::render::manifests::secret_store::{self, ACK_CRD, ESO_CRD};
 use crate::rules::RuleId;
 use crate::shell::{self, Line, Piece};
 
@@ -87,6 +90,131 @@ pub(super) fn secrets(spec: &Spec) -> Vec<Step> {
     steps
 }
 
+/// The variable that holds the path of the env file a runbook Secret is created from.
+fn env_file_variable(secret: &Secret) -> String {
+    shell::variable(&["secret-env-file", &secret.name])
+}
+
+/// The declared keys, sorted as `LC_ALL=C sort` sorts them and joined by `,`.
+fn sorted_keys(secret: &Secret) -> String {
+    let mut keys: Vec<&str> = secret.keys.iter().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.join(",")
+}
+
+/// A check that the Secret in the cluster holds every declared key (values never shown).
+fn has_every_key(ns: &str, secret: &Secret) -> String {
+    kubectl_in(ns)
+        .lit("get secret")
+        .arg(&secret.name)
+        .lit("-o json")
+        .pipe(shell::jq(
+            "-e",
+            &[("keys", &sorted_keys(secret))],
+            "($keys | split(\",\")) - (.data // {} | keys) | length == 0",
+        ))
+        .lit(">/dev/null")
+        .build()
+}
+
+/// The application Secrets the runbook creates from env files the operator provides, and
+/// the checks that the secret stores' operators are installed.
+fn application_secrets(spec: &Spec, book: &mut Runbook) -> Vec<Step> {
+    let ns = spec.namespace();
+    let mut steps = Vec::new();
+    for secret in &spec.secrets {
+        let source = format!("secrets[{}]", secret.name);
+        match secret.provider {
+            SecretProvider::Runbook => {
+                let file = env_file_variable(secret);
+                book.guard(&file, format!("set {file} to the env file (KEY=value lines) holding the keys {} of Secret {}, kept outside the bundle", secret.keys.join(", "), secret.name));
+                // The file's keys, comments and blank lines left out, must be exactly the
+                // declared ones: a misspelt key would leave a pod without its value.
+                let file_keys = Line::new("grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$'")
+                    .var(&file)
+                    .pipe(Line::new("cut -d= -f1"))
+                    .pipe(Line::new("LC_ALL=C sort"))
+                    .pipe(Line::new("paste -s -d, -"));
+                let commands = vec![
+                    Line::new("test -f").var(&file).build(),
+                    Line::new("test")
+                        .subst(file_keys)
+                        .lit("=")
+                        .arg(sorted_keys(secret))
+                        .comment("the file holds exactly the declared keys")
+                        .build(),
+                    kubectl_in(ns)
+                        .lit("create secret generic")
+                        .arg(&secret.name)
+                        .word(&[Piece::Lit("--from-env-file="), Piece::Var(&file)])
+                        .lit("--dry-run=client -o yaml")
+                        .pipe(kubectl_in(ns).lit("apply -f -"))
+                        .build(),
+                    has_every_key(ns, secret),
+                ];
+                steps.push(
+                    step(Role::Operations, format!("Create the Secret {} from your env file", code(&secret.name)), source)
+                        .detail(format!("The file holds one `KEY=value` line for each of {}, and nothing else; keep it outside the bundle and the repository. Running this again updates the Secret.", secret.keys.iter().map(code).collect::<Vec<_>>().join(", ")))
+                        .commands(commands)
+                        .expect(format!("{} holds every key", code(format!("secret/{}", secret.name)))),
+                );
+            }
+            SecretProvider::ExternalSecrets => steps.push(
+                step(Role::Operations, format!("Check that External Secrets Operator serves {}", code(&secret.name)), source)
+                    .detail(format!("The deploy applies an `ExternalSecret` that reads {} from the store {}; the operator must be installed first.", code(secret_store::remote_name(secret)), code(secret.store.as_ref().map(|s| s.name.as_str()).unwrap_or_default())))
+                    .commands([Line::new("kubectl get crd").arg(ESO_CRD).build()])
+                    .expect(format!("{} exists", code(format!("crd/{ESO_CRD}")))),
+            ),
+            SecretProvider::AckSecretManager => steps.push(
+                step(Role::Operations, format!("Check that ack-secret-manager serves {}", code(&secret.name)), source)
+                    .detail(format!("The deploy applies an ack-secret-manager `ExternalSecret` that reads {} from KMS Secrets Manager; install the add-on (ACK console, add-ons) and grant it `kms:GetSecretValue` first.", code(secret_store::remote_name(secret))))
+                    .commands([Line::new("kubectl get crd").arg(ACK_CRD).build()])
+                    .expect(format!("{} exists", code(format!("crd/{ACK_CRD}")))),
+            ),
+        }
+    }
+    steps
+}
+
+/// Lines that wait until the secret stores have filled their Secrets.
+fn secrets_filled(spec: &Spec) -> Vec<String> {
+    let ns = spec.namespace();
+    let mut lines = Vec::new();
+    for secret in &spec.secrets {
+        match secret.provider {
+            SecretProvider::Runbook => {}
+            SecretProvider::ExternalSecrets => {
+                lines.push(
+                    kubectl_in(ns)
+                        .lit("wait --for=condition=Ready")
+                        .arg(format!(
+                            "externalsecret.external-secrets.io/{}",
+                            secret.name
+                        ))
+                        .lit("--timeout=5m")
+                        .build(),
+                );
+                lines.push(has_every_key(ns, secret));
+            }
+            SecretProvider::AckSecretManager => {
+                // ack-secret-manager reports no condition: wait for its Secret itself.
+                lines.push(
+                    Line::new("timeout 300 sh -c")
+                        .arg(format!(
+                            "until kubectl -n {} get secret {} >/dev/null 2>&1; do sleep 5; done",
+                            shell::quote(ns),
+                            shell::quote(&secret.name)
+                        ))
+                        .build(),
+                );
+                lines.push(has_every_key(ns, secret));
+            }
+        }
+    }
+    lines
+}
+
 pub(super) fn storage_note(storage: &Storage) -> Option<String> {
     match (storage.kind, storage.provisioning) {
         (StorageType::Oss, _) => Some(format!(
@@ -107,6 +235,8 @@ pub(super) fn storage_note(storage: &Storage) -> Option<String> {
 pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let ns = spec.namespace();
     book.steps.extend(secrets(spec));
+    let application = application_secrets(spec, book);
+    book.steps.extend(application);
     let mut apply = step(
         Role::Developer,
         "Apply the workloads, storage and routes",
@@ -114,6 +244,8 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     )
     .detail("Production traffic stays on the old cluster; the test domain reaches the new one.")
     .commands(kubectl_apply(phase));
+    // The pods wait for their Secrets: the stores fill them before the rollouts are judged.
+    apply.commands.extend(secrets_filled(spec));
     for s in &spec.services {
         if s.one_shot {
             // A Job has no rollout: it is done when it has completed.
@@ -210,4 +342,28 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
             .commands(kubectl_rollback(phase))
             .expect(format!("{} lists nothing cutover created", code(format!("kubectl -n {ns} get all")))),
     );
+    // The Secrets the runbook created are not in the deploy folder: delete them by name.
+    // (A store's Secret goes with its ExternalSecret; ack-secret-manager's is deleted too.)
+    let created: Vec<&Secret> = spec
+        .secrets
+        .iter()
+        .filter(|s| s.provider != SecretProvider::ExternalSecrets)
+        .collect();
+    if !created.is_empty() {
+        book.rollback.push(
+            step(
+                Role::Operations,
+                "Delete the application Secrets",
+                "secrets",
+            )
+            .commands(created.iter().map(|s| {
+                kubectl_in(ns)
+                    .lit("delete secret")
+                    .arg(&s.name)
+                    .lit("--ignore-not-found")
+                    .build()
+            }))
+            .expect("the Secrets are gone"),
+        );
+    }
 }

@@ -45,11 +45,17 @@ pub static RULE: Rule = Rule {
 // --- the check --------------------------------------------------------------------------
 
 const HELP_VALUE: &str = "remove it from the spec and rotate it (it is in your history now); \
-    write a `${NAME}` reference where the spec needs it, and provide the value at deploy time \
-    from a Kubernetes Secret";
+    declare the Secret in `secrets:` (`{ name: NAME, keys: [KEY] }`) and write \
+    `{ secret: NAME, key: KEY }` where the spec needs the value: the deploy runbook creates the \
+    Secret from a file you provide";
 
-const HELP_NAME: &str = "write a reference instead (`${NAME}`, the whole value) and provide \
-    the value at deploy time from a Kubernetes Secret";
+const HELP_NAME: &str = "declare the Secret in `secrets:` (`{ name: NAME, keys: [KEY] }`) and \
+    write `{ secret: NAME, key: KEY }` instead of the value: the deploy runbook creates the Secret \
+    from a file you provide";
+
+const HELP_STORAGE: &str = "remove it from the spec and rotate it if it was real; name the \
+    Secret that holds the AccessKey pair in `credentialsSecret`: the deploy runbook creates it \
+    from variables exported in your shell";
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     match serde_json::to_value(ctx.spec) {
@@ -170,13 +176,26 @@ impl Walk<'_, '_> {
             "`{name}` names a secret, and its value is written in the spec",
             name = name.escape_default()
         );
-        let d = self.diagnostic(span, label, message).help(HELP_NAME);
+        let d = self
+            .diagnostic(span, label, message)
+            .help(self.help(HELP_NAME));
         self.out.push(d);
     }
 
     fn report(&mut self, span: Span, kind: &'static str, message: String) {
-        let d = self.diagnostic(span, kind, message).help(HELP_VALUE);
+        let d = self
+            .diagnostic(span, kind, message)
+            .help(self.help(HELP_VALUE));
         self.out.push(d);
+    }
+
+    /// The help for the current path: a storage's keys belong in its `credentialsSecret`.
+    fn help(&self, general: &'static str) -> &'static str {
+        if self.path.starts_with("storage[") {
+            HELP_STORAGE
+        } else {
+            general
+        }
     }
 
     fn diagnostic(&self, span: Span, label: &str, message: String) -> Diagnostic {

@@ -1,0 +1,119 @@
+//! `secrets/name`: what it demands and why are in [`RULE`].
+
+use std::collections::BTreeSet;
+
+use crate::check::Ctx;
+use crate::check::grammar::{is_config_key, is_dns_subdomain};
+use crate::diagnostic::Diagnostic;
+use crate::model::path::root;
+use crate::rules::{Level, Rule, RuleId, Scope, Status};
+
+pub static RULE: Rule = Rule {
+    id: RuleId::SecretsName,
+    level: Level::Error,
+    status: Status::Checked,
+    scope: Scope::Spec,
+    locked: None,
+    summary: "Each Secret and config has a unique name that is a DNS-1123 subdomain; a Secret declares at least one key, each key once, each a valid key (letters, digits, `-`, `_`, `.`).",
+    rationale: "The names become a Secret and a ConfigMap in the namespace, and the keys their data keys and the lines of the env file the runbook reads: Kubernetes refuses anything else when the deploy applies.",
+    bad: "secrets: [{ name: DB_Credentials, keys: [password, password] }]",
+    good: "secrets: [{ name: db-credentials, keys: [password] }]",
+    source: "Kubernetes object names (RFC 1123) and ConfigMap/Secret keys",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    let mut secret_names = BTreeSet::new();
+    for (i, secret) in spec.secrets.iter().enumerate() {
+        let at = root().secrets().at(i);
+        if !is_dns_subdomain(&secret.name) {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at.name(),
+                    "not a DNS-1123 subdomain",
+                    format!(
+                        "the Secret name `{}` is not a valid Kubernetes name",
+                        secret.name.escape_debug()
+                    ),
+                )
+                .help("use lowercase letters, digits, `-` and `.`, such as `db-credentials`"),
+            );
+        }
+        if !secret_names.insert(secret.name.as_str()) {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at.name(),
+                    "declared again",
+                    format!("the Secret `{}` is declared twice", secret.name),
+                )
+                .help("declare each Secret once, with all its keys"),
+            );
+        }
+        if secret.keys.is_empty() {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at.keys(),
+                    "no key",
+                    format!("the Secret `{}` declares no key", secret.name),
+                )
+                .help("list the keys the services read: `keys: [password]`"),
+            );
+        }
+        let mut keys = BTreeSet::new();
+        for (j, key) in secret.keys.iter().enumerate() {
+            if !is_config_key(key) {
+                out.push(
+                    ctx.error(
+                        RULE.id,
+                        at.keys().at(j),
+                        "not a valid key",
+                        format!("`{}` is not a valid Secret key", key.escape_debug()),
+                    )
+                    .help("use letters, digits, `-`, `_` and `.`, such as `password`"),
+                );
+            } else if !keys.insert(key.as_str()) {
+                out.push(
+                    ctx.error(
+                        RULE.id,
+                        at.keys().at(j),
+                        "listed again",
+                        format!("the key `{key}` is listed twice in `{}`", secret.name),
+                    )
+                    .help("list each key once"),
+                );
+            }
+        }
+    }
+    let mut config_names = BTreeSet::new();
+    for (i, config) in spec.configs.iter().enumerate() {
+        let at = root().configs().at(i);
+        if !is_dns_subdomain(&config.name) {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at.name(),
+                    "not a DNS-1123 subdomain",
+                    format!(
+                        "the config name `{}` is not a valid Kubernetes name",
+                        config.name.escape_debug()
+                    ),
+                )
+                .help("use lowercase letters, digits, `-` and `.`, such as `app-config`"),
+            );
+        }
+        if !config_names.insert(config.name.as_str()) {
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at.name(),
+                    "declared again",
+                    format!("the config `{}` is declared twice", config.name),
+                )
+                .help("declare each config once, with all its files"),
+            );
+        }
+    }
+}
