@@ -111,17 +111,22 @@ fn complete(spec: &str, name: &str, dir: &Path) -> PathBuf {
         !text.contains("TODO"),
         "{name}: the overlay leaves a placeholder:\n{text}"
     );
-    for config in merged["configs"].as_array().into_iter().flatten() {
+    write_config_files(&merged, dir);
+    // JSON is YAML: the loader reads it as it reads the spec.
+    let out = dir.join(format!("{name}.yaml"));
+    std::fs::write(&out, text).unwrap();
+    out
+}
+
+/// The files a spec's configs name, written beside it as the import's comments ask.
+fn write_config_files(spec: &Value, dir: &Path) {
+    for config in spec["configs"].as_array().into_iter().flatten() {
         for file in config["files"].as_array().into_iter().flatten() {
             let path = dir.join(file.as_str().unwrap());
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, "# a config file the user keeps beside the spec\n").unwrap();
         }
     }
-    // JSON is YAML: the loader reads it as it reads the spec.
-    let out = dir.join(format!("{name}.yaml"));
-    std::fs::write(&out, text).unwrap();
-    out
 }
 
 /// Merges `overlay` into `base`: mappings key by key, lists of named entries entry by entry
@@ -161,6 +166,7 @@ fn an_imported_spec_as_generated_lists_every_placeholder() {
     for (name, _) in FIXTURES {
         let (spec, _) = import(name);
         let dir = tempfile::tempdir().unwrap();
+        write_config_files(&common::yaml(spec.as_bytes()), dir.path());
         let path = common::temp_spec(&dir, &format!("{name}.yaml"), &spec);
         let report = common::diagnostics(&path, &Default::default());
         let errors: Vec<_> = report
