@@ -275,6 +275,8 @@ fn importing_a_swarm_stack_warns_on_global_services_and_checks_once_filled() {
     );
     let filled = fill_placeholders(&filled);
     std::fs::write(&out, filled).unwrap();
+    // The config file the stack reads, kept beside the spec as its comment asks.
+    std::fs::write(dir.path().join("catalog.yml"), "port: 9000\n").unwrap();
     let (code, stdout, _) =
         common::run(&["check", out.to_str().unwrap(), "--format", "json"], None);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
