@@ -122,6 +122,11 @@ enum ImportSource {
         /// The migration's name (default: from the file or its folder).
         #[arg(long)]
         name: Option<String>,
+        /// Read variables for `${VAR}` interpolation from this file (compose's `.env`
+        /// format; repeatable, later files win; the environment wins over all). Without it,
+        /// the `.env` beside the compose file is read when there is one, as compose does.
+        #[arg(long = "env-file", value_name = "FILE")]
+        env_file: Vec<PathBuf>,
         /// Overwrite an existing output file.
         #[arg(long)]
         force: bool,
@@ -195,9 +200,10 @@ pub fn run() -> i32 {
                     file,
                     out,
                     name,
+                    env_file,
                     force,
                 },
-        } => import_compose(file, out, name, force),
+        } => import_compose(file, out, name, &env_file, force),
         Command::Explain { rule } => explain(rule.as_deref()),
         Command::Schema => {
             print!("{}", crate::json_schema());
@@ -448,7 +454,13 @@ fn verify(spec: PathBuf, dir: PathBuf, settings: Settings) -> i32 {
     EXIT_DIFFERENT
 }
 
-fn import_compose(file: PathBuf, out: Option<PathBuf>, name: Option<String>, force: bool) -> i32 {
+fn import_compose(
+    file: PathBuf,
+    out: Option<PathBuf>,
+    name: Option<String>,
+    env_files: &[PathBuf],
+    force: bool,
+) -> i32 {
     let text = match crate::load::read_text(&file) {
         Ok(text) => text,
         Err(crate::load::LoadError::Io(message)) => return print_failure(&message),
@@ -473,10 +485,15 @@ fn import_compose(file: PathBuf, out: Option<PathBuf>, name: Option<String>, for
             stem
         }
     });
-    let imported = match crate::import::compose(&name, &file.display().to_string(), &text) {
-        Ok(imported) => imported,
-        Err(d) => return report_failure(Failure::Spec(d)),
+    let vars = match import_variables(&file, env_files) {
+        Ok(vars) => vars,
+        Err(message) => return print_failure(&message),
     };
+    let imported =
+        match crate::import::compose_with(&name, &file.display().to_string(), &text, &vars) {
+            Ok(imported) => imported,
+            Err(d) => return report_failure(Failure::Spec(d)),
+        };
     if !imported.warnings.is_empty() {
         eprint!(
             "{}",
@@ -512,6 +529,34 @@ fn import_compose(file: PathBuf, out: Option<PathBuf>, name: Option<String>, for
             }
         }
     }
+}
+
+/// The variables compose would interpolate with: the env files (the `--env-file`s in
+/// order, else the `.env` beside the compose file), then the process environment over them.
+fn import_variables(
+    file: &std::path::Path,
+    env_files: &[PathBuf],
+) -> Result<crate::import::Variables, String> {
+    let mut vars = crate::import::Variables::new();
+    let beside = file
+        .parent()
+        .map(|d| d.join(".env"))
+        .filter(|p| p.is_file());
+    let files: Vec<PathBuf> = if env_files.is_empty() {
+        beside.into_iter().collect()
+    } else {
+        env_files.to_vec()
+    };
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for bad in crate::import::read_env_file(&text, &mut vars) {
+            eprintln!("{}:{}: skipped: {}", path.display(), bad.line, bad.why);
+        }
+    }
+    for (name, value) in std::env::vars() {
+        vars.set(name, value);
+    }
+    Ok(vars)
 }
 
 fn explain(rule: Option<&str>) -> i32 {

@@ -273,7 +273,10 @@ fn importing_a_swarm_stack_warns_on_global_services_and_checks_once_filled() {
         "    address: TODO   # the SLB address that serves the stack today",
         "    address: 203.0.113.10",
     );
+    let filled = fill_placeholders(&filled);
     std::fs::write(&out, filled).unwrap();
+    // The config file the stack reads, kept beside the spec as its comment asks.
+    std::fs::write(dir.path().join("catalog.yml"), "port: 9000\n").unwrap();
     let (code, stdout, _) =
         common::run(&["check", out.to_str().unwrap(), "--format", "json"], None);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -326,11 +329,11 @@ fn importing_a_stack_never_copies_a_secret_into_the_spec() {
     assert_present(
         &spec,
         &[
-            "MYSQL_ROOT_PASSWORD: \"${MYSQL_ROOT_PASSWORD}\"",
-            "MYSQL_PASSWORD: \"${MYSQL_PASSWORD}\"",
-            "DB_PASS: \"${DB_PASS}\"",
-            "DATABASE_URL: \"${DATABASE_URL}\"",
-            "UPSTREAM: \"${UPSTREAM}\"",
+            "MYSQL_ROOT_PASSWORD: { secret: db-env, key: MYSQL_ROOT_PASSWORD }",
+            "MYSQL_PASSWORD: { secret: db-env, key: MYSQL_PASSWORD }",
+            "DB_PASS: { secret: api-env, key: DB_PASS }",
+            "DATABASE_URL: { secret: api-env, key: DATABASE_URL }",
+            "UPSTREAM: { secret: api-env, key: UPSTREAM }",
             "MYSQL_DATABASE: app",
             "LOG_LEVEL: info",
             "health: { path: /health }",
@@ -365,6 +368,7 @@ fn importing_a_stack_never_copies_a_secret_into_the_spec() {
         "    address: TODO   # the SLB address that serves the stack today",
         "    address: 203.0.113.10",
     );
+    let filled = fill_placeholders(&filled);
     std::fs::write(&out, filled).unwrap();
     let (_, stdout, _) = common::run(&["check", out.to_str().unwrap(), "--format", "json"], None);
     assert!(!stdout.contains("spec/credential"), "{stdout}");
@@ -400,21 +404,21 @@ fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
     assert_present(
         &spec,
         &[
-            "OSS_AK: \"${OSS_AK}\"",
-            "OSS_SK: \"${OSS_SK}\"",
-            "AUTHORIZATION: \"${AUTHORIZATION}\"",
-            "DB_PASSWORD_FILE: \"${DB_PASSWORD_FILE}\"",
-            "APP_KEY: \"${APP_KEY}\"",
-            "SENTRY_DSN: \"${SENTRY_DSN}\"",
-            "CFG: \"${CFG}\"",
-            "JAVA_OPTS: \"${JAVA_OPTS}\"",
+            "OSS_AK: { secret: api-env, key: OSS_AK }",
+            "OSS_SK: { secret: api-env, key: OSS_SK }",
+            "AUTHORIZATION: { secret: api-env, key: AUTHORIZATION }",
+            "DB_PASSWORD_FILE: { secret: api-env, key: DB_PASSWORD_FILE }",
+            "APP_KEY: { secret: api-env, key: APP_KEY }",
+            "SENTRY_DSN: { secret: api-env, key: SENTRY_DSN }",
+            "CFG: { secret: api-env, key: CFG }",
+            "JAVA_OPTS: { secret: api-env, key: JAVA_OPTS }",
             "LOG_LEVEL: info",
             "SENTRY_ENVIRONMENT: production",
             "DB_PASSWORD_FILE: /run/secrets/db-password",
             "# compose `services.api.command: (not copied: it holds a secret)`",
             "# compose `services.api.labels: (not copied: it holds a secret)`",
             "# compose `services.api.x-note: (not copied: it holds a secret)`",
-            "# compose `configs: (not copied: it holds a secret)`",
+            "# compose `configs.app: (not copied: it holds a secret)`",
         ],
     );
     for path in [
@@ -430,7 +434,7 @@ fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
         "services.api.healthcheck.test",
         "services.api.labels",
         "services.api.x-note",
-        "configs",
+        "configs.app",
     ] {
         assert!(
             warnings.contains(&format!("`{path}` holds a secret")),
@@ -442,6 +446,19 @@ fn importing_a_stack_leaves_secrets_out_of_values_and_comments() {
         !warnings.contains("worker.environment.DB_PASSWORD_FILE` holds"),
         "{warnings}"
     );
+}
+
+/// The import's other placeholders filled in as a user would (the target is filled above).
+fn fill_placeholders(spec: &str) -> String {
+    spec.replace("cpu: TODO", "cpu: 250m")
+        .replace("memory: TODO", "memory: 256Mi")
+        .replace("size: TODO", "size: 20Gi")
+        .replace("port: TODO", "port: 8080")
+        .replace(".TODO.example.com", ".example.com")
+        .replace(
+            "TODO.nas.aliyuncs.com",
+            "0a1b2c3d4e-abc12.cn-hangzhou.nas.aliyuncs.com",
+        )
 }
 
 /// Imports `tests/fixtures/compose/FIXTURE` as the spec of migration `name`, which must
@@ -491,7 +508,7 @@ fn a_password_that_is_also_an_image_name_does_not_drop_the_image() {
         "{spec}"
     );
     assert!(
-        spec.contains("POSTGRES_PASSWORD: \"${POSTGRES_PASSWORD}\""),
+        spec.contains("POSTGRES_PASSWORD: { secret: db-env, key: POSTGRES_PASSWORD }"),
         "{spec}"
     );
     assert!(!spec.contains("s3cretpw"), "{spec}");

@@ -14,11 +14,14 @@ use cutover::diagnostic::Severity;
 use cutover::rules::{Level, RuleId, Status};
 
 /// Rules exercised by something other than a spec fixture: spec/too-large by a generated
-/// 17 MiB file below, the import rules by importing compose files (tests/review.rs).
+/// 17 MiB file below, the import rules by importing compose files (tests/review.rs, tests/import.rs).
 const NOT_FROM_A_FIXTURE: &[RuleId] = &[
     RuleId::SpecTooLarge,
     RuleId::ImportUnsupported,
     RuleId::ImportSecret,
+    RuleId::ImportBindMount,
+    RuleId::ImportSwarmTemplate,
+    RuleId::ImportInterpolation,
 ];
 
 fn is_config(path: &Path) -> bool {
@@ -383,6 +386,12 @@ fn no_snapshot_is_left_unreferenced() {
             .iter()
             .map(|name| format!("{name}.snap")),
     );
+    // tests/import.rs: a spec and its warnings per compose file of the corpus.
+    for path in common::files_under(Path::new("tests/fixtures/compose/corpus"), ".yml") {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        expected.insert(format!("import@{stem}-spec.snap"));
+        expected.insert(format!("import@{stem}-warnings.snap"));
+    }
     let stale: Vec<String> = std::fs::read_dir("snapshots")
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -3,3 +3,6 @@
 pub(super) mod unsupported;
 pub(super) mod secret;
 pub(super) mod placeholder;
+pub(super) mod bind_mount;
+pub(super) mod swarm_template;
+pub(super) mod interpolation;

@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "`cutover import compose`: a compose setting with no equivalent in the spec (global mode, configs, secrets, placement, commands, bind mounts, ...) is kept as a comment in the generated spec and warned about.",
+    summary: "`cutover import compose`: a compose setting with no equivalent in the spec (global mode, placement, commands, tmpfs and anonymous volumes, secret file modes, ...) is kept as a comment in the generated spec and warned about.",
     rationale: "Nothing is dropped silently: every setting the new cluster will not get is in front of the person who finishes the spec.",
     bad: "deploy: { mode: global }",
     good: "deploy: { replicas: 3 }",
