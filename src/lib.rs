@@ -162,7 +162,7 @@ pub fn check_file(spec: &Path, options: &Options) -> Result<Checked, Failure> {
 /// every placeholder is reported wherever it sits.
 fn with_partial_checks(
     error: LoadError,
-    partial: Option<load::Partial>,
+    partial: Option<Box<load::Partial>>,
     folder: Option<&Path>,
     config: &config::Config,
 ) -> Failure {

@@ -235,7 +235,7 @@ pub fn is_http(port: &ComposePort, health_port: Option<u16>) -> bool {
 }
 
 /// A name for an extra port: compose's own when it is an IANA service name, a well-known
-/// protocol's, `http`, or `<protocol>-<port>`.
+/// protocol's, `http-<port>`, or `<protocol>-<port>`; never a main port's name.
 pub fn port_name(port: &ComposePort, http: bool, taken: &[String]) -> String {
     let own = port.name.as_deref().filter(|n| is_iana_name(n));
     let known = NON_HTTP_PORTS
@@ -254,9 +254,10 @@ pub fn port_name(port: &ComposePort, http: bool, taken: &[String]) -> String {
     let first = own
         .map(str::to_string)
         .or(known.map(str::to_string))
-        .or(http.then(|| "http".to_string()))
+        .or(http.then(|| format!("http-{}", port.target)))
         .unwrap_or_else(|| fallback.clone());
-    if taken.contains(&first) {
+    // The main port is named `http`, `tcp` or `udp` (model::ports::main_port_name).
+    if taken.contains(&first) || ["http", "tcp", "udp"].contains(&first.as_str()) {
         fallback
     } else {
         first

@@ -239,7 +239,7 @@ impl Partial {
 }
 
 /// Reads and parses a spec file; when its values do not all read, also what could be read.
-pub fn load_partial(path: &Path) -> Result<Loaded, (LoadError, Option<Partial>)> {
+pub fn load_partial(path: &Path) -> Result<Loaded, (LoadError, Option<Box<Partial>>)> {
     let format = format_of(path).map_err(|e| (e, None))?;
     let text = read_text(path).map_err(|e| (e, None))?;
     load_source_partial(SourceFile::new(path.display().to_string(), text, format))
@@ -248,7 +248,7 @@ pub fn load_partial(path: &Path) -> Result<Loaded, (LoadError, Option<Partial>)>
 /// [`load_source`], keeping the partly read spec when only values were wrong (not the syntax).
 pub fn load_source_partial(
     source: Arc<SourceFile>,
-) -> Result<Loaded, (LoadError, Option<Partial>)> {
+) -> Result<Loaded, (LoadError, Option<Box<Partial>>)> {
     let parsed = match source.format {
         Format::Yaml => yaml::parse(&source.text),
         Format::Toml => toml::parse(&source.text),
@@ -276,13 +276,15 @@ pub fn load_source_partial(
     // A whole section missing or unreadable leaves too little to judge the rest by.
     let partial = spec
         .filter(|_| unreadable.iter().all(|part| part.contains(['.', '['])))
-        .map(|spec| Partial {
-            loaded: Loaded {
-                spec,
-                source: source.clone(),
-                map,
-            },
-            unreadable,
+        .map(|spec| {
+            Box::new(Partial {
+                loaded: Loaded {
+                    spec,
+                    source: source.clone(),
+                    map,
+                },
+                unreadable,
+            })
         });
     Err((LoadError::Diagnostics(diagnostics), partial))
 }
