@@ -94,9 +94,126 @@ fn every_corpus_file_imports_without_a_secret_and_checks_once_completed() {
             "{name}: the completed spec has errors:\n{}",
             common::render(&errors)
         );
-        // It compiles with what is rendered today (the bundles are snapshotted elsewhere).
-        common::compile(&completed);
+        let compiled = common::compile(&completed);
+        common::snapshots(|| {
+            insta::assert_snapshot!(
+                format!("import@{name}-bundle"),
+                common::bundle_text(&compiled.files)
+            );
+        });
+        export_for_ci(name, dir.path());
     }
+}
+
+/// `.ci/run` sets `CUTOVER_CORPUS_SPECS`: the completed specs (with their config files) are
+/// copied there, so that the independent validators read their bundles as they read the
+/// examples'.
+fn export_for_ci(name: &str, completed: &Path) {
+    let Some(out) = std::env::var_os("CUTOVER_CORPUS_SPECS") else {
+        return;
+    };
+    let out = Path::new(&out).join(name);
+    for file in common::files_under(completed, "") {
+        let relative = file.strip_prefix(completed).unwrap();
+        let target = match relative.to_str() {
+            Some(spec) if spec == format!("{name}.yaml") => out.join(format!("corpus-{name}.yaml")),
+            _ => out.join(relative),
+        };
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+}
+
+/// The acceptance, on the stack that holds all of it (media.yml: a secret variable,
+/// file secrets, a config file, a one-shot migration, UDP ports, a bind mount, interpolated
+/// values): once completed, its bundle holds workloads that would start.
+#[test]
+fn the_media_stack_compiles_into_workloads_that_would_start() {
+    let (spec, _) = import("media");
+    let dir = tempfile::tempdir().unwrap();
+    let completed = complete(&spec, "media", dir.path());
+    let files = common::compile(&completed).files;
+    let text = |path: &str| -> String {
+        let bytes = files.get(path).unwrap_or_else(|| {
+            let names: Vec<_> = files.iter().map(|(p, _)| p.to_string()).collect();
+            panic!("no {path} in {names:#?}")
+        });
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    let deploy = files
+        .iter()
+        .map(|(path, _)| path.to_string())
+        .find(|p| p.starts_with("manifests/") && p.ends_with("-deploy/kustomization.yaml"))
+        .expect("a deploy folder")
+        .trim_end_matches("/kustomization.yaml")
+        .to_string();
+
+    // The Secret is referenced, never written: the app reads it by secretKeyRef, and the
+    // deploy runbook creates it from the operator's env file.
+    let app = common::yaml(text(&format!("{deploy}/deployment-nc-app.yaml")).as_bytes());
+    let env = &app["spec"]["template"]["spec"]["containers"][0]["env"];
+    let password = env
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["name"] == "MYSQL_PASSWORD")
+        .expect("MYSQL_PASSWORD is set");
+    assert_eq!(password["valueFrom"]["secretKeyRef"]["name"], "nc-app-env");
+    assert!(password.get("value").is_none());
+    assert!(
+        !files.iter().any(|(p, _)| p.contains("/secret-")),
+        "no Secret object"
+    );
+    let runbook = files
+        .iter()
+        .find(|(p, _)| p.starts_with("runbooks/") && p.ends_with("-deploy.md"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .expect("a deploy runbook");
+    assert!(
+        runbook.contains("create secret generic nc-app-env --from-env-file="),
+        "{runbook}"
+    );
+
+    // The config becomes a generated ConfigMap over the file copied beside it.
+    let kustomization = common::yaml(text(&format!("{deploy}/kustomization.yaml")).as_bytes());
+    let generator = &kustomization["configMapGenerator"][0];
+    assert_eq!(generator["name"], "php-ini");
+    let copied = generator["files"][0].as_str().unwrap();
+    assert!(
+        files.get(&format!("{deploy}/{copied}")).is_some(),
+        "{copied}"
+    );
+
+    // The migration is a Job, and the app starts only once it has completed.
+    let job = common::yaml(text(&format!("{deploy}/job-nc-migrate.yaml")).as_bytes());
+    assert_eq!(job["kind"], "Job");
+    let waits: Vec<String> = app["spec"]["template"]["spec"]["initContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["args"].to_string() + &c["command"].to_string())
+        .collect();
+    assert!(
+        waits
+            .iter()
+            .any(|w| w.contains("condition=complete") && w.contains("job/nc-migrate")),
+        "{waits:?}"
+    );
+
+    // The UDP ports have a LoadBalancer Service, and no Ingress routes them.
+    let udp = files
+        .iter()
+        .filter(|(p, _)| p.starts_with(&format!("{deploy}/service-coturn-")))
+        .map(|(_, b)| common::yaml(b))
+        .find(|s| s["spec"]["type"] == "LoadBalancer" && s["spec"]["ports"][0]["protocol"] == "UDP")
+        .expect("a UDP LoadBalancer Service for coturn");
+    assert_eq!(udp["spec"]["ports"][0]["port"], 3478);
+    assert!(
+        !files
+            .iter()
+            .any(|(p, _)| p.contains("ingress-coturn") || p.contains("httproute-coturn")),
+        "coturn has no HTTP route"
+    );
 }
 
 /// The imported spec with the fixture's overlay merged over it, written into `dir` (with

@@ -84,6 +84,9 @@ struct Importer<'a> {
     spec_secrets: BTreeMap<String, SecretDecl>,
     spec_configs: BTreeMap<String, ConfigDecl>,
     storage: BTreeMap<String, StorageDecl>,
+    /// Compose service names the spec had to rename (`nc_db` -> `nc-db`): a variable that
+    /// names one as a host is rewritten to the new name.
+    renamed_services: BTreeMap<String, String>,
 }
 
 /// A comment's text in place of a value that holds a secret.
@@ -405,6 +408,7 @@ pub fn compose_with(
         spec_secrets: BTreeMap::new(),
         spec_configs: BTreeMap::new(),
         storage: BTreeMap::new(),
+        renamed_services: BTreeMap::new(),
     };
     let root = prepare(&mut importer, vars, &merged, "");
     let Some(services) = root.get("services") else {
@@ -412,6 +416,11 @@ pub fn compose_with(
             .label(Span::new(0, 0), "here")
             .help("point `cutover import compose` at a compose or stack file with a `services:` section")]);
     };
+    importer.renamed_services = entries(services)
+        .iter()
+        .map(|e| (e.key.clone(), label(&e.key)))
+        .filter(|(compose, spec)| compose != spec)
+        .collect();
     importer.secrets.extend(secrets::secret_values(services));
     importer.secrets.retain(|s| s.chars().count() >= 4);
     importer.secrets.sort();

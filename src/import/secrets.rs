@@ -5,6 +5,8 @@
 //! `<service>-env`, which its `env` entry references; a file-based config becomes a config
 //! whose file the user keeps beside the spec.
 
+use std::collections::BTreeMap;
+
 use crate::check::credential::{find_credential, is_reference, is_secret_name, is_written_secret};
 use crate::load::node::{Node, NodeKind};
 use crate::render::yaml::string as quote;
@@ -133,6 +135,13 @@ pub(super) fn write_env(importer: &mut Importer, draft: &mut Draft, node: &Node)
                 }
                 env.push((key, reference(&data)));
             } else {
+                let (value, renamed) = renamed_hosts(&value, &importer.renamed_services);
+                for (compose, spec) in renamed {
+                    draft.comments.push(format!(
+                        "# compose `environment.{}` named the service `{compose}`, which the spec calls `{spec}`: rewritten",
+                        summary_key(&key)
+                    ));
+                }
                 env.push((key.clone(), quote(&value)));
             }
         }
@@ -438,5 +447,81 @@ mod tests {
         assert_eq!(data_key("db_password"), "db_password");
         assert_eq!(data_key("a b"), "a_b");
         assert_eq!(data_key(""), "value");
+    }
+}
+
+/// A variable's name as a comment may show it (printable, short).
+fn summary_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| !c.is_control() && *c != '`')
+        .take(60)
+        .collect()
+}
+
+/// `value` with every host that names a renamed compose service (`nc_db`, `nc_db:3306`,
+/// `mysql://nc_db/app`) written as the spec's name for it, which is the Kubernetes
+/// Service's: the old name would not resolve in the new cluster. Also the pairs rewritten.
+fn renamed_hosts(
+    value: &str,
+    renamed: &BTreeMap<String, String>,
+) -> (String, Vec<(String, String)>) {
+    // A host starts the value or follows `/`, `@`, `,`, `=` or a space, and ends it or
+    // meets `:`, `/`, `,`, `;`, `?` or a space.
+    let starts = |c: Option<char>| c.is_none_or(|c| "/@,= ".contains(c));
+    let ends = |c: Option<char>| c.is_none_or(|c| ":/,;? ".contains(c));
+    let mut out = value.to_string();
+    let mut used = Vec::new();
+    for (compose, spec) in renamed {
+        let mut rewritten = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        let mut changed = false;
+        while let Some(at) = rest.find(compose.as_str()) {
+            // What precedes the match: the text before it, or what was already rewritten.
+            let before = rest[..at]
+                .chars()
+                .next_back()
+                .or_else(|| rewritten.chars().next_back());
+            let after = rest[at + compose.len()..].chars().next();
+            rewritten.push_str(&rest[..at]);
+            if starts(before) && ends(after) {
+                rewritten.push_str(spec);
+                changed = true;
+            } else {
+                rewritten.push_str(compose);
+            }
+            rest = &rest[at + compose.len()..];
+        }
+        rewritten.push_str(rest);
+        if changed {
+            used.push((compose.clone(), spec.clone()));
+        }
+        out = rewritten;
+    }
+    (out, used)
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+
+    #[test]
+    fn renamed_services_are_rewritten_where_they_are_hosts() {
+        let renamed = BTreeMap::from([("nc_db".to_string(), "nc-db".to_string())]);
+        for (value, expected) in [
+            ("nc_db", "nc-db"),
+            ("nc_db:3306", "nc-db:3306"),
+            (
+                "mysql://app@nc_db:3306/nc_db_app",
+                "mysql://app@nc-db:3306/nc_db_app",
+            ),
+            ("http://nc_db/health", "http://nc-db/health"),
+            ("a,nc_db,b", "a,nc-db,b"),
+            ("my_nc_db", "my_nc_db"),
+            ("nc_dbx", "nc_dbx"),
+            ("", ""),
+        ] {
+            assert_eq!(renamed_hosts(value, &renamed).0, expected, "{value}");
+        }
+        assert!(renamed_hosts("nc_db_name", &renamed).1.is_empty());
     }
 }
