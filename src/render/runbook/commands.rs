@@ -2,7 +2,7 @@
 //! credentials, and the lookups of the ids several runbooks share.
 
 use super::Runbook;
-use crate::model::{Database, Spec, SyncMode};
+use crate::model::{Address, Database, Spec, SyncMode};
 use crate::plan::rollout::{Action, Phase};
 use crate::shell::{self, Line};
 
@@ -117,14 +117,42 @@ pub(super) fn stop_dts(region: &str, job: &str) -> String {
 
 /// The old SLB, found by its address.
 pub(super) fn old_slb(book: &mut Runbook, spec: &Spec) -> &'static str {
+    let address = spec.source.entrypoint.address;
+    slb_at(
+        book,
+        spec,
+        address,
+        "OLD_SLB_ID",
+        "SLBs with the old entrypoint address",
+    );
+    "OLD_SLB_ID"
+}
+
+/// The variable holding the id of the old SLB at `address`, looked up by the runbook.
+pub(super) fn slb_at(
+    book: &mut Runbook,
+    spec: &Spec,
+    address: Address,
+    variable: &str,
+    what: &str,
+) {
     let lookup = Line::new("aliyun slb DescribeLoadBalancers")
         .opt("--RegionId", &spec.target.region)
-        .opt("--Address", spec.source.entrypoint.address.to_string())
+        .opt("--Address", address.to_string())
         .pipe(shell::jq_one(
             &[],
             ".LoadBalancers.LoadBalancer[].LoadBalancerId",
-            "SLBs with the old entrypoint address",
+            what,
         ));
-    book.lookup("OLD_SLB_ID", Line::assign("OLD_SLB_ID", lookup).build());
-    "OLD_SLB_ID"
+    book.lookup(variable, Line::assign(variable, lookup).build());
+}
+
+/// `OLD_SLB_ID_CB00711F`: a variable per old address, named by its bytes (injective).
+pub(super) fn old_slb_variable(address: Address) -> String {
+    let bytes: Vec<u8> = match address.0 {
+        std::net::IpAddr::V4(ip) => ip.octets().to_vec(),
+        std::net::IpAddr::V6(ip) => ip.octets().to_vec(),
+    };
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    format!("OLD_SLB_ID_{hex}")
 }

@@ -1,9 +1,12 @@
 //! The decommission phase: confirm the drain, stop the DTS tasks, undeploy the old cluster
 //! and purge the migration's backups.
 
-use super::commands::{curl_line, dts_job_id, kubectl_apply, kubectl_rollback, old_slb, stop_dts};
+use super::commands::{
+    curl_line, dts_job_id, kubectl_apply, kubectl_rollback, old_slb, old_slb_variable, slb_at,
+    stop_dts,
+};
 use super::{Role, Runbook, code, step, text};
-use crate::model::{SourcePlatform, Spec, SyncMode};
+use crate::model::{Address, SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
 use crate::rules::RuleId;
 use crate::shell::Line;
@@ -50,6 +53,32 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
             ])
             .expect("no new connections on the old SLB for at least the last day"),
     );
+    // A service the old cluster served at an address of its own (`legacy.address`) drains
+    // there too.
+    let own_addresses: std::collections::BTreeSet<Address> = spec
+        .services
+        .iter()
+        .filter(|s| !s.routes.is_empty())
+        .filter_map(|s| s.legacy.as_ref().and_then(|l| l.address))
+        .filter(|a| *a != spec.source.entrypoint.address)
+        .collect();
+    for address in own_addresses {
+        let variable = old_slb_variable(address);
+        slb_at(book, spec, address, &variable, "SLBs with the old address");
+        book.steps.push(
+            step(Role::Operations, format!("Confirm that no traffic reaches the old address {}", code(address.to_string())), "services[].legacy.address")
+                .detail("A service answered there on the old cluster: its clients drain as the entrypoint's do.")
+                .commands([
+                    Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
+                        .lit("--StartTime")
+                        .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
+                        .lit("--Dimensions")
+                        .subst(Line::new("jq -cn --arg id").var(&variable).arg("[{instanceId: $id}]"))
+                        .build(),
+                ])
+                .expect("no new connections on that SLB for at least the last day"),
+        );
+    }
     if let Some(data) = &spec.data {
         for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
             let (job, _) = dts_job_id(book, region, db);

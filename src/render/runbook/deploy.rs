@@ -329,7 +329,7 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         }
     }
     if spec.source.platform == SourcePlatform::Swarm {
-        book.notes.push("Application settings from the Swarm stack (configs, secrets, environment) belong in the spec's `env` and Secrets; `cutover import compose` starts the spec from a compose file.".into());
+        book.notes.push("Application settings from the Swarm stack (configs, secrets, environment) belong in the spec: `env` for plain values, `secrets` (created by this runbook or a secret store, never written down) and `configs` (files beside the spec); `cutover import compose` maps a compose file onto them.".into());
     }
     book.notes
         .extend(spec.storage.iter().filter_map(storage_note));
