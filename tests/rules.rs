@@ -386,11 +386,12 @@ fn no_snapshot_is_left_unreferenced() {
             .iter()
             .map(|name| format!("{name}.snap")),
     );
-    // tests/import.rs: a spec and its warnings per compose file of the corpus.
+    // tests/import.rs: a spec, its warnings and its completed bundle per compose file of the corpus.
     for path in common::files_under(Path::new("tests/fixtures/compose/corpus"), ".yml") {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         expected.insert(format!("import@{stem}-spec.snap"));
         expected.insert(format!("import@{stem}-warnings.snap"));
+        expected.insert(format!("import@{stem}-bundle.snap"));
     }
     let stale: Vec<String> = std::fs::read_dir("snapshots")
         .unwrap()
