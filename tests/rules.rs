@@ -426,7 +426,11 @@ fn a_service_named_after_another_services_legacy_backend_is_refused() {
     let text = std::fs::read_to_string("examples/minimal.yaml").unwrap();
     let twin = "  - name: web-legacy\n    image: registry.example.com/hello/web:1.0.0\n    replicas: 3\n    port: 8080\n    resources:\n      requests: { cpu: 250m, memory: 256Mi }\n      limits: { cpu: 500m, memory: 512Mi }\n    health: { path: /healthz }\n";
     let spec = text
-        .replacen("      - { host: hello.example, path: / }\n", "      - { host: hello.example, path: / }\n    legacy: { port: 8081 }\n", 1)
+        .replacen(
+            "      - { host: hello.example, path: / }\n",
+            "      - { host: hello.example, path: / }\n    legacy: { port: 8081 }\n",
+            1,
+        )
         .replacen("\nrollout:", &format!("{twin}\nrollout:"), 1);
     let dir = tempfile::tempdir().unwrap();
     let path = common::temp_spec(&dir, "spec.yaml", &spec);
@@ -436,6 +440,10 @@ fn a_service_named_after_another_services_legacy_backend_is_refused() {
         .filter(|d| d.rule == "spec/duplicate-name")
         .collect();
     assert_eq!(taken.len(), 1, "{}", common::render(&diagnostics));
-    assert!(taken[0].message.contains("legacy backend Service of service `web`"));
+    assert!(
+        taken[0]
+            .message
+            .contains("legacy backend Service of service `web`")
+    );
     assert_eq!(taken[0].path, "services[web-legacy].name");
 }

@@ -388,5 +388,9 @@ fn a_runbook_secret_key_starting_with_a_digit_is_refused_a_store_key_is_not() {
         .filter(|d| d.rule == RuleId::SecretsName)
         .collect();
     assert_eq!(refused.len(), 1, "{}", common::render(&diagnostics));
-    assert!(refused[0].message.contains("`2fa-seed` starts with a digit"));
+    assert!(
+        refused[0]
+            .message
+            .contains("`2fa-seed` starts with a digit")
+    );
 }
