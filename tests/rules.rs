@@ -386,11 +386,12 @@ fn no_snapshot_is_left_unreferenced() {
             .iter()
             .map(|name| format!("{name}.snap")),
     );
-    // tests/import.rs: a spec and its warnings per compose file of the corpus.
+    // tests/import.rs: a spec, its warnings and its completed bundle per compose file of the corpus.
     for path in common::files_under(Path::new("tests/fixtures/compose/corpus"), ".yml") {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         expected.insert(format!("import@{stem}-spec.snap"));
         expected.insert(format!("import@{stem}-warnings.snap"));
+        expected.insert(format!("import@{stem}-bundle.snap"));
     }
     let stale: Vec<String> = std::fs::read_dir("snapshots")
         .unwrap()
@@ -416,4 +417,33 @@ fn an_empty_list_or_map_may_be_written_as_nothing() {
     let loaded = cutover::load::load_source(source).unwrap_or_else(|e| panic!("{e:?}"));
     let web = &loaded.spec.services[0];
     assert!(web.env.is_empty() && web.volumes.is_empty() && web.depends_on.is_empty());
+}
+
+#[test]
+fn a_service_named_after_another_services_legacy_backend_is_refused() {
+    // `web`'s own legacy backend is the Service `web-legacy`: a service of that name would
+    // lose its Service to it, and kustomize would refuse the deploy folder.
+    let text = std::fs::read_to_string("examples/minimal.yaml").unwrap();
+    let twin = "  - name: web-legacy\n    image: registry.example.com/hello/web:1.0.0\n    replicas: 3\n    port: 8080\n    resources:\n      requests: { cpu: 250m, memory: 256Mi }\n      limits: { cpu: 500m, memory: 512Mi }\n    health: { path: /healthz }\n";
+    let spec = text
+        .replacen(
+            "      - { host: hello.example, path: / }\n",
+            "      - { host: hello.example, path: / }\n    legacy: { port: 8081 }\n",
+            1,
+        )
+        .replacen("\nrollout:", &format!("{twin}\nrollout:"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::temp_spec(&dir, "spec.yaml", &spec);
+    let diagnostics = common::diagnostics(&path, &Default::default());
+    let taken: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.rule == "spec/duplicate-name")
+        .collect();
+    assert_eq!(taken.len(), 1, "{}", common::render(&diagnostics));
+    assert!(
+        taken[0]
+            .message
+            .contains("legacy backend Service of service `web`")
+    );
+    assert_eq!(taken[0].path, "services[web-legacy].name");
 }

@@ -375,3 +375,22 @@ fn a_link_inside_the_folder_is_read() {
         );
     }
 }
+
+#[test]
+fn a_runbook_secret_key_starting_with_a_digit_is_refused_a_store_key_is_not() {
+    // `kubectl create secret generic --from-env-file` takes only variable names.
+    let top = "secrets:\n  - { name: otp, keys: [2fa-seed] }\n  - { name: api, keys: [2fa-token], provider: external-secrets, store: { name: kms } }\n";
+    let service = "    env:\n      SEED: { secret: otp, key: 2fa-seed }\n      TOKEN: { secret: api, key: 2fa-token }\n";
+    let (_dir, spec) = project(top, service);
+    let diagnostics = common::diagnostics(&spec, &Options::default());
+    let refused: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.rule == RuleId::SecretsName)
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", common::render(&diagnostics));
+    assert!(
+        refused[0]
+            .message
+            .contains("`2fa-seed` starts with a digit")
+    );
+}

@@ -63,6 +63,9 @@ pub struct Interpolated {
     /// `${VAR:?err}` and `${VAR?err}` whose variable was unset (or empty): the name and the
     /// message. Compose stops; the import writes `TODO` in their place.
     pub required: Vec<(String, String)>,
+    /// A `${` with no closing `}`, or nested deeper than the import reads: compose refuses
+    /// the file; the import writes `TODO` in its place rather than a literal `${`.
+    pub malformed: bool,
 }
 
 /// The text that stands in for a required variable nobody set.
@@ -101,11 +104,18 @@ fn expand(chars: &[char], vars: &Variables, out: &mut Interpolated, depth: usize
                     i = end + 1;
                 }
                 None => {
-                    // An unterminated `${`: compose refuses it; keep the rest as written.
-                    text.extend(&chars[i..]);
+                    // An unterminated `${`: compose refuses it; no literal `${` reaches a pod.
+                    out.malformed = true;
+                    text.push_str(REQUIRED_PLACEHOLDER);
                     i = chars.len();
                 }
             },
+            Some('{') => {
+                // Nested deeper than MAX_DEPTH: not expanded, so not kept as a literal either.
+                out.malformed = true;
+                text.push_str(REQUIRED_PLACEHOLDER);
+                i = closing_brace(chars, i + 2).map_or(chars.len(), |end| end + 1);
+            }
             Some(&first) if first == '_' || first.is_ascii_alphabetic() => {
                 let end = (i + 1..chars.len())
                     .find(|&j| !(chars[j] == '_' || chars[j].is_ascii_alphanumeric()))
@@ -280,8 +290,18 @@ mod tests {
         assert_eq!(text("${X}", &[("X", "b\nc: d")]), "b\nc: d");
         assert_eq!(interpolate("${X}", &env).text.lines().count(), 2);
         let deep = format!("{}x{}", "${A:-".repeat(50), "}".repeat(50));
-        let _ = interpolate(&deep, &Variables::new());
-        assert_eq!(text("${UNCLOSED", &[]), "${UNCLOSED");
+        let deep = interpolate(&deep, &Variables::new());
+        assert!(deep.malformed && !deep.text.contains("${"), "{}", deep.text);
+        assert_eq!(text("${VAR/a/b}", &[]), "${VAR/a/b}");
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_reported_and_written_as_the_placeholder() {
+        // compose refuses the file; a literal `${` must not reach a pod's environment.
+        let result = interpolate("redis://${REDIS_HOST", &Variables::new());
+        assert_eq!(result.text, "redis://TODO");
+        assert!(result.malformed);
+        assert!(!interpolate("${SET}", &vars(&[("SET", "x")])).malformed);
         assert_eq!(text("${VAR/a/b}", &[]), "${VAR/a/b}");
     }
 }

@@ -288,6 +288,16 @@ fn report_interpolation(
             )
             .help = format!("set `{name}` in the environment or in an `--env-file` and import again, or replace the `{PLACEHOLDER}`");
     }
+    if result.malformed {
+        importer
+            .warn(
+                RuleId::ImportInterpolation,
+                node.span,
+                path,
+                format!("`{path}` holds a `${{` that is not closed (or nested too deep): compose refuses it, the spec holds `{PLACEHOLDER}` in its place"),
+            )
+            .help = "close the `${`, or write `$$` for a literal `$`, and import again".to_string();
+    }
     for name in result.withheld.iter().filter(|n| vars.get(n).is_some()) {
         importer.secret(
             node.span,
@@ -1151,6 +1161,19 @@ mod tests {
                 assert!(!imported.spec.lines().any(template), "{case}");
             }
         }
+    }
+
+    #[test]
+    fn an_unclosed_interpolation_is_warned_and_left_a_placeholder() {
+        let file = "services:\n  app:\n    image: app:1.0\n    environment:\n      URL: \"redis://${REDIS_HOST\"\n";
+        let Ok(imported) = compose_with("x", "compose.yml", file, &Variables::new()) else {
+            panic!("the import failed");
+        };
+        assert!(!imported.spec.contains("${REDIS_HOST"), "{}", imported.spec);
+        assert!(imported.spec.contains("redis://TODO"), "{}", imported.spec);
+        assert!(imported.warnings.iter().any(|w| {
+            w.rule == RuleId::ImportInterpolation && w.message.contains("not closed")
+        }));
     }
 
     #[test]

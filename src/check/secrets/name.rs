@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use crate::check::Ctx;
 use crate::check::grammar::{is_config_key, is_dns_subdomain};
 use crate::diagnostic::Diagnostic;
+use crate::model::SecretProvider;
 use crate::model::path::root;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -14,7 +15,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "Each Secret and config has a unique name that is a DNS-1123 subdomain; a Secret declares at least one key, each key once, each a valid key (letters, digits, `-`, `_`, `.`).",
+    summary: "Each Secret and config has a unique name that is a DNS-1123 subdomain; a Secret declares at least one key, each key once, each a valid key (letters, digits, `-`, `_`, `.`; not starting with a digit when the runbook creates the Secret from an env file).",
     rationale: "The names become a Secret and a ConfigMap in the namespace, and the keys their data keys and the lines of the env file the runbook reads: Kubernetes refuses anything else when the deploy applies.",
     bad: "secrets: [{ name: DB_Credentials, keys: [password, password] }]",
     good: "secrets: [{ name: db-credentials, keys: [password] }]",
@@ -73,6 +74,23 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                         format!("`{}` is not a valid Secret key", key.escape_debug()),
                     )
                     .help("use letters, digits, `-`, `_` and `.`, such as `password`"),
+                );
+            } else if secret.provider == SecretProvider::Runbook
+                && key.starts_with(|c: char| c.is_ascii_digit())
+            {
+                // The runbook reads an env file: `kubectl --from-env-file` takes only
+                // variable names (`[-._a-zA-Z][-._a-zA-Z0-9]*`) and stops on any other.
+                out.push(
+                    ctx.error(
+                        RULE.id,
+                        at.keys().at(j),
+                        "starts with a digit",
+                        format!(
+                            "`{key}` starts with a digit: the runbook creates `{}` from an env file, and `kubectl create secret generic --from-env-file` refuses such a key",
+                            secret.name
+                        ),
+                    )
+                    .help("start the key with a letter, `_`, `-` or `.`, or let a secret store fill the Secret (`provider: external-secrets`)"),
                 );
             } else if !keys.insert(key.as_str()) {
                 out.push(

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "Services, storage volumes, vSwitches, routes and waves each have unique names.",
+    summary: "Services, storage volumes, vSwitches, routes and waves each have unique names; no service is named after another with a suffix cutover gives that one's objects (`-legacy`, `-canary`, `-intranet-udp`, ...).",
     rationale: "Two objects of one name overwrite each other in the cluster.",
     bad: "services: [{ name: api, ... }, { name: api, ... }]",
     good: "services: [{ name: api, ... }, { name: api-v2, ... }]",
@@ -96,6 +96,52 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             } else {
                 first.insert(name, i);
             }
+        }
+    }
+    derived_names(ctx, out);
+}
+
+/// The suffixes of the objects cutover names after a service besides the service itself:
+/// its own legacy backend (`<service>-legacy`), its canary Ingress, and its publishing
+/// Services (`plan::ports::published_name`). A service named so would overwrite them.
+const DERIVED_SUFFIXES: &[(&str, &str)] = &[
+    ("-legacy", "legacy backend Service"),
+    ("-canary", "canary Ingress"),
+    ("-intranet-tcp", "publishing Service"),
+    ("-intranet-udp", "publishing Service"),
+    ("-internet-tcp", "publishing Service"),
+    ("-internet-udp", "publishing Service"),
+    ("-nodeport-tcp", "publishing Service"),
+    ("-nodeport-udp", "publishing Service"),
+];
+
+/// A service named `<other service><suffix>` takes the name of one of that service's objects.
+fn derived_names(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let services = &ctx.spec.services;
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, service) in services.iter().enumerate() {
+        index.entry(service.name.as_str()).or_insert(i);
+    }
+    for (i, service) in services.iter().enumerate() {
+        let taken = DERIVED_SUFFIXES.iter().find_map(|(suffix, what)| {
+            let base = service.name.strip_suffix(suffix)?;
+            index.get(base).map(|&j| (base, j, *what))
+        });
+        if let Some((base, j, what)) = taken {
+            let at = |k: usize| root().services().at(k).name();
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    at(i),
+                    "the name of another service's object",
+                    format!(
+                        "service `{}` takes the name cutover gives the {what} of service `{base}`: one would overwrite the other",
+                        service.name
+                    ),
+                )
+                .label(ctx.span(at(j)), "that service")
+                .help(format!("rename `{}` (the cluster keeps one object per name)", service.name)),
+            );
         }
     }
 }

@@ -479,6 +479,15 @@ mod tests {
         assert!(kind("{user: app, password: hunter2}").is_some());
         assert!(kind("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_some());
         assert!(kind(r#"{"password":"${DB_PASSWORD}"}"#).is_none());
+        // A quoted value after `=` (TOML, ini, .env) is read to its closing quote.
+        assert!(kind(r#"password = "hunter2""#).is_some());
+        assert!(kind("api_key='a8f5f167f44f4964e6c998dee827110c'").is_some());
+        assert!(kind(r#"password = "${DB_PASSWORD}""#).is_none());
+        assert!(kind(r#"password = "" "#).is_none());
+        // A reference in a YAML block mapping (Spring's `application.yml`) is no value.
+        assert!(kind("spring:\n  password: ${DB_PASSWORD}\n").is_none());
+        assert!(kind("password: ${DB_PASSWORD").is_some());
+        assert!(kind("password: ${X}hunter2").is_some());
         assert!(kind(r#"{"password":""}"#).is_none());
         assert!(kind("check the password: it rotates daily").is_none());
         assert!(kind("password_reset: true").is_none());

@@ -753,10 +753,22 @@ fn assignment(b: &[u8], i: usize) -> Option<Finding> {
     let key_len = key_before(b, key_end)?;
     let key = std::str::from_utf8(&b[key_end - key_len..key_end]).ok()?;
     let key = key.trim_start_matches('-');
-    let from = i + 1 + run(b, i + 1, 4, is_blank);
-    let mut value_len = run(b, from, 256, |c| {
-        !c.is_ascii_whitespace() && !b"&;,\"'<>`)".contains(&c)
-    });
+    let mut from = i + 1 + run(b, i + 1, 4, is_blank);
+    // A quoted value (`password = "x"`: TOML, ini, .env, shell) is read to its quote.
+    let mut value_len = match b.get(from).copied() {
+        Some(q @ (b'"' | b'\'')) => {
+            from += 1;
+            let closing: fn(u8) -> bool = if q == b'"' {
+                |c| c != b'"' && c != b'\n'
+            } else {
+                |c| c != b'\'' && c != b'\n'
+            };
+            run(b, from, 256, closing)
+        }
+        _ => run(b, from, 256, |c| {
+            !c.is_ascii_whitespace() && !b"&;,\"'<>`)".contains(&c)
+        }),
+    };
     // The cap may fall inside a character: end before it.
     while value_len > 0 && b.get(from + value_len).is_some_and(|c| c & 0xC0 == 0x80) {
         value_len -= 1;
@@ -843,6 +855,15 @@ fn colon_assignment(b: &[u8], i: usize) -> Option<Finding> {
             from + 1,
             run(b, from + 1, 256, |c| c != b'\'' && c != b'\n'),
         ),
+        // `password: ${DB_PASSWORD}` names a variable: its `}` ends no flow mapping.
+        None if b[from..].starts_with(b"${") => {
+            let reference = (run(b, from, 256, |c| c != b'}' && !c.is_ascii_whitespace()) + 1)
+                .min(b.len() - from);
+            let rest = run(b, from + reference, 256, |c| {
+                !c.is_ascii_whitespace() && !b",}]\"'".contains(&c)
+            });
+            (from, reference + rest)
+        }
         None => (
             from,
             run(b, from, 256, |c| {
