@@ -653,6 +653,10 @@ fn write_image(importer: &mut Importer, draft: &mut Draft, stack: &str, node: &N
         .and_then(text)
         .filter(|i| !image_leaks && !i.trim().is_empty())
     {
+        Some(image) if !has_tag_or_digest(image) => draft.lines.push(format!(
+            "    image: {}   # TODO: compose names no tag (it runs `latest`): pin the version it runs",
+            quote(&format!("{}:{PLACEHOLDER}", image.trim()))
+        )),
         Some(image) => draft.lines.push(format!("    image: {}", quote(image))),
         None => {
             draft.lines.push(format!(
@@ -667,6 +671,12 @@ fn write_image(importer: &mut Importer, draft: &mut Draft, stack: &str, node: &N
             }
         }
     }
+}
+
+/// Whether an image reference names its version: a tag after the last `/`, or a digest.
+fn has_tag_or_digest(image: &str) -> bool {
+    let last = image.trim().rsplit('/').next().unwrap_or(image);
+    image.contains('@') || last.contains(':')
 }
 
 /// `deploy.replicas` (3 for global mode; 1 for a one-shot service); the count it writes.
@@ -1188,6 +1198,15 @@ mod tests {
         };
         let found: Vec<String> = one_shot_services(services).into_iter().collect();
         assert_eq!(found, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn an_image_without_a_tag_gets_a_placeholder_tag() {
+        assert!(!has_tag_or_digest("balabit/syslog-ng"));
+        assert!(!has_tag_or_digest("localhost:5000/app"));
+        assert!(has_tag_or_digest("localhost:5000/app:1.2"));
+        assert!(has_tag_or_digest("redis@sha256:0123"));
+        assert!(has_tag_or_digest("postgres:16"));
     }
 
     #[test]

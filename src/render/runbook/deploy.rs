@@ -155,7 +155,7 @@ fn application_secrets(spec: &Spec, book: &mut Runbook) -> Vec<Step> {
                 ];
                 steps.push(
                     step(Role::Operations, format!("Create the Secret {} from your env file", code(&secret.name)), source)
-                        .detail(format!("The file holds one `KEY=value` line for each of {}, and nothing else; keep it outside the bundle and the repository. Running this again updates the Secret.", secret.keys.iter().map(code).collect::<Vec<_>>().join(", ")))
+                        .detail(format!("The file holds one `KEY=value` line for each of {}, and nothing else, each value as it is, unquoted (kubectl keeps quotes as part of the value, and one line cannot hold a multi-line value); keep it outside the bundle and the repository. Running this again updates the Secret.", secret.keys.iter().map(code).collect::<Vec<_>>().join(", ")))
                         .commands(commands)
                         .expect(format!("{} holds every key", code(format!("secret/{}", secret.name)))),
                 );
@@ -275,6 +275,14 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     book.steps
         .push(apply.expect("every rollout completes, every claim is Bound"));
     book.steps.extend(super::ports::published(spec));
+    for job in spec.services.iter().filter(|s| s.one_shot) {
+        book.notes.push(format!(
+            "{} is a Job: it runs once, and its dependants start when it has completed. If it fails, {} says why, and the wait above runs out after 30 minutes. A Job's pod template cannot change once created: to run a changed one again (a new image or config), {} first, then apply again.",
+            code(&job.name),
+            code(kubectl_in(ns).lit("logs").arg(format!("job/{}", job.name)).build()),
+            code(kubectl_in(ns).lit("delete job").arg(&job.name).build()),
+        ));
+    }
     if let Some(test) = &spec.target.test_domain {
         let address = spec.target.entrypoint.address.to_string();
         let in_zone = spec.dns.as_ref().and_then(|d| {
