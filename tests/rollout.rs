@@ -260,13 +260,53 @@ fn slb_weights_give_each_step_its_share() {
             phase.id
         );
         assert_eq!(backends.old_servers, 3);
-        assert!(
-            backends
-                .commands
-                .iter()
-                .all(|c| c.starts_with("aliyun slb SetVServerGroupAttribute"))
-        );
+        // The old servers' weights are set; the new nodes join the group at the service's
+        // first share (AddVServerGroupBackendServers) and are set after that.
+        let first_share = plan
+            .phases
+            .iter()
+            .filter(|p| p.number < phase.number)
+            .flat_map(|p| {
+                p.slb_backends
+                    .iter()
+                    .filter(|b| b.service == backends.service)
+            })
+            .all(|b| b.new_weight == 0);
+        let joins = if first_share {
+            "aliyun slb AddVServerGroupBackendServers"
+        } else {
+            "aliyun slb SetVServerGroupAttribute"
+        };
+        if !backends.commands.is_empty() {
+            assert!(backends.commands[0].starts_with("aliyun slb SetVServerGroupAttribute"));
+            assert!(backends.commands[1].starts_with(joins), "{}", phase.id);
+        }
     }
+}
+
+/// plan.json and the traffic runbooks give the same `aliyun slb` commands, phase by phase.
+#[test]
+fn slb_weight_commands_in_the_plan_are_the_runbooks() {
+    let compiled = common::compile(Path::new("examples/slb-weights.yaml"));
+    let plan = plan_of(Path::new("examples/slb-weights.yaml"));
+    let mut checked = 0;
+    for phase in &plan.phases {
+        let runbook = compiled
+            .files
+            .iter()
+            .find(|(p, _)| p.starts_with("runbooks/") && p.contains(&phase.id))
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        for command in phase.slb_backends.iter().flat_map(|b| &b.commands) {
+            assert!(
+                runbook.contains(command.as_str()),
+                "{}: {command}",
+                phase.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
 }
 
 #[test]

@@ -144,7 +144,9 @@ pub struct SlbBackends {
     pub node_port: u16,
     /// The resulting share on the new cluster, in hundredths of a percent.
     pub share_hundredths: u32,
-    /// `aliyun slb` commands that set these weights.
+    /// The `aliyun slb` commands that set these weights, as the traffic runbook gives them
+    /// (the new nodes join the group at their first share); empty when this phase leaves the
+    /// weights as they were.
     pub commands: Vec<String>,
 }
 
@@ -262,6 +264,20 @@ impl Builder<'_> {
         let strategy = self.spec.rollout.strategy;
         let spec = self.spec;
         let new_servers = self.new_servers;
+        // slb-weights: the services whose new nodes are in the old SLB's group already (a
+        // share in an earlier phase); the others join it in this one.
+        let before: BTreeMap<String, (u32, u32, u16)> = self
+            .phases
+            .iter()
+            .rev()
+            .find(|p| !p.slb_backends.is_empty())
+            .map(|p| {
+                p.slb_backends
+                    .iter()
+                    .map(|b| (b.service.clone(), (b.old_weight, b.new_weight, b.node_port)))
+                    .collect()
+            })
+            .unwrap_or_default();
         let phase = self.push(kind, slug, title, changes);
         phase.after = next.clone();
         // Inside the cluster only where the new ingress splits the traffic; the entry phase
@@ -284,7 +300,9 @@ impl Builder<'_> {
             (Strategy::Client, _) => format!("{back}: restore the clients' server lists of the state before"),
         };
         match strategy {
-            Strategy::SlbWeights => phase.slb_backends = slb_backends(spec, &next, new_servers),
+            Strategy::SlbWeights => {
+                phase.slb_backends = slb_backends(spec, &next, new_servers, &before);
+            }
             Strategy::DnsWeights => phase.dns_weights = dns_weights(spec, &next),
             Strategy::Client => phase.client_servers = client_servers(spec, &next),
             Strategy::IngressCanary | Strategy::Istio => {}
@@ -479,7 +497,12 @@ pub fn slb_weights(weight: u32, servers_old: u32, servers_new: u32) -> (u32, u32
     (old, new, share as u32)
 }
 
-fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbBackends> {
+fn slb_backends(
+    spec: &Spec,
+    state: &TrafficState,
+    new_servers: u32,
+    before: &BTreeMap<String, (u32, u32, u16)>,
+) -> Vec<SlbBackends> {
     let old_servers = spec.source.entrypoint.backends.unwrap_or(new_servers);
     let ports = node_ports(spec);
     // The search is per weight, not per service: most services share their wave's weight.
@@ -495,13 +518,23 @@ fn slb_backends(spec: &Spec, state: &TrafficState, new_servers: u32) -> Vec<SlbB
             let vserver_group = crate::shell::variable(&["vsg-id", service]);
             let port = ports.get(service).copied().unwrap_or(FIRST_NODE_PORT);
             // The same commands the runbook gives, ids as the variables it sets.
-            let commands = super::slb::slb_weight_lines(
-                &spec.target.region,
-                service,
-                old_weight,
-                new_weight,
-                port,
-            );
+            // The new nodes joined the group at their first share; a phase that leaves the
+            // weights as they were, or keeps the new nodes out, has nothing to run.
+            let previous = before.get(service).copied();
+            let joined = previous.is_some_and(|(_, new, _)| new > 0);
+            let unchanged = previous == Some((old_weight, new_weight, port));
+            let commands = if unchanged || (!joined && new_weight == 0) {
+                Vec::new()
+            } else {
+                super::slb::slb_weight_lines(
+                    &spec.target.region,
+                    service,
+                    old_weight,
+                    new_weight,
+                    port,
+                    !joined,
+                )
+            };
             SlbBackends {
                 service: service.clone(),
                 vserver_group,

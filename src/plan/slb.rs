@@ -52,14 +52,17 @@ pub fn slb_servers(
         .build()
 }
 
-/// The commands that set a service's weights, by the variables every runbook sets (for the
-/// plan's own record of them).
+/// The commands that set a service's weights, by the variables every runbook sets: the plan
+/// records them and the traffic runbook gives exactly these. `join`: the new nodes are not
+/// in the group yet (`AddVServerGroupBackendServers`; `SetVServerGroupAttribute` only
+/// changes servers already there).
 pub fn slb_weight_lines(
     region: &str,
     service: &str,
     old_weight: u32,
     new_weight: u32,
     node_port: u16,
+    join: bool,
 ) -> Vec<String> {
     weight_lines(
         region,
@@ -67,7 +70,7 @@ pub fn slb_weight_lines(
         old_weight,
         new_weight,
         node_port,
-        false,
+        join,
     )
 }
 

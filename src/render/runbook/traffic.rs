@@ -114,13 +114,14 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
         let before =
             previous_slb.and_then(|p| p.slb_backends.iter().find(|b| b.service == slb.service));
         let joined = before.is_some_and(|b| b.new_weight > 0);
-        if before == Some(slb) || (!joined && slb.new_weight == 0) {
+        if slb.commands.is_empty() {
             continue;
         }
         let ids = slb_ids(book, spec, &slb.service);
         // The new nodes join the vServer group at their first share; later steps only
         // change the weights.
-        let mut commands = slb_weight_commands(region, &ids, slb, !joined);
+        // The plan's own record of these commands, so that plan.json and the runbook agree.
+        let mut commands = slb.commands.clone();
         commands.push(describe_group(region, &ids.group));
         book.steps.push(
             step(Role::Operations, format!("Set the old SLB's weights for {}: {:.2}% new", code(&slb.service), f64::from(slb.share_hundredths) / 100.0), format!("services[{}]", slb.service))
