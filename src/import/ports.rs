@@ -7,6 +7,7 @@
 //! well-known port of another protocol ([`NON_HTTP_PORTS`]) and any other port are not: they
 //! are reached through a LoadBalancer Service when compose publishes them.
 
+use crate::check::grammar::is_iana_service_name;
 use crate::load::node::{Node, NodeKind};
 use crate::model::Protocol;
 
@@ -237,7 +238,7 @@ pub fn is_http(port: &ComposePort, health_port: Option<u16>) -> bool {
 /// A name for an extra port: compose's own when it is an IANA service name, a well-known
 /// protocol's, `http-<port>`, or `<protocol>-<port>`; never a main port's name.
 pub fn port_name(port: &ComposePort, http: bool, taken: &[String]) -> String {
-    let own = port.name.as_deref().filter(|n| is_iana_name(n));
+    let own = port.name.as_deref().filter(|n| is_iana_service_name(n));
     let known = NON_HTTP_PORTS
         .iter()
         .find(|(p, _)| *p == port.target && port.protocol == Protocol::Tcp)
@@ -262,20 +263,6 @@ pub fn port_name(port: &ComposePort, http: bool, taken: &[String]) -> String {
     } else {
         first
     }
-}
-
-/// An IANA service name as Kubernetes accepts a port's name: at most 15 lowercase letters,
-/// digits and `-`, with a letter, no `-` at either end nor two in a row.
-fn is_iana_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 15
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && name.bytes().any(|b| b.is_ascii_lowercase())
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !name.contains("--")
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The ports a service listens on besides its main one, how clients outside the cluster reach
 //! a port that is not an HTTP route, and where a routed service answers on the old cluster.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
@@ -137,4 +139,21 @@ pub fn main_port_name(service: &Service) -> &'static str {
     let http =
         !service.routes.is_empty() || service.health.as_ref().is_some_and(|h| h.path.is_some());
     if http { "http" } else { "tcp" }
+}
+
+/// The first NodePort handed to slb-weights services (ports follow the spec's order).
+pub const FIRST_NODE_PORT: u16 = 30_080;
+
+/// The NodePort of every routed service under slb-weights, in the spec's order: the plan
+/// hands them out, and the node-port check keeps published node ports off them.
+pub fn node_ports(spec: &super::Spec) -> BTreeMap<String, u16> {
+    spec.services
+        .iter()
+        .filter(|s| !s.routes.is_empty())
+        .enumerate()
+        .map(|(i, s)| {
+            let offset = u16::try_from(i).unwrap_or(u16::MAX);
+            (s.name.clone(), FIRST_NODE_PORT.saturating_add(offset))
+        })
+        .collect()
 }

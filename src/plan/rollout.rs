@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::ports::{FIRST_NODE_PORT, node_ports};
+
 use serde::Serialize;
 
 use crate::model::{Spec, Strategy};
@@ -176,22 +178,6 @@ pub fn moves_dns_first(strategy: Strategy) -> bool {
 /// it at the old SLB, in DNS, or in the clients).
 pub fn in_cluster_traffic(strategy: Strategy) -> bool {
     moves_dns_first(strategy)
-}
-
-/// The first NodePort handed to slb-weights services (ports follow the spec's order).
-pub const FIRST_NODE_PORT: u16 = 30_080;
-
-/// The NodePort of every routed service (slb-weights), in the spec's order.
-pub fn node_ports(spec: &Spec) -> BTreeMap<String, u16> {
-    spec.services
-        .iter()
-        .filter(|s| !s.routes.is_empty())
-        .enumerate()
-        .map(|(i, s)| {
-            let offset = u16::try_from(i).unwrap_or(u16::MAX);
-            (s.name.clone(), FIRST_NODE_PORT.saturating_add(offset))
-        })
-        .collect()
 }
 
 struct Builder<'a> {

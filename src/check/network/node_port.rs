@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::path::{PublishAt, root};
+use crate::model::ports::node_ports;
 use crate::model::{Protocol, PublishVia, Strategy};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -23,22 +24,14 @@ pub static RULE: Rule = Rule {
 
 const RANGE: std::ops::RangeInclusive<u16> = 30000..=32767;
 
-/// slb-weights' NodePorts: 30080 on, one per routed service in spec order (as the plan
-/// hands them out).
-const FIRST_SLB_NODE_PORT: u16 = 30_080;
-
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut taken: BTreeMap<(u16, Protocol), PublishAt> = BTreeMap::new();
-    let slb: BTreeMap<u16, &str> = if spec.rollout.strategy == Strategy::SlbWeights {
-        spec.services
-            .iter()
-            .filter(|s| !s.routes.is_empty())
-            .enumerate()
-            .map(|(i, s)| {
-                let offset = u16::try_from(i).unwrap_or(u16::MAX);
-                (FIRST_SLB_NODE_PORT.saturating_add(offset), s.name.as_str())
-            })
+    // slb-weights' own NodePorts, by port.
+    let slb: BTreeMap<u16, String> = if spec.rollout.strategy == Strategy::SlbWeights {
+        node_ports(spec)
+            .into_iter()
+            .map(|(name, port)| (port, name))
             .collect()
     } else {
         BTreeMap::new()

@@ -6,7 +6,7 @@ use crate::check::Ctx;
 use crate::check::grammar::{is_config_key, is_dns_subdomain};
 use crate::diagnostic::Diagnostic;
 use crate::model::SecretProvider;
-use crate::model::path::root;
+use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -27,31 +27,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let mut secret_names = BTreeSet::new();
     for (i, secret) in spec.secrets.iter().enumerate() {
         let at = root().secrets().at(i);
-        if !is_dns_subdomain(&secret.name) {
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    at.name(),
-                    "not a DNS-1123 subdomain",
-                    format!(
-                        "the Secret name `{}` is not a valid Kubernetes name",
-                        secret.name.escape_debug()
-                    ),
-                )
-                .help("use lowercase letters, digits, `-` and `.`, such as `db-credentials`"),
-            );
-        }
-        if !secret_names.insert(secret.name.as_str()) {
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    at.name(),
-                    "declared again",
-                    format!("the Secret `{}` is declared twice", secret.name),
-                )
-                .help("declare each Secret once, with all its keys"),
-            );
-        }
+        let declared = Declared {
+            kind: "Secret",
+            example: "db-credentials",
+            holds: "keys",
+        };
+        object_name(
+            ctx,
+            out,
+            at.name(),
+            &secret.name,
+            declared,
+            &mut secret_names,
+        );
         if secret.keys.is_empty() {
             out.push(
                 ctx.error(
@@ -108,30 +96,69 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let mut config_names = BTreeSet::new();
     for (i, config) in spec.configs.iter().enumerate() {
         let at = root().configs().at(i);
-        if !is_dns_subdomain(&config.name) {
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    at.name(),
-                    "not a DNS-1123 subdomain",
-                    format!(
-                        "the config name `{}` is not a valid Kubernetes name",
-                        config.name.escape_debug()
-                    ),
-                )
-                .help("use lowercase letters, digits, `-` and `.`, such as `app-config`"),
-            );
-        }
-        if !config_names.insert(config.name.as_str()) {
-            out.push(
-                ctx.error(
-                    RULE.id,
-                    at.name(),
-                    "declared again",
-                    format!("the config `{}` is declared twice", config.name),
-                )
-                .help("declare each config once, with all its files"),
-            );
-        }
+        let declared = Declared {
+            kind: "config",
+            example: "app-config",
+            holds: "files",
+        };
+        object_name(
+            ctx,
+            out,
+            at.name(),
+            &config.name,
+            declared,
+            &mut config_names,
+        );
+    }
+}
+
+/// What a name is declared for, as the messages say it.
+#[derive(Clone, Copy)]
+struct Declared {
+    kind: &'static str,
+    example: &'static str,
+    holds: &'static str,
+}
+
+/// A Secret's or config's name: a DNS-1123 subdomain, declared once.
+fn object_name<'a>(
+    ctx: &Ctx,
+    out: &mut Vec<Diagnostic>,
+    at: SpecPath,
+    name: &'a str,
+    declared: Declared,
+    seen: &mut BTreeSet<&'a str>,
+) {
+    let Declared {
+        kind,
+        example,
+        holds,
+    } = declared;
+    if !is_dns_subdomain(name) {
+        out.push(
+            ctx.error(
+                RULE.id,
+                &at,
+                "not a DNS-1123 subdomain",
+                format!(
+                    "the {kind} name `{}` is not a valid Kubernetes name",
+                    name.escape_debug()
+                ),
+            )
+            .help(format!(
+                "use lowercase letters, digits, `-` and `.`, such as `{example}`"
+            )),
+        );
+    }
+    if !seen.insert(name) {
+        out.push(
+            ctx.error(
+                RULE.id,
+                at,
+                "declared again",
+                format!("the {kind} `{name}` is declared twice"),
+            )
+            .help(format!("declare each {kind} once, with all its {holds}")),
+        );
     }
 }

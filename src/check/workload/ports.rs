@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::Ctx;
+use crate::check::grammar::is_iana_service_name;
 use crate::diagnostic::Diagnostic;
 use crate::model::Protocol;
 use crate::model::path::root;
@@ -21,20 +22,6 @@ pub static RULE: Rule = Rule {
     good: "{ port: 8080, ports: [{ name: admin, port: 8081 }, { name: dns, port: 8081, protocol: udp }], health: { tcp: true, port: 8081 } }",
     source: "Kubernetes API validation (ContainerPort, ServicePort, IANA_SVC_NAME)",
 };
-
-/// Kubernetes' IANA_SVC_NAME: at most 15 of `a-z0-9-`, a letter among them, no `--`, no `-`
-/// at either end.
-fn is_iana_service_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 15
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && name.bytes().any(|b| b.is_ascii_lowercase())
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !name.contains("--")
-}
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {

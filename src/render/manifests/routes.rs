@@ -27,11 +27,12 @@ use super::custom::{
     TrafficPolicy, VirtualService, VirtualServiceSpec,
 };
 use super::{Manifest, meta};
+use crate::model::ports::node_ports;
 use crate::model::rollout::{Router, router};
 use crate::model::{Address, MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};
-use crate::plan::rollout::{Share, TrafficState, node_ports};
+use crate::plan::rollout::{Share, TrafficState};
 
 /// host → paths of one service, sorted.
 fn hosts_of(service: &Service) -> BTreeMap<String, Vec<String>> {

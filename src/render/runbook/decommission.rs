@@ -5,6 +5,17 @@ use super::commands::{
     curl_line, dts_job_id, kubectl_apply, kubectl_rollback, old_slb, old_slb_variable, slb_at,
     stop_dts,
 };
+
+/// The new connections of the SLB whose id `slb_variable` holds, over the last day at
+/// 5-minute points (288, under the 1,000 one answer holds).
+fn new_connections_last_day(slb_variable: &str) -> String {
+    Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
+        .lit("--StartTime")
+        .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
+        .lit("--Dimensions")
+        .subst(Line::new("jq -cn --arg id").var(slb_variable).arg("[{instanceId: $id}]"))
+        .build()
+}
 use super::{Role, Runbook, code, step, text};
 use crate::model::{Address, SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
@@ -42,15 +53,7 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     book.steps.push(
         step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
             .detail(format!("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`{}`).", RuleId::DnsDrain))
-            .commands([
-                // The last day, at 5-minute points (288, under the 1,000 one answer holds).
-                Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
-                    .lit("--StartTime")
-                    .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
-                    .lit("--Dimensions")
-                    .subst(Line::new("jq -cn --arg id").var(slb).arg("[{instanceId: $id}]"))
-                    .build(),
-            ])
+            .commands([new_connections_last_day(slb)])
             .expect("no new connections on the old SLB for at least the last day"),
     );
     // A service the old cluster served at an address of its own (`legacy.address`) drains
@@ -68,14 +71,7 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         book.steps.push(
             step(Role::Operations, format!("Confirm that no traffic reaches the old address {}", code(address.to_string())), "services[].legacy.address")
                 .detail("A service answered there on the old cluster: its clients drain as the entrypoint's do.")
-                .commands([
-                    Line::new("aliyun cms DescribeMetricList --Namespace acs_slb_dashboard --MetricName InstanceNewConnection --Period 300")
-                        .lit("--StartTime")
-                        .subst(Line::new("date -u -d").arg("-1 day").arg("+%Y-%m-%dT%H:%M:%SZ"))
-                        .lit("--Dimensions")
-                        .subst(Line::new("jq -cn --arg id").var(&variable).arg("[{instanceId: $id}]"))
-                        .build(),
-                ])
+                .commands([new_connections_last_day(&variable)])
                 .expect("no new connections on that SLB for at least the last day"),
         );
     }
