@@ -4,6 +4,7 @@
 //! comments become the descriptions of the JSON Schema (`cutover schema`).
 
 pub mod dns;
+pub mod gates;
 pub mod images;
 pub mod kubernetes;
 pub mod network;
@@ -21,6 +22,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
+pub use gates::{Comparison, Gate, GateMetric, MeasuredGate};
 pub use ports::{AddressType, ExtraPort, LegacyBackend, Protocol, Publish, PublishVia};
 pub use secrets::{
     Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
@@ -667,9 +669,56 @@ pub struct Rollout {
     pub match_rule: Option<Match>,
     /// Moved in order: lowest traffic first.
     pub waves: Vec<Wave>,
-    /// Checked before every next step.
+    /// Checked before every next step: measured (`{ metric, threshold, window }`) or free
+    /// text. Every traffic phase also gets the default gates unless `defaultGates` is false.
     #[serde(default)]
-    pub gates: Vec<String>,
+    pub gates: Vec<Gate>,
+    /// Add the default gates (5xx rate, p99 latency) to every traffic phase (default true).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub default_gates: bool,
+    /// Where the paths of a moving host that no route lists go: `legacy` (default: to the
+    /// old cluster, through a catch-all route, until decommission), `new` (to the old
+    /// cluster until `complete`, which removes the catch-all: the old cluster serves nothing
+    /// else) or `refuse` (no catch-all: the new ingress answers them with 404 from the
+    /// entry phase on).
+    #[serde(default, skip_serializing_if = "UnroutedPaths::is_legacy")]
+    pub unrouted_paths: UnroutedPaths,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum UnroutedPaths {
+    #[default]
+    Legacy,
+    New,
+    Refuse,
+}
+
+impl UnroutedPaths {
+    pub fn is_legacy(&self) -> bool {
+        *self == UnroutedPaths::Legacy
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -713,6 +762,10 @@ pub struct Step {
     pub weight: u32,
     /// How long the step holds before the gates are checked for the next one.
     pub hold: Duration,
+    /// The weight applies to the requests that carry `rollout.match` only; the others stay
+    /// on the old cluster (ack-nginx, Gateway API and Istio can express it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub matched_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -262,12 +262,14 @@ spec_paths! {
     DatabaseTarget => DatabaseTargetAt { instance }
     ObjectStore => ObjectStoreAt { name, source, target, source_endpoint }
     Rollout => RolloutAt {
-        strategy, controller, match_rule as "match": MatchAt, waves: [WaveAt], gates: [],
+        strategy, controller, match_rule as "match": MatchAt, waves: [WaveAt], gates: [GateAt],
+        default_gates, unrouted_paths,
     }
+    MeasuredGate => GateAt { metric, comparison, threshold, window }
     Match => MatchAt { header: MatchConditionAt, cookie: MatchConditionAt, query: MatchConditionAt }
     MatchCondition => MatchConditionAt { name, value, pattern }
     Wave => WaveAt { name, services: [], mirror, steps: [StepAt] }
-    Step => StepAt { weight, hold }
+    Step => StepAt { weight, hold, matched_only }
     Dns => DnsAt {
         provider, edition, zone, ttl: TtlAt, records: [DnsRecordAt], private_zone: PrivateZoneAt,
     }

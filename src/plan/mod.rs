@@ -2,7 +2,9 @@
 //! once, [`crate::model::sizing`]) to the decisions the bundle states: addresses, phases
 //! and traffic, DNS changes, runbooks. The renderers read the results.
 
+pub mod abort;
 pub mod dns;
+pub mod gates;
 pub mod images;
 pub mod ingress;
 pub mod network;
@@ -28,6 +30,9 @@ pub struct Plan {
     pub phases: Vec<rollout::Phase>,
     /// The DNS change list, when the spec has a `dns` section.
     pub dns: Option<dns::DnsPlan>,
+    /// Everything back on the old cluster in one step, from any phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abort: Option<abort::AbortPlan>,
     /// The spec values the documents print, for the templates; not in `plan.json`, which
     /// is the plan's decisions (the bundle's index records the spec's digest).
     #[serde(skip)]
@@ -39,10 +44,15 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
     let sizing = sizing.clone();
     let network = network::plan(spec, sizing.planned_nodes);
     let workers = sizing.workers.as_ref().map_or(1, |w| w.instances);
-    let phases = rollout::build(spec, workers);
+    let mut phases = rollout::build(spec, workers);
+    for phase in &mut phases {
+        phase.gates = gates::gates(spec, phase);
+    }
+    let dns = dns::plan(spec, &phases);
     Plan {
         strategy: spec.rollout.strategy,
-        dns: dns::plan(spec, &phases),
+        abort: abort::plan(spec, &phases, dns.as_ref()),
+        dns,
         phases,
         name: spec.metadata.name.clone(),
         sizing,

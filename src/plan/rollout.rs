@@ -26,6 +26,10 @@ pub struct Share {
     pub weight: u32,
     /// Requests are also copied (shadowed) to the new cluster; the old one answers.
     pub mirror: bool,
+    /// The weight applies to the requests that carry `rollout.match` only; the others stay
+    /// on the old cluster.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub matched_only: bool,
 }
 
 /// Where production traffic stands after a phase.
@@ -36,7 +40,7 @@ pub struct TrafficState {
     pub dns_on_new: bool,
     /// The final state: routes point at the new services only, no legacy backend.
     pub settled: bool,
-    /// Every routed service, by name.
+    /// Every service a wave moves (routed, or L4 with no routes), by name.
     pub services: BTreeMap<String, Share>,
 }
 
@@ -103,8 +107,8 @@ pub struct Phase {
     /// How long to hold before the next phase, as written (`2h`).
     pub hold: Option<String>,
     pub hold_seconds: u64,
-    /// Checked before the next phase starts.
-    pub gates: Vec<String>,
+    /// Checked before the next phase starts (filled by [`super::gates`]).
+    pub gates: Vec<super::gates::PhaseGate>,
     pub forward: Action,
     pub rollback: Action,
     /// The folder under `manifests/` the rollback applies or deletes: the phase's own folder
@@ -393,7 +397,6 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
                 phase.hold = Some(hold.to_string());
                 phase.hold_seconds = hold.seconds();
             }
-            phase.gates = spec.rollout.gates.clone();
         }
         for step in &wave.steps {
             let mut next = b.state.clone();
@@ -401,6 +404,7 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
                 if let Some(share) = next.services.get_mut(name) {
                     share.weight = step.weight;
                     share.mirror = false;
+                    share.matched_only = step.matched_only;
                 }
             }
             b.traffic(
@@ -420,7 +424,6 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
             phase.weight = Some(step.weight);
             phase.hold = Some(step.hold.to_string());
             phase.hold_seconds = step.hold.seconds();
-            phase.gates = spec.rollout.gates.clone();
         }
     }
     let mut next = b.state.clone();

@@ -105,7 +105,7 @@ pub fn render(plan: &Plan) -> String {
     if !gates.is_empty() {
         out.push_str("\nBefore every next step, after its hold:\n");
         for gate in gates {
-            out.push_str(&format!("  - {}\n", visible(&gate)));
+            out.push_str(&format!("  - {}\n", visible(&gate.text)));
         }
     }
     out.push_str(

@@ -10,3 +10,6 @@ pub(super) mod match_support;
 pub(super) mod ack_service_match;
 pub(super) mod mirror_support;
 pub(super) mod split_writes;
+pub(super) mod unrouted_paths;
+pub(super) mod gates;
+pub(super) mod l4;

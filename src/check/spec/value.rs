@@ -371,7 +371,15 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
         }
     }
     for (i, gate) in spec.rollout.gates.iter().enumerate() {
-        add(root().rollout().gates().at(i), gate, Grammar::Text);
+        match gate {
+            crate::model::Gate::Text(text) => {
+                add(SpecPath::from(root().rollout().gates().at(i)), text, Grammar::Text);
+            }
+            crate::model::Gate::Measured(gate) => {
+                let at = root().rollout().gates().at(i);
+                add(at.threshold(), &gate.threshold, Grammar::Text);
+            }
+        }
     }
     if let Some(rule) = &spec.rollout.match_rule {
         let at = root().rollout().match_rule();

@@ -9,7 +9,7 @@
 
 mod config;
 mod custom;
-mod routes;
+pub mod routes;
 pub mod secret_store;
 mod storage;
 mod workloads;

@@ -949,6 +949,12 @@ pub fn host_object_name(host: &str) -> String {
     name.trim_matches('-').to_string()
 }
 
+/// The commands a traffic phase runs besides applying its folder, to delete the route
+/// objects its state no longer has (the catch-all, at `complete`).
+pub fn deletions(_spec: &Spec, _phase: &crate::plan::rollout::Phase) -> Vec<String> {
+    Vec::new()
+}
+
 /// The controller's replicas, and with dedicated nodes the nodeSelector that keeps it there.
 pub fn ingress_controller_patch(plan: &Plan) -> Option<Manifest> {
     let IngressControllerPlan {

@@ -13,6 +13,7 @@ use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::rollout::PhaseKind;
 
+pub mod abort;
 mod commands;
 mod data;
 mod decommission;
@@ -177,7 +178,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                     .gates
                     .iter()
                     .enumerate()
-                    .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g))
+                    .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), &g.text))
                     .collect(),
                 rollback: Vec::new(),
                 notes: Vec::new(),

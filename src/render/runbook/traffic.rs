@@ -77,7 +77,8 @@ pub(super) fn describe_group(region: &str, group: &str) -> String {
 pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
     let ns = spec.namespace();
     let region = &spec.target.region;
-    let commands = kubectl_apply(phase);
+    let mut commands = kubectl_apply(phase);
+    commands.extend(crate::render::manifests::routes::deletions(spec, phase));
     if !commands.is_empty() {
         book.steps.push(
             step(

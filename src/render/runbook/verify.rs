@@ -48,6 +48,6 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
         step(Role::Tester, "Compare the metrics", "rollout.gates")
             .detail("In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic.")
             .commands([kubectl_in(ns).lit("top pods").build()])
-            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { format!("no pod near its limits, and each gate of the spec holds: {}", spec.rollout.gates.iter().enumerate().map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), g)).collect::<Vec<_>>().join("; ")) }),
+            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { format!("no pod near its limits, and each gate of the spec holds: {}", spec.rollout.gates.iter().enumerate().map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), &g.describe())).collect::<Vec<_>>().join("; ")) }),
     );
 }
