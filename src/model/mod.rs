@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod gates;
+pub mod hosts;
 pub mod images;
 pub mod kubernetes;
 pub mod network;

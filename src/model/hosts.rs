@@ -1,0 +1,1 @@
+//! The production hosts the routes serve, and which of their paths no route lists.
