@@ -7,6 +7,7 @@ pub mod dns;
 pub mod gates;
 pub mod images;
 pub mod ingress;
+pub mod l4;
 pub mod network;
 pub mod ports;
 pub mod rollout;
