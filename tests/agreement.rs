@@ -33,20 +33,32 @@ fn shell_lines(markdown: &str) -> BTreeSet<String> {
     lines
 }
 
-/// Every `commands` list under `value`, flattened.
-fn commands_under(value: &Value, out: &mut Vec<String>) {
+/// Every command list in `value`, each under the runbook that must print it: a phase's
+/// (`phases[].id`, or the `phase` an entry names), or `abort`.
+fn commands_under(value: &Value, runbook: &str, out: &mut BTreeMap<String, Vec<String>>) {
     match value {
         Value::Object(map) => {
+            let here = map
+                .get("phase")
+                .and_then(Value::as_str)
+                .or_else(|| map.get("kind").and(map.get("id")).and_then(Value::as_str))
+                .unwrap_or(runbook);
             for (key, inner) in map {
                 match (key.as_str(), inner) {
-                    ("commands" | "rollbackCommands", Value::Array(lines)) => {
-                        out.extend(lines.iter().filter_map(|l| l.as_str().map(str::to_string)));
+                    ("runbooks", _) => {}
+                    ("abort", _) => commands_under(inner, "abort", out),
+                    (key, Value::Array(lines))
+                        if key.ends_with("commands") || key.ends_with("Commands") =>
+                    {
+                        out.entry(here.to_string())
+                            .or_default()
+                            .extend(lines.iter().filter_map(|l| l.as_str().map(str::to_string)));
                     }
-                    _ => commands_under(inner, out),
+                    _ => commands_under(inner, here, out),
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| commands_under(i, out)),
+        Value::Array(items) => items.iter().for_each(|i| commands_under(i, runbook, out)),
         _ => {}
     }
 }
@@ -54,21 +66,8 @@ fn commands_under(value: &Value, out: &mut Vec<String>) {
 /// The commands `plan.json` records, by the runbook that must print them (`07-web-10`,
 /// `abort`).
 fn recorded(plan: &Value) -> BTreeMap<String, Vec<String>> {
-    let mut by_runbook: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for phase in plan["phases"].as_array().into_iter().flatten() {
-        let id = phase["id"].as_str().unwrap_or_default().to_string();
-        commands_under(phase, by_runbook.entry(id).or_default());
-    }
-    for phase in plan["dns"]["phases"].as_array().into_iter().flatten() {
-        let id = phase["phase"].as_str().unwrap_or_default().to_string();
-        commands_under(phase, by_runbook.entry(id).or_default());
-    }
-    if !plan["abort"].is_null() {
-        commands_under(
-            &plan["abort"],
-            by_runbook.entry("abort".into()).or_default(),
-        );
-    }
+    let mut by_runbook = BTreeMap::new();
+    commands_under(plan, "", &mut by_runbook);
     by_runbook
 }
 

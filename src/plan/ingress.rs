@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{Controller, Spec, Strategy};
+use crate::shell::Line;
 
 pub const INGRESS_NODE_LABEL: &str = "node-role.kubernetes.io/ingress";
 
@@ -18,11 +19,23 @@ pub struct IngressControllerPlan {
     pub namespace: String,
     pub replicas: u32,
     pub dedicated_nodes: u32,
-    /// Commands for the bundle README, node names as guarded shell variables
-    /// (`"$INGRESS_NODE_1"`).
+    /// The runbook that pins the controller (the prepare phase's).
+    pub phase: String,
+    /// The variables that hold the dedicated nodes' names (`INGRESS_NODE_1`…), which only
+    /// the operator knows, and the lines that stop until each is set.
+    pub node_variables: Vec<String>,
+    pub guards: Vec<String>,
+    /// The commands that label the nodes and patch the controller, as the runbook gives them.
     pub commands: Vec<String>,
     /// Where the strategic-merge patch is, relative to the bundle.
     pub patch_file: String,
+}
+
+/// What the operator sets a dedicated node's variable to.
+pub fn node_help(node: &str) -> String {
+    format!(
+        "set {node} to the name of a worker node for the ingress controller, from: kubectl get nodes"
+    )
 }
 
 /// The plan for an in-cluster controller (ACK's NGINX Ingress, or Istio's ingress gateway);
@@ -36,29 +49,45 @@ pub fn plan(spec: &Spec) -> Option<IngressControllerPlan> {
     };
     let dedicated = settings.dedicated_nodes.unwrap_or(0);
     // Node names only the operator knows: shell variables, each guarded before its use.
-    let mut commands: Vec<String> = (1..=dedicated)
-        .flat_map(|i| {
-            let node = format!("INGRESS_NODE_{i}");
-            [
-                crate::shell::guard(
-                    &node,
-                    &format!("set {node} to a worker node name, from: kubectl get nodes"),
-                ),
-                format!("kubectl label nodes \"${node}\" {INGRESS_NODE_LABEL}=true"),
-            ]
+    let nodes: Vec<String> = (1..=dedicated)
+        .map(|i| format!("INGRESS_NODE_{i}"))
+        .collect();
+    let guards = nodes
+        .iter()
+        .map(|node| crate::shell::guard(node, &node_help(node)))
+        .collect();
+    let kubectl = || Line::new("kubectl").opt("-n", namespace);
+    let mut commands: Vec<String> = nodes
+        .iter()
+        .map(|node| {
+            Line::new("kubectl label nodes")
+                .var(node)
+                .arg(format!("{INGRESS_NODE_LABEL}=true"))
+                .build()
         })
         .collect();
-    commands.push(format!(
-        "kubectl -n {namespace} patch deployment {deployment} --type strategic --patch-file {INGRESS_PATCH}"
-    ));
-    commands.push(format!(
-        "kubectl -n {namespace} rollout status deployment/{deployment}"
-    ));
+    commands.push(
+        kubectl()
+            .lit("patch deployment")
+            .arg(deployment)
+            .lit("--type strategic")
+            .opt("--patch-file", INGRESS_PATCH)
+            .build(),
+    );
+    commands.push(
+        kubectl()
+            .lit("rollout status")
+            .arg(format!("deployment/{deployment}"))
+            .build(),
+    );
     Some(IngressControllerPlan {
         deployment: deployment.into(),
         namespace: namespace.into(),
         replicas: settings.replicas,
         dedicated_nodes: dedicated,
+        phase: String::new(),
+        node_variables: nodes,
+        guards,
         commands,
         patch_file: INGRESS_PATCH.into(),
     })

@@ -13,6 +13,7 @@ pub mod ports;
 pub mod rollout;
 pub mod slb;
 pub mod view;
+pub mod zones;
 
 use serde::Serialize;
 
@@ -31,6 +32,8 @@ pub struct Plan {
     pub phases: Vec<rollout::Phase>,
     /// The DNS change list, when the spec has a `dns` section.
     pub dns: Option<dns::DnsPlan>,
+    /// The test domain's record and the PrivateZone's creation.
+    pub zones: zones::ZonePlan,
     /// Everything back on the old cluster in one step, from any phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abort: Option<abort::AbortPlan>,
@@ -50,16 +53,22 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         phase.gates = gates::gates(spec, phase);
     }
     let dns = dns::plan(spec, &phases);
+    let ingress_controller = ingress::plan(spec).map(|mut ic| {
+        // The prepare phase pins it.
+        ic.phase = phases.first().map(|p| p.id.clone()).unwrap_or_default();
+        ic
+    });
     Plan {
         strategy: spec.rollout.strategy,
         abort: abort::plan(spec, &phases, dns.as_ref()),
+        zones: zones::plan(spec, &phases),
         dns,
         phases,
         name: spec.metadata.name.clone(),
         sizing,
         network,
         images: images::moves(spec),
-        ingress_controller: ingress::plan(spec),
+        ingress_controller,
         spec: view::view(spec),
     }
 }

@@ -162,31 +162,11 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     book.steps.push(create);
     let address = t.entrypoint.address.to_string();
     if let Some(ic) = &plan.ingress_controller {
-        let mut commands = Vec::new();
-        for i in 1..=ic.dedicated_nodes {
-            let node = format!("INGRESS_NODE_{i}");
-            book.guard(&node, format!("set {node} to the name of a worker node for the ingress controller, from: kubectl get nodes"));
-            commands.push(
-                Line::new("kubectl label nodes")
-                    .var(&node)
-                    .arg(format!("{}=true", crate::plan::ingress::INGRESS_NODE_LABEL))
-                    .build(),
-            );
+        for node in &ic.node_variables {
+            book.guard(node, crate::plan::ingress::node_help(node));
         }
-        commands.push(
-            kubectl_in(&ic.namespace)
-                .lit("patch deployment")
-                .arg(&ic.deployment)
-                .lit("--type strategic")
-                .opt("--patch-file", &ic.patch_file)
-                .build(),
-        );
-        commands.push(
-            kubectl_in(&ic.namespace)
-                .lit("rollout status")
-                .arg(format!("deployment/{}", ic.deployment))
-                .build(),
-        );
+        // The plan's own lines, so that plan.json and the runbook agree.
+        let commands = ic.commands.clone();
         book.steps.push(
             step(Role::Operations, format!("Pin the ingress controller: {} replicas", ic.replicas), "target.ingressController")
                 .detail(if ic.dedicated_nodes > 0 {
