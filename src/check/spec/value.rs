@@ -373,7 +373,11 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
     for (i, gate) in spec.rollout.gates.iter().enumerate() {
         match gate {
             crate::model::Gate::Text(text) => {
-                add(SpecPath::from(root().rollout().gates().at(i)), text, Grammar::Text);
+                add(
+                    SpecPath::from(root().rollout().gates().at(i)),
+                    text,
+                    Grammar::Text,
+                );
             }
             crate::model::Gate::Measured(gate) => {
                 let at = root().rollout().gates().at(i);
