@@ -284,29 +284,37 @@ fn slb_weights_give_each_step_its_share() {
     }
 }
 
-/// plan.json and the traffic runbooks give the same `aliyun slb` commands, phase by phase.
+/// plan.json and the traffic runbooks give the same `aliyun slb` commands, phase by phase:
+/// slb-weights' routed services, and the L4 services' weights and rollbacks.
 #[test]
 fn slb_weight_commands_in_the_plan_are_the_runbooks() {
-    let compiled = common::compile(Path::new("examples/slb-weights.yaml"));
-    let plan = plan_of(Path::new("examples/slb-weights.yaml"));
     let mut checked = 0;
-    for phase in &plan.phases {
-        let runbook = compiled
-            .files
-            .iter()
-            .find(|(p, _)| p.starts_with("runbooks/") && p.contains(&phase.id))
-            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
-        for command in phase.slb_backends.iter().flat_map(|b| &b.commands) {
-            assert!(
-                runbook.contains(command.as_str()),
-                "{}: {command}",
-                phase.id
-            );
-            checked += 1;
+    for example in ["examples/slb-weights.yaml", "examples/broker.yaml"] {
+        let compiled = common::compile(Path::new(example));
+        let plan = plan_of(Path::new(example));
+        for phase in &plan.phases {
+            let runbook = compiled
+                .files
+                .iter()
+                .find(|(p, _)| p.starts_with("runbooks/") && p.contains(&phase.id))
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let slb = phase.slb_backends.iter().flat_map(|b| &b.commands);
+            let l4 = phase
+                .l4_backends
+                .iter()
+                .flat_map(|b| b.commands.iter().chain(&b.rollback));
+            for command in slb.chain(l4) {
+                assert!(
+                    runbook.contains(command.as_str()),
+                    "{example} {}: {command}",
+                    phase.id
+                );
+                checked += 1;
+            }
         }
     }
-    assert!(checked > 0);
+    assert!(checked > 6);
 }
 
 #[test]

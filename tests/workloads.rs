@@ -29,6 +29,7 @@ fn phases_with_own_legacy(example: &str, port: u16) -> (Phases, String, Vec<Stri
     service.legacy = Some(LegacyBackend {
         address: None,
         port: Some(port),
+        backends: None,
     });
     let plan = common::plan(&loaded.spec);
     (

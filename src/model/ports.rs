@@ -117,17 +117,110 @@ pub enum AddressType {
     Internet,
 }
 
-/// Where a routed service answers on the old cluster (default: `source.entrypoint`'s
-/// address and port): the legacy backend its routes fall back to while it moves.
+/// Where a service answers on the old cluster (default: `source.entrypoint`'s address and
+/// port): the legacy backend a routed service's routes fall back to while it moves; for an L4
+/// service in a wave (no routes, published `via: node-port`), the old SLB and its listener
+/// whose vServer group gets the new nodes as backends.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LegacyBackend {
-    /// Default: `source.entrypoint.address`.
+    /// Default: `source.entrypoint.address`. An L4 service: the old SLB its clients use.
     #[serde(default)]
     pub address: Option<Address>,
-    /// Default: `source.entrypoint.port` (a Swarm service's published port).
+    /// Default: `source.entrypoint.port` (a Swarm service's published port). An L4 service:
+    /// the old SLB's listener port (default: the moving port's container port).
     #[serde(default)]
     pub port: Option<u16>,
+    /// An L4 service: how many old servers the listener's vServer group holds, so that
+    /// per-server weights give each step its share (default: `source.entrypoint.backends`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backends: Option<u32>,
+}
+
+/// How an L4 service (TCP/UDP, no HTTP routes) moves in a wave: the port that moves and the
+/// way its clients reach the new cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L4Port {
+    /// The container port's name (`tcp`, `udp`, or the extra port's name).
+    pub name: String,
+    /// The container port.
+    pub port: u16,
+    pub protocol: Protocol,
+    pub via: PublishVia,
+    /// node-port: the fixed NodePort (`publish.port`), which the old SLB's vServer group
+    /// sends to; none when the spec leaves it to Kubernetes (refused by `RuleId::RolloutL4`).
+    pub node_port: Option<u16>,
+    /// The spec path of the port's `publish`, for the documents.
+    pub source: String,
+}
+
+/// The port an L4 service moves by: its main port when published, else its first published
+/// extra port, a `node-port` one before a `load-balancer` one (the SLB move needs the node
+/// port). None for a routed or one-shot service, or one that publishes nothing: it has no
+/// L4 move.
+pub fn l4_port(service: &Service) -> Option<L4Port> {
+    if !service.routes.is_empty() || service.one_shot {
+        return None;
+    }
+    let main = std::iter::once((
+        main_port_name(service).to_string(),
+        service.port,
+        service.protocol,
+        service.publish.as_ref(),
+        format!("services[{}].publish", service.name),
+    ));
+    let extra = service.ports.iter().map(|p| {
+        (
+            p.name.clone(),
+            p.port,
+            p.protocol,
+            p.publish.as_ref(),
+            format!("services[{}].ports[{}].publish", service.name, p.name),
+        )
+    });
+    let published: Vec<L4Port> = main
+        .chain(extra)
+        .filter_map(|(name, port, protocol, publish, source)| {
+            let publish = publish?;
+            Some(L4Port {
+                name,
+                port,
+                protocol,
+                via: publish.via,
+                node_port: match publish.via {
+                    PublishVia::NodePort => publish.port,
+                    PublishVia::LoadBalancer => None,
+                },
+                source,
+            })
+        })
+        .collect();
+    let first = published.first().cloned()?;
+    if first.via == PublishVia::NodePort {
+        return Some(first);
+    }
+    Some(
+        published
+            .into_iter()
+            .find(|p| p.via == PublishVia::NodePort)
+            .unwrap_or(first),
+    )
+}
+
+/// The services the waves move at L4 (in a wave, no routes, a published port), in the
+/// spec's order, each with the port it moves by.
+pub fn l4_members(spec: &super::Spec) -> Vec<(&Service, L4Port)> {
+    let in_wave = |name: &str| {
+        spec.rollout
+            .waves
+            .iter()
+            .any(|w| w.services.iter().any(|s| s == name))
+    };
+    spec.services
+        .iter()
+        .filter(|s| in_wave(&s.name))
+        .filter_map(|s| l4_port(s).map(|p| (s, p)))
+        .collect()
 }
 
 /// The main port's name as the container and its Services name it: `udp` for a UDP port,

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::ports::{FIRST_NODE_PORT, node_ports};
+use crate::model::ports::{FIRST_NODE_PORT, l4_members, node_ports};
 
 use serde::Serialize;
 
@@ -131,6 +131,10 @@ pub struct Phase {
     /// client: what the clients' server lists hold after this phase, per host.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub client_servers: Vec<ClientServers>,
+    /// Every strategy: the L4 services' backends on their old SLB after this phase, with the
+    /// commands that set them and roll them back ([`super::l4`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub l4_backends: Vec<super::l4::L4Backends>,
 }
 
 /// slb-weights: per service, the weight of each old backend server and of each new node, so
@@ -235,6 +239,7 @@ impl Builder<'_> {
             slb_backends: Vec::new(),
             dns_weights: Vec::new(),
             client_servers: Vec::new(),
+            l4_backends: Vec::new(),
         });
         let last = self.phases.len() - 1;
         &mut self.phases[last]
@@ -268,11 +273,33 @@ impl Builder<'_> {
                     .collect()
             })
             .unwrap_or_default();
+        let before_l4: BTreeMap<String, (u32, u32)> = self
+            .phases
+            .iter()
+            .rev()
+            .find(|p| !p.l4_backends.is_empty())
+            .map(|p| {
+                p.l4_backends
+                    .iter()
+                    .map(|b| (b.service.clone(), (b.old_weight, b.new_weight)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Whether a routed service's share moves (the L4 ones move at their old SLB).
+        let routed_moves = kind == PhaseKind::Complete
+            || spec.services.iter().any(|s| {
+                !s.routes.is_empty()
+                    && self.state.services.get(&s.name) != next.services.get(&s.name)
+            });
+        let l4_moves = crate::model::ports::l4_members(spec)
+            .iter()
+            .any(|(s, _)| self.state.services.get(&s.name) != next.services.get(&s.name));
         let phase = self.push(kind, slug, title, changes);
         phase.after = next.clone();
         // Inside the cluster only where the new ingress splits the traffic; the entry phase
-        // changes DNS alone (the routes already send everything to the old cluster).
-        if in_cluster_traffic(strategy) && kind != PhaseKind::Entry {
+        // changes DNS alone (the routes already send everything to the old cluster), and a
+        // wave of L4 services alone changes only their old SLB's weights.
+        if in_cluster_traffic(strategy) && kind != PhaseKind::Entry && routed_moves {
             phase.forward = Action::Apply;
             phase.rollback = Action::Apply;
         }
@@ -289,6 +316,16 @@ impl Builder<'_> {
             (Strategy::DnsWeights, _) => format!("{back}: restore the records and weights of the state before"),
             (Strategy::Client, _) => format!("{back}: restore the clients' server lists of the state before"),
         };
+        if l4_moves && !routed_moves {
+            phase.rollback_summary = format!(
+                "{back}: set the L4 services' weights on their old SLB of the state before"
+            );
+        } else if l4_moves {
+            phase
+                .rollback_summary
+                .push_str("; set the L4 services' weights on their old SLB of the state before");
+        }
+        phase.l4_backends = super::l4::backends(spec, &next, new_servers, &before_l4);
         match strategy {
             Strategy::SlbWeights => {
                 phase.slb_backends = slb_backends(spec, &next, new_servers, &before);
@@ -312,10 +349,15 @@ fn slug(text: &str) -> String {
 
 pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
     let strategy = spec.rollout.strategy;
+    // The routed services, and the L4 services the waves move.
+    let l4: Vec<&str> = l4_members(spec)
+        .into_iter()
+        .map(|(s, _)| s.name.as_str())
+        .collect();
     let services: BTreeMap<String, Share> = spec
         .services
         .iter()
-        .filter(|s| !s.routes.is_empty())
+        .filter(|s| !s.routes.is_empty() || l4.contains(&s.name.as_str()))
         .map(|s| (s.name.clone(), Share::default()))
         .collect();
     let mut b = Builder {
@@ -407,12 +449,18 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
                     share.matched_only = step.matched_only;
                 }
             }
+            // An L4 service's share is of new connections, not requests.
+            let what = if wave.services.iter().all(|s| l4.contains(&s.as_str())) {
+                "new connections"
+            } else {
+                "requests"
+            };
             b.traffic(
                 PhaseKind::Step,
                 format!("{wave_slug}-{}", step.weight),
                 format!("Wave {}: {}%", wave.name, step.weight),
                 format!(
-                    "{}% of the requests of {} go to the new cluster",
+                    "{}% of the {what} of {} go to the new cluster",
                     step.weight,
                     wave.services.join(", ")
                 ),
@@ -496,9 +544,11 @@ fn slb_backends(
     let ports = node_ports(spec);
     // The search is per weight, not per service: most services share their wave's weight.
     let mut weights: BTreeMap<u32, (u32, u32, u32)> = BTreeMap::new();
+    // The routed services only: the L4 ones have their own record ([`super::l4`]).
     state
         .services
         .iter()
+        .filter(|(service, _)| ports.contains_key(*service))
         .map(|(service, share)| {
             let weight = if state.settled { 100 } else { share.weight };
             let (old_weight, new_weight, share_hundredths) = *weights

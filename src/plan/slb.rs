@@ -22,6 +22,61 @@ pub fn slb_vars(service: &str) -> SlbIds {
     }
 }
 
+/// The line that sets `$NEW_NODE_IDS`: the new cluster's workers' ECS ids, as a JSON list
+/// (ACK's providerID is `<region>.<instance id>`).
+pub fn new_nodes_lookup(ids: &SlbIds) -> String {
+    let nodes = Line::new("kubectl get nodes")
+        .opt("-l", "!node-role.kubernetes.io/master")
+        .lit("-o json")
+        .pipe(shell::jq(
+            "-ec",
+            &[],
+            "[.items[].spec.providerID | split(\".\") | .[1]] | if length > 0 then . else error(\"found no worker nodes\") end",
+        ));
+    Line::assign(ids.new_nodes, nodes).build()
+}
+
+/// The line that sets the old servers' ids: the group's servers that are not new nodes.
+pub fn old_servers_lookup(region: &str, ids: &SlbIds) -> String {
+    let servers =
+        Line::new("aliyun slb DescribeVServerGroupAttribute")
+            .opt("--RegionId", region)
+            .opt_var("--VServerGroupId", &ids.group)
+            .pipe(Line::new("jq -ec --argjson new").var(ids.new_nodes).arg(
+                "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
+            ));
+    Line::assign(&ids.old_servers, servers).build()
+}
+
+/// `aliyun slb DescribeVServerGroupAttribute`: the group's servers, ports and weights.
+pub fn describe_group(region: &str, group: &str) -> String {
+    Line::new("aliyun slb DescribeVServerGroupAttribute")
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", group)
+        .build()
+}
+
+/// The commands that take the new nodes out of a service's group and give the old servers
+/// their whole weight back: the rollback of the first share.
+pub fn remove_new_nodes_lines(region: &str, ids: &SlbIds, node_port: u16) -> Vec<String> {
+    vec![
+        slb_servers(
+            region,
+            "RemoveVServerGroupBackendServers",
+            &ids.group,
+            ids.new_nodes,
+            &[("Port", node_port.to_string())],
+        ),
+        slb_servers(
+            region,
+            "SetVServerGroupAttribute",
+            &ids.group,
+            &ids.old_servers,
+            &[("Weight", "100".to_string())],
+        ),
+    ]
+}
+
 /// `jq -cn` building a JSON list of objects, one per id of the JSON list in `ids_var`, with
 /// the given string fields (`ServerId` is the id): the ids are found at run time.
 pub fn servers_json(ids_var: &str, fields: &[(&str, String)]) -> Line {

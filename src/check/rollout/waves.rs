@@ -4,6 +4,7 @@ use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::Strategy;
 use crate::model::path::root;
+use crate::model::ports::l4_port;
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 use std::collections::BTreeMap;
 
@@ -13,8 +14,8 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "Every routed service is in exactly one wave; waves name existing routed services and are not empty. With dns-weights and client, which move whole hosts, the services of one host share a wave.",
-    rationale: "A routed service in no wave never moves; one in two waves moves twice; a DNS move cannot split one host between waves.",
+    summary: "Every routed service is in exactly one wave; waves name existing services that take traffic (routed, or L4: no routes and a published TCP/UDP port) and are not empty. With dns-weights and client, which move whole hosts, the services of one host share a wave.",
+    rationale: "A routed service in no wave never moves; one in two waves moves twice; a service with neither routes nor a published port takes no traffic a wave could move; a DNS move cannot split one host between waves.",
     bad: "waves: [{ name: a, services: [gateway] }, { name: b, services: [gateway] }]",
     good: "waves: [{ name: a, services: [gateway] }, { name: b, services: [auth-service] }]",
     source: "003 §5",
@@ -45,9 +46,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                             None => "name a routed service of this spec".into(),
                         }),
                 ),
-                Some(service) if service.routes.is_empty() => out.push(
-                    ctx.error(RULE.id, &path, "no routes", format!("`{name}` has no routes, so it takes no traffic to move"))
-                        .help("remove it from the wave: services without routes (caches, databases) move with the deploy phase"),
+                Some(service) if service.routes.is_empty() && l4_port(service).is_none() => out.push(
+                    ctx.error(RULE.id, &path, "no routes, no L4 move", format!("`{name}` has no routes and publishes no port, so a wave has no traffic of it to move"))
+                        .help(if service.one_shot {
+                            "remove it from the wave: a one-shot service serves nothing".to_string()
+                        } else {
+                            "to move it at L4, publish its port where its clients reach it today (`publish: { via: node-port, port: 30000-32767 }`, with `legacy` naming the old SLB); otherwise remove it from the wave: services only the cluster reaches (caches, databases) move with the deploy phase".to_string()
+                        }),
                 ),
                 Some(_) => {}
             }

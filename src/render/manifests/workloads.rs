@@ -28,7 +28,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
 use crate::model::images::{kubectl_image, target_image, waits_for_job, waits_for_jobs};
-use crate::model::ports::main_port_name;
+use crate::model::ports::{l4_members, main_port_name};
 use crate::model::{
     EnvValue, Protocol, Provisioning, PublishVia, ResourceList, Service as SpecService, Spec,
     StorageType,
@@ -172,6 +172,13 @@ fn ports_of(service: &SpecService) -> Vec<PortOf> {
 /// The LoadBalancer and NodePort Services of a service's published ports (the plan groups
 /// them: [`crate::plan::ports`]).
 fn published_services(spec: &Spec, service: &SpecService) -> Vec<(String, Service)> {
+    // An L4 wave member's NodePort is where the old SLB sends its share: `Cluster`, so that
+    // every new node answers (a node without a pod forwards), and the share follows nodes ×
+    // weight as the plan computes it. `Local` would keep the client's address but fail the
+    // SLB's health check on nodes without a pod, and shrink the share with them.
+    let l4 = l4_members(spec)
+        .into_iter()
+        .any(|(s, _)| s.name == service.name);
     published_of(service)
         .into_iter()
         .map(|published| {
@@ -205,6 +212,8 @@ fn published_services(spec: &Spec, service: &SpecService) -> Vec<(String, Servic
                     type_: Some(kind.into()),
                     selector: Some(selector_labels(service)),
                     ports: Some(ports),
+                    external_traffic_policy: (l4 && published.via == PublishVia::NodePort)
+                        .then(|| "Cluster".to_string()),
                     ..ServiceSpec::default()
                 }),
                 ..Service::default()

@@ -5,9 +5,13 @@ use super::commands::{kubectl_apply, kubectl_in, kubectl_rollback, old_slb};
 use super::{Role, Runbook, code, step, text};
 use crate::model::{Spec, Strategy};
 use crate::plan::Plan;
+use crate::plan::l4::{self, L4Backends};
 use crate::plan::rollout::{Phase, PhaseKind, SlbBackends};
-use crate::plan::slb::{SlbIds, slb_servers, slb_vars, weight_lines};
-use crate::shell::{self, Line};
+use crate::plan::slb::{
+    SlbIds, describe_group, new_nodes_lookup, old_servers_lookup, remove_new_nodes_lines, slb_vars,
+    weight_lines,
+};
+use crate::shell::Line;
 
 pub(super) fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
     let region = &spec.target.region;
@@ -25,28 +29,14 @@ pub(super) fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds 
             .opt_var("--LoadBalancerId", slb)
             .build(),
     );
-    let nodes = Line::new("kubectl get nodes")
-        .opt("-l", "!node-role.kubernetes.io/master")
-        .lit("-o json")
-        .pipe(shell::jq(
-            "-ec",
-            &[],
-            "[.items[].spec.providerID | split(\".\") | .[1]] | if length > 0 then . else error(\"found no worker nodes\") end",
-        ));
-    book.lookup(new_nodes, Line::assign(new_nodes, nodes).build());
-    let servers =
-        Line::new("aliyun slb DescribeVServerGroupAttribute")
-            .opt("--RegionId", region)
-            .opt_var("--VServerGroupId", &group)
-            .pipe(Line::new("jq -ec --argjson new").var(new_nodes).arg(
-                "[.BackendServers.BackendServer[].ServerId | select(IN($new[]) | not)] | unique",
-            ));
-    book.lookup(&old_servers, Line::assign(&old_servers, servers).build());
-    SlbIds {
+    let ids = SlbIds {
         group,
         new_nodes,
         old_servers,
-    }
+    };
+    book.lookup(ids.new_nodes, new_nodes_lookup(&ids));
+    book.lookup(&ids.old_servers, old_servers_lookup(region, &ids));
+    ids
 }
 
 /// The commands that set a service's weights on the old SLB: the old servers', then the new
@@ -65,13 +55,6 @@ pub(super) fn slb_weight_commands(
         slb.node_port,
         join,
     )
-}
-
-pub(super) fn describe_group(region: &str, group: &str) -> String {
-    Line::new("aliyun slb DescribeVServerGroupAttribute")
-        .opt("--RegionId", region)
-        .opt_var("--VServerGroupId", group)
-        .build()
 }
 
 pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
@@ -156,27 +139,16 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
                     ),
                     format!("services[{}]", slb.service),
                 )
-                .commands([
-                    slb_servers(
-                        region,
-                        "RemoveVServerGroupBackendServers",
-                        &ids.group,
-                        ids.new_nodes,
-                        &[("Port", slb.node_port.to_string())],
-                    ),
-                    slb_servers(
-                        region,
-                        "SetVServerGroupAttribute",
-                        &ids.group,
-                        &ids.old_servers,
-                        &[("Weight", "100".to_string())],
-                    ),
-                    describe_group(region, &ids.group),
-                ])
+                .commands(
+                    remove_new_nodes_lines(region, &ids, slb.node_port)
+                        .into_iter()
+                        .chain([describe_group(region, &ids.group)]),
+                )
                 .expect("only the old servers remain, at weight 100"),
             ),
         }
     }
+    l4_steps(spec, plan, phase, book);
     let previous_clients = plan
         .phases
         .iter()
@@ -233,5 +205,93 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
         && phase.weight.is_some_and(|w| w > 0)
     {
         book.notes.push("With ACK's annotations the match applies only while the weight is 0: from now on, matched requests follow the weights too.".into());
+    }
+}
+
+/// The L4 services' weights on their old SLB: the plan's commands, then the group as it now
+/// stands; the rollback gives the plan's rollback commands.
+fn l4_steps(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
+    let previous = plan
+        .phases
+        .iter()
+        .rev()
+        .find(|p| p.number < phase.number && !p.l4_backends.is_empty());
+    let mut moved = false;
+    for b in &phase.l4_backends {
+        if b.commands.is_empty() {
+            continue;
+        }
+        moved = true;
+        for (name, line) in l4::lookups(spec, b) {
+            book.lookup(&name, line);
+        }
+        let before: Option<&L4Backends> =
+            previous.and_then(|p| p.l4_backends.iter().find(|x| x.service == b.service));
+        let joined = before.is_some_and(|x| x.new_weight > 0);
+        let protocol: &str = b.protocol.into();
+        let protocol = protocol.to_ascii_uppercase();
+        let source = format!("services[{}].legacy", b.service);
+        let describe = l4::describe(spec, b);
+        book.steps.push(
+            step(
+                Role::Operations,
+                format!(
+                    "Set the old SLB's weights for {} ({protocol} {}): {:.2}% new",
+                    code(&b.service),
+                    b.listener_port,
+                    f64::from(b.share_hundredths) / 100.0
+                ),
+                source.clone(),
+            )
+            .detail(format!(
+                "An L4 service: its clients keep using the old SLB {}, whose {protocol} listener {} sends to the vServer group the lookups found; the new nodes serve it on NodePort {}. Old servers weight {}, new nodes weight {}: with {} old and {} new servers the new cluster gets the share of new connections.",
+                code(b.old_slb.to_string()),
+                b.listener_port,
+                b.node_port,
+                b.old_weight,
+                b.new_weight,
+                b.old_servers,
+                b.new_servers
+            ))
+            .commands(b.commands.iter().cloned().chain([describe.clone()]))
+            .expect("the last command shows these weights"),
+        );
+        let (title, expect) = match before.filter(|_| joined) {
+            Some(prev) => (
+                format!("Set the old SLB's weights for {} back", code(&b.service)),
+                format!(
+                    "old servers weight {}, new nodes weight {}",
+                    prev.old_weight, prev.new_weight
+                ),
+            ),
+            None => (
+                format!(
+                    "Take the new nodes out of the old SLB for {}",
+                    code(&b.service)
+                ),
+                "only the old servers remain, at weight 100".to_string(),
+            ),
+        };
+        book.rollback.push(
+            step(Role::Operations, title, source)
+                .commands(b.rollback.iter().cloned().chain([describe]))
+                .expect(expect),
+        );
+    }
+    if moved {
+        book.notes.push("SLB weights steer new connections only: long-lived ones (a broker's AMQP or Kafka clients) stay on the server they reached until they reconnect, and a rollback does not move them back either. Watch the new side's connection count, and have the clients reconnect (a rolling restart) if the share must take effect at once.".into());
+    }
+    if !phase.l4_backends.is_empty() && (moved || phase.kind == PhaseKind::Complete) {
+        book.notes.push(format!(
+            "The L4 services ({}) keep the old SLB's address: their clients change nothing, and the old SLB stays their front door after the move, its old servers at weight 0. Decommission takes the old servers out of its vServer group; never delete that SLB or its listener.",
+            text(
+                phase
+                    .l4_backends
+                    .iter()
+                    .map(|b| b.service.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        ));
     }
 }
