@@ -141,7 +141,7 @@ mod tests {
             assert!(
                 id.as_str()
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '/')
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '/')
             );
             assert_eq!(RuleId::find(id.as_str()), Some(*id));
         }

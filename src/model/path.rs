@@ -246,7 +246,7 @@ spec_paths! {
     FileMount => FileMountAt { secret, config, key, mount_path }
     ExtraPort => ExtraPortAt { name, port, protocol, publish: PublishAt }
     Publish => PublishAt { via, port, address }
-    LegacyBackend => LegacyBackendAt { address, port }
+    LegacyBackend => LegacyBackendAt { address, port, backends }
     Resources => ResourcesAt { requests: ResourceListAt, limits: ResourceListAt }
     ResourceList => ResourceListAt { cpu, memory }
     Health => HealthAt { path, tcp, port, interval, timeout, retries, start_period }

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "A service's `legacy` backend is used: the service has routes, and the strategy (ingress-canary or istio) sends part of them to the old cluster through the new one.",
+    summary: "A service's `legacy` backend is used: the service has routes, and the strategy (ingress-canary or istio) sends part of them to the old cluster through the new one; or it is an L4 wave member, which moves at that old address.",
     rationale: "Only ingress-canary and istio route the old cluster's share through the new cluster, to each routed service's legacy backend. slb-weights sends it through the old SLB, dns-weights and client through the old entrypoint's DNS records; a service without routes takes no HTTP traffic at all. A `legacy` there changes nothing, which is likely not what was meant.",
     bad: "{ name: worker, legacy: { port: 5000 } }   # no routes",
     good: "{ name: vote, routes: [{ host: vote.example, path: / }], legacy: { port: 5000 } }",
@@ -22,8 +22,10 @@ pub static RULE: Rule = Rule {
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let strategy = ctx.spec.rollout.strategy;
     let routes_through_new = matches!(strategy, Strategy::IngressCanary | Strategy::Istio);
+    let l4 = crate::model::ports::l4_members(ctx.spec);
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        if service.legacy.is_none() {
+        // An L4 wave member moves at its legacy address (the old SLB's listener).
+        if service.legacy.is_none() || l4.iter().any(|(m, _)| m.name == service.name) {
             continue;
         }
         let at = root().services().at(i).legacy();
