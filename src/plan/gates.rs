@@ -427,20 +427,23 @@ fn slb_command(
     match gate.metric {
         GateMetric::ErrorRate => {
             let limit = threshold.value();
+            // The 5xx series on stdin, the requests' as an argument: the line starts with the
+            // query it runs, like every other gate's.
             let filter = format!(
-                "[$errors.Datapoints | fromjson | .[].Average] as $e | [$requests.Datapoints | fromjson | .[].Average] as $q \
+                "[.Datapoints | fromjson | .[].Average] as $e | [$requests.Datapoints | fromjson | .[].Average] as $q \
 | if ($q | length) == 0 or ($q | add) == 0 then {no_data} \
 else ((($e | add) // 0) / ($q | add)) as $v | if $v {op} $limit then \"pass: \\($v) of the requests were 5xx, {word} \\($limit)\" \
 else error(\"gate failed: \\($v) of the requests were 5xx, not {word} \\($limit)\") end end"
             );
-            let command = Line::new("jq -ern")
-                .lit("--argjson errors")
-                .subst(cms(spec, "UpstreamCode5xx", window))
-                .lit("--argjson requests")
-                .subst(cms(spec, "Qps", window))
-                .lit("--argjson limit")
-                .arg(number(limit))
-                .arg(filter)
+            let command = cms(spec, "UpstreamCode5xx", window)
+                .pipe(
+                    Line::new("jq -er")
+                        .lit("--argjson requests")
+                        .subst(cms(spec, "Qps", window))
+                        .lit("--argjson limit")
+                        .arg(number(limit))
+                        .arg(filter),
+                )
                 .build();
             (
                 "acs_slb_dashboard UpstreamCode5xx / Qps".into(),
