@@ -27,7 +27,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                &root().rollout().default_gates(),
+                root().rollout().default_gates(),
                 "no measured gate",
                 "`defaultGates: false` and no measured gate of the spec's own: the traffic phases measure nothing before the next step",
             )
@@ -39,7 +39,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.warning(
                     RULE.id,
-                    &root().rollout().gates().at(i),
+                    root().rollout().gates().at(i),
                     "free text",
                     "this gate is free text: the runbook shows it, but nothing measures it",
                 )
@@ -54,7 +54,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.warning(
                 RULE.id,
-                &root().rollout().controller(),
+                root().rollout().controller(),
                 "gates read by hand",
                 format!(
                     "the {} controller's metrics are not compiled into queries: the runbooks say where to read each gate, and nothing checks its threshold",
