@@ -17,7 +17,10 @@
 //!   `Qps`, `UpstreamCode5xx`, `UpstreamRt`,
 //!   <https://www.alibabacloud.com/help/en/slb/classic-load-balancer/user-guide/monitoring-and-alerting-metrics>),
 //!   which counts the old and new backends together;
-//! - ALB and Gateway API: no query (see [`Backend::Manual`]); `RuleId::RolloutGates` warns.
+//! - ALB and Gateway API: no query (see [`Backend::Manual`]): ALB's server-group metrics live
+//!   in CloudMonitor `acs_alb`
+//!   (<https://www.alibabacloud.com/help/en/slb/application-load-balancer/alb-monitoring-metrics>),
+//!   read in the console; `RuleId::RolloutGates` warns.
 //!
 //! A query that finds no requests fails: no traffic never passes as "0 errors".
 
