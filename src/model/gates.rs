@@ -10,7 +10,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
-use super::Duration;
+use super::{Duration, Percent};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -36,7 +36,7 @@ impl Gate {
             Gate::Measured(gate) => {
                 let metric: &str = gate.metric.into();
                 let comparison: &str = gate.comparison.into();
-                let window = gate.window.as_ref().map_or("5m", |w| w.as_str());
+                let window = gate.window.as_ref().map_or(DEFAULT_WINDOW, |w| w.as_str());
                 format!("{metric} {comparison} {} over {window}", gate.threshold)
             }
         }
@@ -58,11 +58,138 @@ pub struct MeasuredGate {
     /// `below` (default) or `above` the threshold.
     #[serde(default, skip_serializing_if = "Comparison::is_below")]
     pub comparison: Comparison,
-    /// A share (`1%`) for rates, a duration (`300ms`) for latencies.
+    /// A share (`1%`) for error-rate, a duration (`300ms`, `1.5s`) for p99-latency.
     pub threshold: String,
     /// The window the metric is read over (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<Duration>,
+}
+
+/// The window a gate reads its metric over when the spec names none.
+pub const DEFAULT_WINDOW: &str = "5m";
+
+/// A gate's threshold, read for its metric: a share of the requests, or a duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threshold {
+    /// error-rate: hundredths of a percent (`1%` is 100).
+    Share(u32),
+    /// p99-latency: milliseconds.
+    Millis(u64),
+}
+
+impl Threshold {
+    /// As a number in the metric's own unit: a fraction of one, or seconds.
+    pub fn value(self) -> f64 {
+        match self {
+            Threshold::Share(hundredths) => f64::from(hundredths) / 10_000.0,
+            Threshold::Millis(ms) => ms as f64 / 1000.0,
+        }
+    }
+}
+
+impl MeasuredGate {
+    /// The threshold read for the metric, or why it does not fit it (`300ms` for an error
+    /// rate, `1%` for a latency).
+    pub fn threshold(&self) -> Result<Threshold, String> {
+        threshold(self.metric, &self.threshold)
+    }
+
+    /// The window in seconds (`5m` unless the spec names one).
+    pub fn window_seconds(&self) -> u64 {
+        self.window.as_ref().map_or(300, Duration::seconds)
+    }
+
+    /// The window as written (`5m` unless the spec names one).
+    pub fn window_text(&self) -> &str {
+        self.window.as_ref().map_or(DEFAULT_WINDOW, |w| w.as_str())
+    }
+}
+
+/// Reads `text` as a threshold of `metric`.
+pub fn threshold(metric: GateMetric, text: &str) -> Result<Threshold, String> {
+    match metric {
+        GateMetric::ErrorRate => {
+            if latency(text).is_ok() {
+                return Err(format!(
+                    "`{text}` is a duration, but an error rate is a share of the requests: write a percentage such as `1%`"
+                ));
+            }
+            let share: Percent = text.parse()?;
+            Ok(Threshold::Share(share.hundredths()))
+        }
+        GateMetric::P99Latency => latency(text).map(Threshold::Millis).map_err(|e| {
+            if text.trim().ends_with('%') {
+                format!(
+                    "`{text}` is a share, but a latency is a duration: write one such as `500ms` or `1.5s`"
+                )
+            } else {
+                e
+            }
+        }),
+    }
+}
+
+/// `500ms`, `2s` or `1.5s` as milliseconds (more than zero, at most a minute: a request
+/// slower than that has timed out at any proxy).
+fn latency(text: &str) -> Result<u64, String> {
+    let help = "write a latency such as `500ms`, `2s` or `1.5s`";
+    let trimmed = text.trim();
+    let (number, scale) = if let Some(n) = trimmed.strip_suffix("ms") {
+        (n, 1u64)
+    } else if let Some(n) = trimmed.strip_suffix('s') {
+        (n, 1000u64)
+    } else {
+        return Err(format!("`{text}` lacks a unit: {help}"));
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let places = if scale == 1 { 0 } else { 3 };
+    if whole.is_empty()
+        || whole.len() > 6
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > places
+    {
+        return Err(format!("`{text}` is not a latency: {help}"));
+    }
+    let whole: u64 = whole
+        .parse()
+        .map_err(|_| format!("`{text}` is not a latency: {help}"))?;
+    let fraction: u64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<3}").parse().unwrap_or(0)
+    };
+    let ms = whole * scale + fraction;
+    if ms == 0 || ms > 60_000 {
+        return Err(format!(
+            "`{text}` is out of range: a latency gate lies above 0 and at most `60s`"
+        ));
+    }
+    Ok(ms)
+}
+
+/// The gates every traffic phase gets unless `rollout.defaultGates` is false: 5xx under 1%
+/// (the share most SLOs of a web service allow, and below what a canary of a few percent
+/// shows against the old cluster's noise), p99 under 500ms (an interactive request's usual
+/// budget, and a bucket boundary of both ingress-nginx's and Istio's default request
+/// histograms, so `histogram_quantile` does not interpolate across it), each over 5m.
+pub fn defaults() -> Vec<MeasuredGate> {
+    let window = DEFAULT_WINDOW.parse::<Duration>().ok();
+    vec![
+        MeasuredGate {
+            metric: GateMetric::ErrorRate,
+            comparison: Comparison::Below,
+            threshold: "1%".into(),
+            window: window.clone(),
+        },
+        MeasuredGate {
+            metric: GateMetric::P99Latency,
+            comparison: Comparison::Below,
+            threshold: "500ms".into(),
+            window,
+        },
+    ]
 }
 
 #[derive(
@@ -154,5 +281,45 @@ impl JsonSchema for Gate {
             "description": "A measured gate, or free text (shown, not measured).",
             "anyOf": [ { "type": "string" }, measured ]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_fit_their_metric() {
+        assert_eq!(
+            threshold(GateMetric::ErrorRate, "1%"),
+            Ok(Threshold::Share(100))
+        );
+        assert_eq!(
+            threshold(GateMetric::ErrorRate, "0.5%"),
+            Ok(Threshold::Share(50))
+        );
+        assert_eq!(
+            threshold(GateMetric::P99Latency, "500ms"),
+            Ok(Threshold::Millis(500))
+        );
+        assert_eq!(
+            threshold(GateMetric::P99Latency, "1.5s"),
+            Ok(Threshold::Millis(1500))
+        );
+        assert_eq!(Threshold::Millis(300).value(), 0.3);
+        assert_eq!(Threshold::Share(100).value(), 0.01);
+        for (metric, bad) in [
+            (GateMetric::ErrorRate, "300ms"),
+            (GateMetric::ErrorRate, "0.01"),
+            (GateMetric::ErrorRate, "101%"),
+            (GateMetric::P99Latency, "1%"),
+            (GateMetric::P99Latency, "0ms"),
+            (GateMetric::P99Latency, "2m"),
+            (GateMetric::P99Latency, "1.5ms"),
+            (GateMetric::P99Latency, "fast"),
+        ] {
+            assert!(threshold(metric, bad).is_err(), "{bad}");
+        }
+        assert!(defaults().iter().all(|g| g.threshold().is_ok()));
     }
 }

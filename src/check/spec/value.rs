@@ -8,6 +8,8 @@ use crate::check::Ctx;
 use crate::check::grammar::{is_dns_label, is_host, is_http_path, is_url_path_byte};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::is_unsafe_char;
+use crate::model::GateMetric;
+use crate::model::gates::threshold;
 use crate::model::path::{SpecPath, root};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
@@ -63,6 +65,10 @@ enum Grammar {
     Token,
     /// `namespace/name` or `name`.
     GatewayRef,
+    /// An error-rate gate's threshold: `1%`.
+    Share,
+    /// A p99-latency gate's threshold: `500ms`.
+    Latency,
     /// Anything printable on one line.
     Text,
 }
@@ -112,6 +118,8 @@ impl Grammar {
                 let ok = parts.by_ref().take(2).all(is_dns_label);
                 ok && parts.next().is_none() && !value.is_empty()
             }
+            Grammar::Share => threshold(GateMetric::ErrorRate, value).is_ok(),
+            Grammar::Latency => threshold(GateMetric::P99Latency, value).is_ok(),
             Grammar::Text => value.chars().count() <= 1000 && !value.chars().any(is_unsafe_char),
         }
     }
@@ -136,6 +144,8 @@ impl Grammar {
             Grammar::Request => "a `METHOD /path` request",
             Grammar::Token => "a header, cookie or parameter name",
             Grammar::GatewayRef => "a `namespace/name` reference",
+            Grammar::Share => "a share of the requests such as `1%`",
+            Grammar::Latency => "a latency such as `500ms`",
             Grammar::Text => "one line of printable text",
         }
     }
@@ -192,6 +202,12 @@ impl Grammar {
             }
             Grammar::GatewayRef => {
                 "write the Gateway as `namespace/name` of DNS-1123 labels, such as `istio-system/ingressgateway`"
+            }
+            Grammar::Share => {
+                "an error-rate gate's threshold is a percentage of the requests, such as `1%` or `0.5%`, at most `100%`"
+            }
+            Grammar::Latency => {
+                "a p99-latency gate's threshold is a duration such as `500ms`, `2s` or `1.5s`, above 0 and at most `60s`"
             }
             Grammar::Text => {
                 "keep it on one line, without control characters (escape sequences, line or paragraph separators, bidirectional controls), at most 1,000 characters"
@@ -379,9 +395,14 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
                     Grammar::Text,
                 );
             }
+            // The threshold reaches the runbook's check as a number of the metric's unit.
             crate::model::Gate::Measured(gate) => {
                 let at = root().rollout().gates().at(i);
-                add(at.threshold(), &gate.threshold, Grammar::Text);
+                let grammar = match gate.metric {
+                    GateMetric::ErrorRate => Grammar::Share,
+                    GateMetric::P99Latency => Grammar::Latency,
+                };
+                add(at.threshold(), &gate.threshold, grammar);
             }
         }
     }
@@ -658,6 +679,8 @@ mod tests {
             (Grammar::Request, "GET /api/health?full=1"),
             (Grammar::Token, "x-migration"),
             (Grammar::GatewayRef, "istio-system/ingressgateway"),
+            (Grammar::Share, "0.5%"),
+            (Grammar::Latency, "1.5s"),
             (Grammar::Text, "error rate < 1% for 10 minutes"),
         ];
         for (grammar, value) in cases {

@@ -100,6 +100,7 @@ pub(super) fn set_ids(book: &mut Runbook) {
         .steps
         .iter()
         .chain(&book.rollback)
+        .chain(&book.gate_checks)
         .flat_map(|s| &s.commands)
     {
         // A guard defines what it reads; an assignment reads before it sets.

@@ -19,6 +19,7 @@ mod data;
 mod decommission;
 mod deploy;
 mod dns;
+mod gates;
 mod ids;
 mod images;
 mod ports;
@@ -67,7 +68,8 @@ pub struct Step {
 /// The contract with the template, by field:
 ///
 /// - MARKDOWN, printed raw: [`Runbook::title`], [`Runbook::changes`], [`Runbook::hold`],
-///   [`Runbook::gates`], [`Runbook::notes`], and of each [`Step`] its `title`, `detail` and
+///   [`Runbook::gates`], [`Runbook::notes`], and of each [`Step`] (also the
+///   [`Runbook::gate_checks`]) its `title`, `detail` and
 ///   `expect`. Every spec value in them went through [`markdown::code`] (inline code) or
 ///   [`markdown::text`] (plain text); spec text copied whole (gates, check names, phase
 ///   titles) through [`markdown::text`].
@@ -87,7 +89,11 @@ pub struct Runbook {
     pub changes: String,
     pub steps: Vec<Step>,
     pub hold: Option<String>,
+    /// Each gate in one line: the spec's (free text quoted as spec text), then the defaults.
     pub gates: Vec<String>,
+    /// A check per measured gate with commands (`G1`, `G2`… in the gate lines): the plan's
+    /// recorded commands, printed like a step's.
+    pub gate_checks: Vec<Step>,
     pub rollback: Vec<Step>,
     pub notes: Vec<String>,
     /// How each variable the commands may use gets its value: variable → the lines that
@@ -174,17 +180,14 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 changes: text(&phase.changes),
                 steps: Vec::new(),
                 hold: phase.hold.as_deref().map(text),
-                gates: phase
-                    .gates
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), &g.text))
-                    .collect(),
+                gates: Vec::new(),
+                gate_checks: Vec::new(),
                 rollback: Vec::new(),
                 notes: Vec::new(),
                 ids: BTreeMap::new(),
                 collisions: Vec::new(),
             };
+            gates::gates(spec, &phase.gates, &mut book);
             let dns = plan
                 .dns
                 .as_ref()
@@ -197,7 +200,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 }
                 PhaseKind::Images => images::images(spec, plan, &mut book),
                 PhaseKind::Deploy => deploy::deploy(spec, phase, &mut book),
-                PhaseKind::Verify => verify::verify(spec, &mut book),
+                PhaseKind::Verify => verify::verify(spec, plan, &mut book),
                 PhaseKind::Decommission => decommission::decommission(spec, phase, &mut book),
                 _ => traffic::traffic(spec, plan, phase, &mut book),
             }

@@ -3,8 +3,9 @@
 use super::commands::{curl, kubectl_in};
 use super::{Role, Runbook, from_spec, step, text};
 use crate::model::Spec;
+use crate::plan::Plan;
 
-pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
+pub(super) fn verify(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     let Some(test) = &spec.target.test_domain else {
         book.notes
             .push("No test domain (`target.testDomain`): test through port-forwarding.".into());
@@ -44,10 +45,30 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
             }))
             .expect("no errors or stack traces that the old cluster does not show too"),
     );
+    // The complete phase's gate queries read the same new services, here under test traffic.
+    let queries = super::gates::verify_commands(spec, plan, book);
+    let detail = if queries.is_empty() {
+        "In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic."
+    } else {
+        "The pods' use, then the complete phase's gate queries, here over the test traffic only (send some through the test domain first: a query that measured no requests fails)."
+    };
     book.steps.push(
         step(Role::Tester, "Compare the metrics", "rollout.gates")
-            .detail("In CloudMonitor / Prometheus: the new services' error rate and latency under the test traffic.")
-            .commands([kubectl_in(ns).lit("top pods").build()])
-            .expect(if spec.rollout.gates.is_empty() { "no pod near its limits".to_string() } else { format!("no pod near its limits, and each gate of the spec holds: {}", spec.rollout.gates.iter().enumerate().map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), &g.describe())).collect::<Vec<_>>().join("; ")) }),
+            .detail(detail)
+            .commands(std::iter::once(kubectl_in(ns).lit("top pods").build()).chain(queries))
+            .expect(if spec.rollout.gates.is_empty() {
+                "no pod near its limits".to_string()
+            } else {
+                format!(
+                    "no pod near its limits, and each gate of the spec holds: {}",
+                    spec.rollout
+                        .gates
+                        .iter()
+                        .enumerate()
+                        .map(|(i, g)| from_spec(&format!("rollout.gates[{i}]"), &g.describe()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }),
     );
 }
