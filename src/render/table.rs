@@ -137,12 +137,15 @@ fn abort_section(plan: &Plan, abort: &crate::plan::abort::AbortPlan) -> String {
     if let Some(wait) = &abort.wait {
         does.push(format!("keep the new side {} s", wait.longest()));
     }
-    format!(
-        "\nAbort, from any phase after {} (every request back on the old cluster): {}\n  {}\n",
+    let mut out = format!(
+        "\nAbort from any phase after {}, every request back on the old cluster: {}\n",
         visible(&abort.from_phase),
         abort.runbook,
-        does.join("; ")
-    )
+    );
+    for item in does {
+        out.push_str(&format!("  - {item}\n"));
+    }
+    out
 }
 
 /// The header, a rule and the rows, in columns two spaces apart.
