@@ -317,3 +317,29 @@ fn the_committed_schema_is_current() {
     assert_eq!(text(&printed.stdout), current);
     assert!(Path::new("schemas/migration.schema.json").is_file());
 }
+
+#[test]
+fn plan_shows_the_abort_and_its_runbook() {
+    for (spec, does) in [
+        ("examples/piggymetrics.yaml", "apply manifests/abort/"),
+        (
+            "examples/slb-weights.yaml",
+            "old SLB groups back to the old servers",
+        ),
+        ("examples/client.yaml", "ship the old server list"),
+    ] {
+        let run = cutover(&["plan", spec]);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        let out = text(&run.stdout);
+        let abort = out
+            .split_once("\nAbort from any phase after ")
+            .unwrap_or_else(|| panic!("{spec}: no abort section\n{out}"))
+            .1;
+        assert!(abort.contains("runbooks/abort.md"), "{spec}: {abort}");
+        assert!(abort.contains(does), "{spec}: {abort}");
+        assert!(
+            abort.contains("DNS back to the old entrypoint"),
+            "{spec}: {abort}"
+        );
+    }
+}

@@ -690,6 +690,111 @@ fn lookups(
     lines
 }
 
+/// The abort's DNS changes: every moving record back to its old answer only, from whatever
+/// the list has done so far (nothing, half a switch, or all of it), each command safe to
+/// run again: the old answer is added only where the name lacks it (at the cutover TTL, so
+/// that a new attempt moves fast), verified, then every new answer that exists is removed;
+/// for weighted names (`weighted`), weighting is switched off last (one answer left).
+/// Add and Remove here mean "add if absent" and "remove if present": the commands check.
+pub fn abort_changes(plan: &DnsPlan, weighted: bool) -> Vec<DnsChange> {
+    let lists = Lists {
+        zone: &plan.zone,
+        normal: plan.ttl_normal,
+        cutover: plan.ttl_cutover,
+    };
+    let mut adds = Vec::new();
+    let mut verifies = Vec::new();
+    let mut removes = Vec::new();
+    let mut weights = Vec::new();
+    for r in &plan.records {
+        let mut add = lists.change(
+            ChangeKind::Add,
+            r,
+            &r.old,
+            0,
+            "the old entrypoint answers again (added only where it is missing)",
+        );
+        add.commands = vec![add_if_absent(&plan.zone, r, &r.old, plan.ttl_cutover)];
+        adds.push(add);
+        verifies.push(lists.change(
+            ChangeKind::Verify,
+            r,
+            &r.old,
+            0,
+            "the name answers with the old entrypoint",
+        ));
+        let mut remove = lists.change(
+            ChangeKind::Remove,
+            r,
+            &r.new,
+            0,
+            "no answer points at the new entrypoint (removed only where present)",
+        );
+        remove.commands = vec![remove_if_present(&plan.zone, r, &r.new)];
+        removes.push(remove);
+        if weighted {
+            weights.push(lists.weights(r, None, None, 0));
+        }
+    }
+    // Every old answer back before any new one goes: no name is ever without an answer.
+    adds.into_iter()
+        .chain(verifies)
+        .chain(removes)
+        .chain(weights)
+        .collect()
+}
+
+/// The records of `name` `kind` that answer `value`, exactly (jq keeps the exact match of
+/// DescribeDomainRecords' loose keyword search), as a JSON stream of records.
+fn describe_exact(zone: &str, r: &MovingRecord, value: &str) -> Line {
+    Line::new("aliyun alidns DescribeDomainRecords")
+        .opt("--DomainName", zone)
+        .opt("--RRKeyWord", &r.name)
+        .opt("--Type", &r.record_type)
+        .opt("--ValueKeyWord", value)
+        .lit("--PageSize 100")
+}
+
+const EXACT: &str =
+    ".DomainRecords.Record[] | select(.RR == $rr and .Type == $type and .Value == $value)";
+
+/// `AddDomainRecord`, run only when no record of the name answers `value` yet (`jq -e`
+/// exits 0 only on `true`; a failed lookup adds nothing).
+fn add_if_absent(zone: &str, r: &MovingRecord, value: &str, ttl: u32) -> String {
+    let args = [
+        ("rr", r.name.as_str()),
+        ("type", r.record_type.as_str()),
+        ("value", value),
+    ];
+    describe_exact(zone, r, value)
+        .pipe(shell::jq("-e", &args, &format!("[{EXACT}] | length == 0")).lit(">/dev/null"))
+        .and(
+            Line::new("aliyun alidns AddDomainRecord")
+                .opt("--DomainName", zone)
+                .opt("--RR", &r.name)
+                .opt("--Type", &r.record_type)
+                .opt("--Value", value)
+                .opt("--TTL", ttl.to_string()),
+        )
+        .build()
+}
+
+/// `DeleteDomainRecord` for each record of the name that answers `value`, none when there
+/// is none (`xargs -r`).
+fn remove_if_present(zone: &str, r: &MovingRecord, value: &str) -> String {
+    let args = [
+        ("rr", r.name.as_str()),
+        ("type", r.record_type.as_str()),
+        ("value", value),
+    ];
+    describe_exact(zone, r, value)
+        .pipe(shell::jq("-r", &args, &format!("{EXACT} | .RecordId")))
+        .pipe(Line::new(
+            "xargs -r -n 1 aliyun alidns DeleteDomainRecord --RecordId",
+        ))
+        .build()
+}
+
 /// Add the new entrypoint beside the old one and verify that the name answers with both.
 fn add_beside(
     lists: &Lists,

@@ -18,6 +18,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
+pub mod abort;
 pub mod dns;
 mod files;
 pub mod manifests;
@@ -36,6 +37,7 @@ pub use files::Files;
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    ("abort.md.j2", include_str!("../../templates/abort.md.j2")),
     (
         "bundle-readme.md.j2",
         include_str!("../../templates/bundle-readme.md.j2"),
@@ -302,6 +304,14 @@ fn gantt(plan: &Plan) -> Vec<GanttTask> {
         .collect()
 }
 
+/// What `templates/abort.md.j2` reads.
+#[derive(Serialize)]
+struct AbortContext<'a> {
+    spec: &'a crate::plan::view::SpecView,
+    book: &'a runbook::Runbook,
+    abort: &'a crate::plan::abort::AbortPlan,
+}
+
 #[derive(Serialize)]
 struct RunbookContext<'a> {
     /// The plan's view of the spec, as every template sees it.
@@ -349,7 +359,8 @@ pub fn render(
     files.insert("plan.json", plan_json);
     dns::write(plan, &mut files);
     tools::write(spec, plan, &mut files)?;
-    let phases = manifests::build(spec, plan);
+    let mut phases = manifests::build(spec, plan);
+    abort::add_folder(spec, plan, &mut phases);
     context.manifest_folders = phases
         .folders
         .iter()
@@ -375,6 +386,17 @@ pub fn render(
         files.insert(
             format!("runbooks/{}.md", book.phase),
             renderer.render("runbook.md.j2", &runbook)?,
+        );
+    }
+    if let (Some(abort), Some(book)) = (&plan.abort, runbook::abort::build(spec, plan)) {
+        let context = AbortContext {
+            spec: &plan.spec,
+            book: &book,
+            abort,
+        };
+        files.insert(
+            abort.runbook.clone(),
+            renderer.render("abort.md.j2", &context)?,
         );
     }
     context.files = files

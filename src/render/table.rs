@@ -111,6 +111,40 @@ pub fn render(plan: &Plan) -> String {
     out.push_str(
         "\nRollback folders are under manifests/ in the bundle; the runbooks give every command.\n",
     );
+    if let Some(abort) = &plan.abort {
+        out.push_str(&abort_section(plan, abort));
+    }
+    out
+}
+
+/// The one-step abort, in a few lines: what it does and where its runbook is.
+fn abort_section(plan: &Plan, abort: &crate::plan::abort::AbortPlan) -> String {
+    let mut does: Vec<String> = Vec::new();
+    if let Some(folder) = &abort.folder {
+        does.push(format!(
+            "apply manifests/{folder}/ (every route to the old cluster)"
+        ));
+    }
+    if !abort.slb.is_empty() || !abort.l4.is_empty() {
+        does.push("old SLB groups back to the old servers, new nodes out".into());
+    }
+    if !abort.clients.is_empty() {
+        does.push("ship the old server list".into());
+    }
+    if !abort.dns.is_empty() || plan.dns.is_none() {
+        does.push("DNS back to the old entrypoint".into());
+    }
+    if let Some(wait) = &abort.wait {
+        does.push(format!("keep the new side {} s", wait.longest()));
+    }
+    let mut out = format!(
+        "\nAbort from any phase after {}, every request back on the old cluster: {}\n",
+        visible(&abort.from_phase),
+        abort.runbook,
+    );
+    for item in does {
+        out.push_str(&format!("  - {item}\n"));
+    }
     out
 }
 
