@@ -6,7 +6,8 @@
 //! then the wait, then the checks.
 
 use super::commands::{dts_job_id, kubectl_in, kustomize};
-use super::traffic::{describe_group, slb_ids};
+use super::traffic::slb_ids;
+use crate::plan::slb::describe_group;
 use super::{Role, Runbook, Step, code, step, text};
 use crate::model::{Spec, Strategy, SyncMode};
 use crate::plan::Plan;
@@ -25,6 +26,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Option<Runbook> {
         steps: Vec::new(),
         hold: None,
         gates: Vec::new(),
+        gate_checks: Vec::new(),
         rollback: Vec::new(),
         notes: Vec::new(),
         ids: Default::default(),
