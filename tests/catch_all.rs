@@ -122,7 +122,10 @@ dns:
 const ROUTERS: &[(&str, &str)] = &[
     ("nginx", "  strategy: ingress-canary\n  controller: nginx"),
     ("alb", "  strategy: ingress-canary\n  controller: alb"),
-    ("ack-nginx", "  strategy: ingress-canary\n  controller: ack-nginx"),
+    (
+        "ack-nginx",
+        "  strategy: ingress-canary\n  controller: ack-nginx",
+    ),
     (
         "gateway-api",
         "  strategy: ingress-canary\n  controller: gateway-api",
@@ -186,26 +189,43 @@ fn folder(c: &Compiled, name: &str) -> BTreeMap<(String, String), Value> {
 /// Whether the objects send `/` of the host (every unlisted path) to the legacy backend.
 fn has_catch_all(objects: &BTreeMap<(String, String), Value>, legacy: &str) -> bool {
     objects.values().any(|o| match o["kind"].as_str() {
-        Some("Ingress") => o["metadata"]["annotations"]
-            .get("nginx.ingress.kubernetes.io/canary")
-            .is_none()
-            && o["spec"]["rules"].as_array().into_iter().flatten().any(|r| {
-                r["host"] == HOST
-                    && r["http"]["paths"].as_array().into_iter().flatten().any(|p| {
-                        p["path"] == "/"
-                            && p["pathType"] == "Prefix"
-                            && p["backend"]["service"]["name"] == legacy
+        Some("Ingress") => {
+            o["metadata"]["annotations"]
+                .get("nginx.ingress.kubernetes.io/canary")
+                .is_none()
+                && o["spec"]["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|r| {
+                        r["host"] == HOST
+                            && r["http"]["paths"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .any(|p| {
+                                    p["path"] == "/"
+                                        && p["pathType"] == "Prefix"
+                                        && p["backend"]["service"]["name"] == legacy
+                                })
                     })
-            }),
+        }
         Some("HTTPRoute") => {
             o["spec"]["hostnames"]
                 .as_array()
                 .is_some_and(|h| h.iter().any(|h| h == HOST))
-                && o["spec"]["rules"].as_array().into_iter().flatten().any(|r| {
-                    r["matches"].as_array().into_iter().flatten().any(|m| {
-                        m["path"]["type"] == "PathPrefix" && m["path"]["value"] == "/"
-                    }) && r["backendRefs"][0]["name"] == legacy
-                })
+                && o["spec"]["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|r| {
+                        r["matches"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|m| m["path"]["type"] == "PathPrefix" && m["path"]["value"] == "/")
+                            && r["backendRefs"][0]["name"] == legacy
+                    })
         }
         Some("VirtualService") => {
             o["spec"]["hosts"][0] == HOST
@@ -326,7 +346,10 @@ fn under_new_the_rollback_of_complete_brings_the_catch_all_back() {
             Action::Apply => assert!(restore.is_empty(), "{router}: {restore:?}"),
             _ => assert_eq!(
                 restore,
-                [format!("kubectl apply -k manifests/rollback/{}", complete.id)],
+                [format!(
+                    "kubectl apply -k manifests/rollback/{}",
+                    complete.id
+                )],
                 "{router}"
             ),
         }
@@ -335,7 +358,6 @@ fn under_new_the_rollback_of_complete_brings_the_catch_all_back() {
         }
     }
 }
-
 
 #[test]
 fn under_refuse_there_is_no_catch_all() {

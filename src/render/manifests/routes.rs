@@ -1219,7 +1219,10 @@ pub fn restorations(spec: &Spec, phase: &Phase) -> Vec<String> {
     vec![
         Line::new("kubectl")
             .lit("apply")
-            .opt("-k", format!("manifests/{}", super::rollback_folder(&phase.id)))
+            .opt(
+                "-k",
+                format!("manifests/{}", super::rollback_folder(&phase.id)),
+            )
             .build(),
     ]
 }

@@ -19,8 +19,8 @@ fn new_connections_last_day(slb_variable: &str) -> String {
 use super::{Role, Runbook, code, step, text};
 use crate::model::{Address, SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
-use crate::rules::RuleId;
 use crate::render::manifests::routes;
+use crate::rules::RuleId;
 use crate::shell::Line;
 
 /// The hosts whose catch-all routes (`rollout.unroutedPaths: legacy`) still send their
@@ -44,9 +44,10 @@ fn istio_catch_all_patches(spec: &Spec, phase: &Phase) -> (Vec<String>, Vec<Stri
         .filter(|m| m.kind == "VirtualService")
     {
         let value = vs.value();
-        let covered = value["spec"]["hosts"]
-            .as_array()
-            .is_some_and(|h| h.iter().any(|h| h.as_str().is_some_and(|h| hosts.iter().any(|c| c == h))));
+        let covered = value["spec"]["hosts"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|h| h.as_str().is_some_and(|h| hosts.iter().any(|c| c == h)))
+        });
         let count = value["spec"]["http"].as_array().map_or(0, Vec::len);
         if !covered || count == 0 {
             continue;
