@@ -25,7 +25,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         return;
     };
     // Moving records that no route serves: after the switch they answer with the new
-    // ingress, which has nothing for them.
+    // ingress, which has nothing for them. (A record whose host a route serves only in part
+    // is `RuleId::RolloutUnroutedPaths`'s, which says where the other paths go: the
+    // catch-all. Reported once, there.)
     let routed: std::collections::BTreeSet<String> = spec
         .services
         .iter()

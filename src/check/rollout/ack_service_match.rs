@@ -30,7 +30,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 "service-match / service-weight",
                 "ACK's service-match and service-weight annotations are gone from its NGINX Ingress controller v1.12 on",
             )
-            .help("pin the controller below v1.12 for the whole migration, or use `controller: nginx` (canary-* annotations)"),
+            .help(if ctx.spec.rollout.waves.iter().flat_map(|w| &w.steps).any(|s| s.matched_only) {
+                // canary-* cannot weigh the matched requests alone (`RuleId::RolloutMatchSupport`).
+                "pin the controller below v1.12 for the whole migration (the `matchedOnly` steps need service-match with service-weight), or move to `controller: gateway-api` or `strategy: istio`"
+            } else {
+                "pin the controller below v1.12 for the whole migration, or use `controller: nginx` (canary-* annotations)"
+            }),
         );
     }
 }

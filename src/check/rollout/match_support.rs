@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    matched_only(ctx, out);
     let rollout = &ctx.spec.rollout;
     let Some(rule) = &rollout.match_rule else {
         return;
@@ -93,6 +94,49 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     }
                 )),
         );
+    }
+}
+
+/// The routers that can split the matched requests by a weight and keep the others on the
+/// old cluster: ACK's service-match with service-weight, a weighted matched rule in Gateway
+/// API and Istio. Upstream nginx cannot (canary-by-header wins over canary-weight: a matched
+/// request always goes to the canary), nor ALB (header and weight rules cannot share one
+/// canary Ingress), nor the strategies below HTTP.
+const MATCHED_ONLY: [Router; 3] = [Router::AckNginx, Router::GatewayApi, Router::Istio];
+
+/// `steps[].matchedOnly` needs `rollout.match` and a router that can express it.
+fn matched_only(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let rollout = &ctx.spec.rollout;
+    let router = router(rollout.strategy, rollout.controller);
+    for (w, wave) in rollout.waves.iter().enumerate() {
+        for (s, step) in wave.steps.iter().enumerate() {
+            if !step.matched_only {
+                continue;
+            }
+            let at = root().rollout().waves().at(w).steps().at(s).matched_only();
+            if rollout.match_rule.is_none() {
+                out.push(
+                    ctx.error(RULE.id, &at, "no match", format!("step {}% of wave `{}` applies to the matched requests only, but the rollout has no `match`", step.weight, wave.name))
+                        .help("add `rollout.match` (a header, cookie or query condition), or drop `matchedOnly`"),
+                );
+                continue;
+            }
+            if MATCHED_ONLY.contains(&router) {
+                continue;
+            }
+            let who = match router {
+                Router::None => format!("the {} strategy routes below HTTP and cannot match requests", <&str>::from(rollout.strategy)),
+                Router::Nginx => "upstream nginx cannot weigh the matched requests: canary-by-header always wins over canary-weight".to_string(),
+                r => format!("the {} controller cannot weigh the matched requests apart from the others", <&str>::from(r)),
+            };
+            out.push(
+                ctx.error(RULE.id, &at, "matched only", who)
+                    .help(format!(
+                        "a weight on the matched requests only is expressed by: {}; or drop `matchedOnly` (the weight then applies to every request)",
+                        MATCHED_ONLY.map(<&str>::from).join(", ")
+                    )),
+            );
+        }
     }
 }
 

@@ -155,7 +155,8 @@ pub struct VirtualServiceSpec {
 pub struct IstioHttpRoute {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "match")]
+    /// Empty for the catch-all: a route with no match takes every request that reaches it.
+    #[serde(rename = "match", skip_serializing_if = "Vec::is_empty", default)]
     pub matches: Vec<IstioMatch>,
     pub route: Vec<IstioRouteDestination>,
     #[serde(skip_serializing_if = "Option::is_none")]

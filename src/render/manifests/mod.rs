@@ -224,11 +224,14 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     phases
 }
 
-/// The objects a traffic phase changes, in their new state, and the same objects in the
-/// state before: applying the first moves the traffic, applying the second rolls it back.
-/// (Objects the phase leaves as they are stay out of both: a wave's step touches only the
-/// wave's routes, so the bundle grows with the services times their own steps.)
 /// The objects a phase applies (or deletes) and those its rollback applies.
+///
+/// A traffic phase: the objects it changes, in their new state, and the same objects in the
+/// state before, plus the objects the state before has and the new one drops (the catch-all
+/// at `complete` under `unroutedPaths: new`, which `routes::deletions` removes): applying the
+/// first moves the traffic, applying the second rolls it back. (Objects the phase leaves as
+/// they are stay out of both: a wave's step touches only the wave's routes, so the bundle
+/// grows with the services times their own steps.)
 fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Manifest>) {
     match phase.kind {
         PhaseKind::Deploy => {
@@ -239,6 +242,7 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
             objects.extend(routes::test_routes(spec));
             if !rollout::moves_dns_first(spec.rollout.strategy) {
                 objects.extend(routes::plain_production_routes(spec));
+                objects.extend(routes::plain_catch_all(spec));
             }
             objects.extend(routes::legacy_objects(spec));
             objects.extend(routes::traffic_objects(spec, &phase.after));
@@ -266,14 +270,23 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
                 (forward, rollback)
             }
         }
+        PhaseKind::Complete if !routes::restorations(spec, phase).is_empty() => {
+            // dns-weights and client under `new`: `complete` deletes the catch-all by
+            // command; its rollback re-creates it from here.
+            (Vec::new(), routes::plain_catch_all(spec))
+        }
         PhaseKind::Decommission => {
-            // The legacy backend and the canary objects, inert since the move completed.
+            // The legacy backend, the canary objects, inert since the move completed, and the
+            // catch-all routes to the legacy backend where the settled state kept them.
             let mut objects = routes::legacy_objects(spec);
             objects.extend(
                 routes::traffic_objects(spec, &phase.before)
                     .into_iter()
-                    .filter(|m| m.name.ends_with("-canary")),
+                    .filter(|m| m.name.ends_with("-canary") || m.name.ends_with("-catch-all")),
             );
+            if routes::catch_all_present(spec, &phase.before) {
+                objects.extend(routes::plain_catch_all(spec));
+            }
             (objects, Vec::new())
         }
         _ => (Vec::new(), Vec::new()),
@@ -281,7 +294,7 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Man
 }
 
 fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest>, Vec<Manifest>) {
-    let previous: BTreeMap<(String, String), Manifest> = before
+    let mut previous: BTreeMap<(String, String), Manifest> = before
         .into_iter()
         .map(|m| ((m.kind.clone(), m.name.clone()), m))
         .collect();
@@ -289,15 +302,17 @@ fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest
     let mut rollback = Vec::new();
     for manifest in after {
         let key = (manifest.kind.clone(), manifest.name.clone());
-        match previous.get(&key) {
+        match previous.remove(&key) {
             Some(old) if old.yaml == manifest.yaml => {}
             Some(old) => {
-                rollback.push(old.clone());
+                rollback.push(old);
                 forward.push(manifest);
             }
             None => forward.push(manifest),
         }
     }
+    // What the new state drops: the rollback re-creates it.
+    rollback.extend(previous.into_values());
     (forward, rollback)
 }
 

@@ -4,8 +4,15 @@
 //! the ingress controller's HA patch.
 //!
 //! For a given spec, [`traffic_objects`] returns the same objects (kind and name) for every
-//! traffic state; only their contents change. Applying the objects of the state before a
-//! phase is therefore a complete rollback of it.
+//! traffic state, except that the settled state under `rollout.unroutedPaths: new` lacks the
+//! catch-all routes (see [`catch_all_present`]); only their contents change otherwise.
+//! Applying the objects of the state before a phase (which the rollback folder holds,
+//! dropped objects included) is therefore a complete rollback of it; [`deletions`] removes
+//! what a state drops.
+//!
+//! The catch-all: every path of a partly listed moving host (`model::hosts`) that no route
+//! lists goes to the shared legacy backend (`source.entrypoint`) through a `/` route, so
+//! moving DNS to the new ingress breaks no unlisted URI.
 
 use std::collections::BTreeMap;
 
@@ -27,12 +34,14 @@ use super::custom::{
     TrafficPolicy, VirtualService, VirtualServiceSpec,
 };
 use super::{Manifest, meta};
+use crate::model::hosts::{catch_all_hosts, catch_all_when_settled};
 use crate::model::ports::node_ports;
 use crate::model::rollout::{Router, router};
 use crate::model::{Address, MatchCondition, Service, Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::ingress::{INGRESS_NODE_LABEL, IngressControllerPlan};
-use crate::plan::rollout::{Share, TrafficState};
+use crate::plan::rollout::{Phase, PhaseKind, Share, TrafficState};
+use crate::shell::Line;
 
 /// host → paths of one service, sorted.
 fn hosts_of(service: &Service) -> BTreeMap<String, Vec<String>> {
@@ -272,7 +281,8 @@ fn legacy_backends(spec: &Spec) -> Vec<Legacy> {
         }
     }
     let mut backends = Vec::new();
-    if uses_shared || own.is_empty() {
+    // The catch-all routes go to the shared one.
+    if uses_shared || own.is_empty() || !catch_all_hosts(spec).is_empty() {
         backends.push(shared);
     }
     backends.extend(own);
@@ -283,16 +293,145 @@ fn legacy_backends(spec: &Spec) -> Vec<Legacy> {
 /// entrypoint, or the service's own `legacy`), each as a selector-less Service with an
 /// EndpointSlice (Ingress and Gateway API), or a ServiceEntry with its DestinationRule
 /// (Istio). slb-weights gets the NodePort Services the old SLB sends to instead;
-/// dns-weights and client move traffic outside the cluster and have none.
+/// dns-weights and client move traffic outside the cluster and need only the shared one,
+/// for the catch-all routes (see [`plain_catch_all`]).
 pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
     match spec.rollout.strategy {
         Strategy::IngressCanary | Strategy::Istio => legacy_backends(spec)
             .iter()
             .flat_map(|legacy| legacy_backend_objects(spec, legacy))
             .collect(),
+        Strategy::DnsWeights | Strategy::Client if !catch_all_hosts(spec).is_empty() => {
+            legacy_backend_objects(spec, &shared_legacy(spec))
+        }
         _ => slb_node_ports(spec),
     }
 }
+
+/// Whether a traffic state has the catch-all routes: from the first state on while a host is
+/// partly listed (not under `refuse`), and once settled only under `legacy`.
+pub fn catch_all_present(spec: &Spec, state: &TrafficState) -> bool {
+    !catch_all_hosts(spec).is_empty() && (!state.settled || catch_all_when_settled(spec))
+}
+
+/// The name of a host's catch-all object.
+pub fn catch_all_name(host: &str) -> String {
+    let mut name = host_object_name(host);
+    // Leave room for the suffix within the 63 characters of a name.
+    name.truncate(63 - "-catch-all".len());
+    format!("{}-catch-all", name.trim_end_matches('-'))
+}
+
+/// The catch-all Ingresses (nginx, ALB, ack-nginx, and the plain routes of dns-weights and
+/// client): `/` Prefix of each partly listed host to the shared legacy backend. ingress-nginx
+/// merges the Ingresses of one host into one server and orders its locations longest path
+/// first, so every listed path still wins over `/`
+/// (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/); a canary
+/// Ingress only splits the host/path pairs it lists itself
+/// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#canary),
+/// so the catch-all's `/` is never canaried.
+fn catch_all_ingresses(spec: &Spec, class: &str) -> Vec<Manifest> {
+    let legacy = shared_legacy(spec);
+    catch_all_hosts(spec)
+        .iter()
+        .map(|host| {
+            let name = catch_all_name(host);
+            let hosts = BTreeMap::from([(host.clone(), vec!["/".to_string()])]);
+            let object = ingress(
+                meta(spec, &name, true, "rollout.unroutedPaths".into()),
+                class,
+                &hosts,
+                &[(&legacy.name, legacy.port)],
+            );
+            Manifest::new(&object, &name)
+        })
+        .collect()
+}
+
+/// Gateway API: one HTTPRoute per partly listed host, `/` PathPrefix to the legacy Service.
+/// Across the routes of a hostname the longest matching prefix wins
+/// (https://gateway-api.sigs.k8s.io/reference/spec/#httprouterule: "Proxy or Load Balancer
+/// routing configuration generated from HTTPRoutes MUST prioritize matches based on ...
+/// the largest number of characters in a matching prefix path").
+fn catch_all_http_routes(spec: &Spec) -> Vec<Manifest> {
+    let legacy = shared_legacy(spec);
+    let (namespace, gateway_name) = gateway(spec, (spec.namespace(), "gateway"));
+    catch_all_hosts(spec)
+        .iter()
+        .map(|host| {
+            let name = catch_all_name(host);
+            let route = HttpRoute::new(
+                meta(spec, &name, true, "rollout.unroutedPaths".into()),
+                HttpRouteSpec {
+                    parent_refs: vec![ParentReference {
+                        name: gateway_name.clone(),
+                        namespace: Some(namespace.clone()),
+                    }],
+                    hostnames: vec![host.clone()],
+                    rules: vec![HttpRouteRule {
+                        matches: vec![HttpRouteMatch {
+                            path: HttpPathMatch {
+                                kind: "PathPrefix".into(),
+                                value: "/".into(),
+                            },
+                            ..HttpRouteMatch::default()
+                        }],
+                        filters: Vec::new(),
+                        backend_refs: vec![HttpBackendRef {
+                            name: legacy.name.clone(),
+                            namespace: None,
+                            port: legacy.port,
+                            weight: None,
+                        }],
+                    }],
+                },
+            );
+            Manifest::new(&route, &name)
+        })
+        .collect()
+}
+
+/// dns-weights and client: the catch-all beside their plain production routes, from the
+/// deploy phase on (DNS sends whole hosts to the new ingress, unlisted paths included).
+/// slb-weights has none: its old SLB moves only the services' own vServer groups to the new
+/// nodes, so until `complete` every other path of a host stays on the old cluster's backends.
+pub fn plain_catch_all(spec: &Spec) -> Vec<Manifest> {
+    match spec.rollout.strategy {
+        Strategy::DnsWeights | Strategy::Client => catch_all_ingresses(spec, "nginx"),
+        _ => Vec::new(),
+    }
+}
+
+/// The Istio catch-all route as data, for the decommission runbook's JSON patch that
+/// removes it (or re-adds it on rollback).
+pub fn istio_catch_all_json(spec: &Spec) -> serde_json::Value {
+    serde_json::to_value(istio_catch_all_route(spec)).unwrap_or_default()
+}
+
+/// Istio: the last route of a host's VirtualService, with no match, to the legacy
+/// ServiceEntry host (Istio tries a VirtualService's routes in order, first match wins:
+/// https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute).
+fn istio_catch_all_route(spec: &Spec) -> IstioHttpRoute {
+    let legacy = shared_legacy(spec);
+    IstioHttpRoute {
+        name: Some(ISTIO_CATCH_ALL.into()),
+        matches: Vec::new(),
+        route: vec![IstioRouteDestination {
+            destination: IstioDestination {
+                host: legacy.istio_host(),
+                port: IstioPort {
+                    number: legacy.port,
+                },
+            },
+            weight: None,
+        }],
+        mirror: None,
+        mirror_percentage: None,
+    }
+}
+
+/// The name of the Istio catch-all route.
+pub const ISTIO_CATCH_ALL: &str = "legacy-catch-all";
 
 /// slb-weights: the NodePort Services the old SLB sends to; nothing for the others.
 fn slb_node_ports(spec: &Spec) -> Vec<Manifest> {
@@ -345,7 +484,7 @@ fn legacy_backend_objects(spec: &Spec, legacy: &Legacy) -> Vec<Manifest> {
     let port = legacy.port;
     let source = legacy.source.clone();
     match spec.rollout.strategy {
-        Strategy::IngressCanary => {
+        Strategy::IngressCanary | Strategy::DnsWeights | Strategy::Client => {
             let service = K8sService {
                 metadata: meta(spec, &name, true, source.clone()),
                 spec: Some(ServiceSpec {
@@ -528,6 +667,12 @@ pub fn traffic_objects_of(
             }
         }
     }
+    if catch_all_present(spec, state) {
+        match router {
+            Router::GatewayApi => out.extend(catch_all_http_routes(spec)),
+            _ => out.extend(catch_all_ingresses(spec, ingress_class(router))),
+        }
+    }
     out
 }
 
@@ -605,10 +750,13 @@ pub fn ack_match_expression(kind: &str, condition: &MatchCondition) -> String {
     format!("{kind}({}, {value})", quote(&condition.name))
 }
 
-/// ACK NGINX's `service-weight` (relative weights: `new: 25, old: 75` is exactly 25%) and,
-/// while no weight has moved yet, `service-match` for the matched requests (which then get
-/// the whole new share, so the pair reads `new: 100, old: 0`; the rest stay on the old
-/// cluster).
+/// ACK NGINX's `service-weight` (relative weights: `new: 25, old: 75` is exactly 25%) and
+/// `service-match`. With both, ACK forwards a request that does not match to the old
+/// version and splits the matched ones by the weights
+/// (https://www.alibabacloud.com/help/doc-detail/96470.htm). So a `matchedOnly` step sets
+/// both with the step's weight; otherwise the match is set only while no weight has moved
+/// yet (the matched requests then get the whole new share, so the pair reads `new: 100,
+/// old: 0`; the rest stay on the old cluster), and a weight alone splits every request.
 fn ack_annotations(
     spec: &Spec,
     service: &Service,
@@ -626,6 +774,17 @@ fn ack_annotations(
         .find_map(|(kind, c)| c.as_ref().map(|c| (kind, c)))
     });
     let weight = match (share.weight, condition) {
+        (w, Some((kind, condition))) if share.matched_only => {
+            annotations.insert(
+                "nginx.ingress.kubernetes.io/service-match".to_string(),
+                format!(
+                    "{}: {}",
+                    service.name,
+                    ack_match_expression(kind, condition)
+                ),
+            );
+            w
+        }
         (0, Some((kind, condition))) => {
             annotations.insert(
                 "nginx.ingress.kubernetes.io/service-match".to_string(),
@@ -726,7 +885,42 @@ fn http_route(
     match (state, legacy) {
         (Some((share, false)), Some((legacy, legacy_port))) => {
             let (headers, queries) = gateway_match(spec);
-            if !headers.is_empty() || !queries.is_empty() {
+            let legacy_backend = |weight: Option<u32>| HttpBackendRef {
+                name: legacy.to_string(),
+                namespace: None,
+                port: legacy_port,
+                weight,
+            };
+            let matching = !headers.is_empty() || !queries.is_empty();
+            if matching && share.matched_only {
+                // The step's weight splits the matched requests; the rest stay on the old
+                // cluster.
+                rules.push(HttpRouteRule {
+                    matches: path_matches(&headers, &queries),
+                    filters: Vec::new(),
+                    backend_refs: vec![
+                        legacy_backend(Some(100 - share.weight)),
+                        new_backend(Some(share.weight)),
+                    ],
+                });
+                rules.push(HttpRouteRule {
+                    matches: path_matches(&[], &[]),
+                    filters: Vec::new(),
+                    backend_refs: vec![legacy_backend(None)],
+                });
+                return HttpRoute::new(
+                    metadata,
+                    HttpRouteSpec {
+                        parent_refs: vec![ParentReference {
+                            name,
+                            namespace: Some(namespace),
+                        }],
+                        hostnames: hosts.keys().cloned().collect(),
+                        rules,
+                    },
+                );
+            }
+            if matching {
                 rules.push(HttpRouteRule {
                     matches: path_matches(&headers, &queries),
                     filters: Vec::new(),
@@ -879,7 +1073,27 @@ fn virtual_services(
                     .copied()
                     .unwrap_or_default();
                 let settled = state.is_none_or(|s| s.settled);
-                if !settled && (!match_headers.is_empty() || !match_queries.is_empty()) {
+                let matching = !match_headers.is_empty() || !match_queries.is_empty();
+                let legacy = legacy_of(spec, service);
+                let legacy_destination = |weight: Option<u32>| IstioRouteDestination {
+                    destination: IstioDestination {
+                        host: legacy.istio_host(),
+                        port: IstioPort {
+                            number: legacy.port,
+                        },
+                    },
+                    weight,
+                };
+                let split = || {
+                    vec![
+                        legacy_destination(Some(100 - share.weight)),
+                        destination(Some(share.weight)),
+                    ]
+                };
+                // A `matchedOnly` step splits the matched requests by its weight and keeps
+                // the others on the old cluster.
+                let matched_only = !settled && matching && share.matched_only;
+                if !settled && matching {
                     http.push(IstioHttpRoute {
                         name: Some(format!("{}-match", service.name)),
                         matches: vec![IstioMatch {
@@ -887,27 +1101,21 @@ fn virtual_services(
                             query_params: match_queries.clone(),
                             ..uri.clone()
                         }],
-                        route: vec![destination(None)],
+                        route: if matched_only {
+                            split()
+                        } else {
+                            vec![destination(None)]
+                        },
                         mirror: None,
                         mirror_percentage: None,
                     });
                 }
                 let route = if settled {
                     vec![destination(None)]
+                } else if matched_only {
+                    vec![legacy_destination(None)]
                 } else {
-                    let legacy = legacy_of(spec, service);
-                    vec![
-                        IstioRouteDestination {
-                            destination: IstioDestination {
-                                host: legacy.istio_host(),
-                                port: IstioPort {
-                                    number: legacy.port,
-                                },
-                            },
-                            weight: Some(100 - share.weight),
-                        },
-                        destination(Some(share.weight)),
-                    ]
+                    split()
                 };
                 let mirror = (!settled && share.mirror).then(|| destination(None).destination);
                 http.push(IstioHttpRoute {
@@ -917,6 +1125,12 @@ fn virtual_services(
                     mirror_percentage: mirror.as_ref().map(|_| IstioPercent { value: 100.0 }),
                     mirror,
                 });
+            }
+            if let Some(state) = state
+                && catch_all_present(spec, state)
+                && catch_all_hosts(spec).contains(host)
+            {
+                http.push(istio_catch_all_route(spec));
             }
             let object_name = host_object_name(host);
             let source = if test {
@@ -949,10 +1163,68 @@ pub fn host_object_name(host: &str) -> String {
     name.trim_matches('-').to_string()
 }
 
+/// Whether a phase drops the catch-all objects: `complete` under `unroutedPaths: new`.
+fn drops_catch_all(spec: &Spec, phase: &Phase) -> bool {
+    phase.kind == PhaseKind::Complete
+        && catch_all_present(spec, &phase.before)
+        && !catch_all_present(spec, &phase.after)
+}
+
+/// The catch-all objects as `(kubectl resource, name)`: Ingresses, Gateway API HTTPRoutes;
+/// none for Istio (a route inside the host's VirtualService, which the folder re-applies)
+/// and slb-weights.
+fn catch_all_objects(spec: &Spec) -> Vec<(&'static str, String)> {
+    let resource = match (
+        spec.rollout.strategy,
+        router(spec.rollout.strategy, spec.rollout.controller),
+    ) {
+        (Strategy::Istio | Strategy::SlbWeights, _) => return Vec::new(),
+        (_, Router::GatewayApi) => "httproutes.gateway.networking.k8s.io",
+        _ => "ingress.networking.k8s.io",
+    };
+    catch_all_hosts(spec)
+        .iter()
+        .map(|host| (resource, catch_all_name(host)))
+        .collect()
+}
+
 /// The commands a traffic phase runs besides applying its folder, to delete the route
-/// objects its state no longer has (the catch-all, at `complete`).
-pub fn deletions(_spec: &Spec, _phase: &crate::plan::rollout::Phase) -> Vec<String> {
-    Vec::new()
+/// objects its state no longer has: the catch-all, at `complete` under `new`.
+pub fn deletions(spec: &Spec, phase: &Phase) -> Vec<String> {
+    if !drops_catch_all(spec, phase) {
+        return Vec::new();
+    }
+    catch_all_objects(spec)
+        .into_iter()
+        .map(|(resource, name)| {
+            Line::new("kubectl")
+                .opt("-n", spec.namespace())
+                .lit("delete")
+                .arg(resource)
+                .arg(name)
+                .lit("--ignore-not-found")
+                .build()
+        })
+        .collect()
+}
+
+/// The rollback's commands that re-create what [`deletions`] removed, where the rollback
+/// folder is not applied already: dns-weights and client roll back `complete` in DNS, so
+/// their catch-all comes back from `rollback/<complete>` here. (ingress-canary and istio
+/// apply that folder anyway, and it holds the catch-all: nothing to add.)
+pub fn restorations(spec: &Spec, phase: &Phase) -> Vec<String> {
+    if !drops_catch_all(spec, phase) || plain_catch_all(spec).is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Line::new("kubectl")
+            .lit("apply")
+            .opt(
+                "-k",
+                format!("manifests/{}", super::rollback_folder(&phase.id)),
+            )
+            .build(),
+    ]
 }
 
 /// The controller's replicas, and with dedicated nodes the nodeSelector that keeps it there.

@@ -19,8 +19,60 @@ fn new_connections_last_day(slb_variable: &str) -> String {
 use super::{Role, Runbook, code, step, text};
 use crate::model::{Address, SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
+use crate::render::manifests::routes;
 use crate::rules::RuleId;
 use crate::shell::Line;
+
+/// The hosts whose catch-all routes (`rollout.unroutedPaths: legacy`) still send their
+/// unlisted paths to the old cluster when the decommission starts.
+fn catch_all_hosts(spec: &Spec, phase: &Phase) -> Vec<String> {
+    if routes::catch_all_present(spec, &phase.before) {
+        crate::model::hosts::catch_all_hosts(spec)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Istio: the JSON patches that remove the catch-all route (the last of each host's
+/// VirtualService, checked by name first) and, for the rollback, add it back.
+fn istio_catch_all_patches(spec: &Spec, phase: &Phase) -> (Vec<String>, Vec<String>) {
+    let hosts = catch_all_hosts(spec, phase);
+    let mut remove = Vec::new();
+    let mut add = Vec::new();
+    for vs in routes::traffic_objects(spec, &phase.before)
+        .into_iter()
+        .filter(|m| m.kind == "VirtualService")
+    {
+        let value = vs.value();
+        let covered = value["spec"]["hosts"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|h| h.as_str().is_some_and(|h| hosts.iter().any(|c| c == h)))
+        });
+        let count = value["spec"]["http"].as_array().map_or(0, Vec::len);
+        if !covered || count == 0 {
+            continue;
+        }
+        let last = format!("/spec/http/{}", count - 1);
+        let patch = |ops: serde_json::Value| {
+            Line::new("kubectl")
+                .opt("-n", spec.namespace())
+                .lit("patch virtualservice")
+                .arg(&vs.name)
+                .lit("--type=json")
+                .lit("-p")
+                .json(&ops)
+                .build()
+        };
+        remove.push(patch(serde_json::json!([
+            { "op": "test", "path": format!("{last}/name"), "value": routes::ISTIO_CATCH_ALL },
+            { "op": "remove", "path": last },
+        ])));
+        add.push(patch(serde_json::json!([
+            { "op": "add", "path": "/spec/http/-", "value": routes::istio_catch_all_json(spec) },
+        ])));
+    }
+    (remove, add)
+}
 
 pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     let region = &spec.target.region;
@@ -50,9 +102,21 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         )),
     );
     let slb = old_slb(book, spec);
+    let catch_all = catch_all_hosts(spec, phase);
+    // Under `legacy` the catch-all still sends the unlisted paths to the old entrypoint:
+    // the drain check must not mistake them for clients that have not moved.
+    let catch_all_note = if catch_all.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The catch-all routes (`rollout.unroutedPaths: legacy`) still send the unlisted paths of {} from the new cluster to the old entrypoint ({}): the connections they make come from the new cluster's nodes, and stop only when this phase removes the catch-all with the legacy backend. Serve those paths on the new cluster first (a route for them), or accept that they get the new ingress's 404 from then on.",
+            catch_all.iter().map(code).collect::<Vec<_>>().join(", "),
+            code(routes::legacy_name(spec)),
+        )
+    };
     book.steps.push(
         step(Role::Operations, format!("Confirm that no traffic reaches the old entrypoint {}", code(&old)), "source.entrypoint.address")
-            .detail(format!("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`{}`).", RuleId::DnsDrain))
+            .detail(format!("Resolvers may keep an answer past its TTL (up to 48 hours): watch the old SLB's new connections drop to zero before going on (`{}`).{catch_all_note}", RuleId::DnsDrain))
             .commands([new_connections_last_day(slb)])
             .expect("no new connections on the old SLB for at least the last day"),
     );
@@ -86,13 +150,23 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
             );
         }
     }
-    let delete = kubectl_apply(phase);
+    let (remove_istio, add_istio) = istio_catch_all_patches(spec, phase);
+    let mut delete = remove_istio;
+    delete.extend(kubectl_apply(phase));
     if !delete.is_empty() {
         book.steps.push(
             step(
                 Role::Operations,
-                "Remove the legacy backend and the canary routes",
-                "source.entrypoint",
+                if catch_all.is_empty() {
+                    "Remove the legacy backend and the canary routes"
+                } else {
+                    "Remove the legacy backend, the canary routes and the catch-all routes"
+                },
+                if catch_all.is_empty() {
+                    "source.entrypoint"
+                } else {
+                    "source.entrypoint, rollout.unroutedPaths"
+                },
             )
             .commands(delete)
             .expect("the objects are deleted"),
@@ -142,7 +216,8 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
     if spec.target.test_domain.is_some() {
         book.notes.push("The test domain's routes (`-test` Ingresses or routes) stay: keep them for tests, or delete them with the test domain's DNS record.".into());
     }
-    let recreate = kubectl_rollback(phase);
+    let mut recreate = kubectl_rollback(phase);
+    recreate.extend(add_istio);
     if !recreate.is_empty() {
         book.rollback.push(
             step(Role::Operations, "Re-create the legacy backend", "source.entrypoint")
