@@ -47,8 +47,14 @@ fn commands_under(value: &Value, runbook: &str, out: &mut BTreeMap<String, Vec<S
                 match (key.as_str(), inner) {
                     ("runbooks", _) => {}
                     ("abort", _) => commands_under(inner, "abort", out),
+                    // A list of command lines (`commands`, `rollbackCommands`, and the
+                    // `rollback` of an SLB or L4 record; a DNS phase's `rollback` is a
+                    // list of changes, read below).
                     (key, Value::Array(lines))
-                        if key.ends_with("commands") || key.ends_with("Commands") =>
+                        if (key.ends_with("commands")
+                            || key.ends_with("Commands")
+                            || key == "rollback")
+                            && lines.iter().all(Value::is_string) =>
                     {
                         out.entry(here.to_string())
                             .or_default()

@@ -132,6 +132,7 @@ const ROUTERS: &[(&str, &str)] = &[
     ),
     ("istio", "  strategy: istio"),
     ("dns-weights", "  strategy: dns-weights"),
+    ("slb-weights", "  strategy: slb-weights"),
 ];
 
 struct Compiled {

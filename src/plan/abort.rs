@@ -162,11 +162,21 @@ pub fn plan(spec: &Spec, phases: &[Phase], dns: Option<&DnsPlan>) -> Option<Abor
     })
 }
 
-/// The hook for L4 services in waves (`plan::l4`): each one's old backends back, the new
-/// ones out, as [`SlbAbort`] commands built like [`slb_abort`]'s. Empty until the L4 phases
-/// carry their backends; the lead wires it to `Phase.l4_backends`.
-pub fn l4_backends(_spec: &Spec, _phases: &[Phase]) -> Vec<SlbAbort> {
-    Vec::new()
+/// The L4 wave members (`plan::l4`): each one's old servers back at [`OLD_WEIGHT`], then
+/// the new nodes still in its listener's group out ([`super::l4::abort_lines`]).
+pub fn l4_backends(spec: &Spec, phases: &[Phase]) -> Vec<SlbAbort> {
+    let Some(last) = phases.iter().rev().find(|p| !p.l4_backends.is_empty()) else {
+        return Vec::new();
+    };
+    last.l4_backends
+        .iter()
+        .map(|b| SlbAbort {
+            service: b.service.clone(),
+            vserver_group: b.vserver_group.clone(),
+            old_weight: OLD_WEIGHT,
+            commands: super::l4::abort_lines(spec, std::slice::from_ref(b)),
+        })
+        .collect()
 }
 
 /// Every service the old SLB splits: its old servers at [`OLD_WEIGHT`], then the new nodes

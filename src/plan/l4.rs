@@ -272,3 +272,24 @@ pub fn decommission_lines(spec: &Spec, backends: &L4Backends) -> Vec<String> {
         describe_group(region, &ids.group),
     ]
 }
+
+/// Decommission: per L4 wave member, the lines that take its old servers out of the group
+/// (under the decommission phase), in the order of the last traffic phase's record.
+pub fn decommission(spec: &Spec, phases: &[super::rollout::Phase]) -> Vec<super::PhaseCommands> {
+    let phase = phases
+        .iter()
+        .find(|p| p.kind == super::rollout::PhaseKind::Decommission)
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
+    let Some(last) = phases.iter().rev().find(|p| !p.l4_backends.is_empty()) else {
+        return Vec::new();
+    };
+    last.l4_backends
+        .iter()
+        .map(|b| super::PhaseCommands {
+            phase: phase.clone(),
+            commands: decommission_lines(spec, b),
+            rollback_commands: Vec::new(),
+        })
+        .collect()
+}

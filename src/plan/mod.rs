@@ -34,6 +34,9 @@ pub struct Plan {
     pub dns: Option<dns::DnsPlan>,
     /// The test domain's record and the PrivateZone's creation.
     pub zones: zones::ZonePlan,
+    /// Decommission: each L4 wave member's old servers out of its old SLB's group.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub l4_decommission: Vec<PhaseCommands>,
     /// Everything back on the old cluster in one step, from any phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abort: Option<abort::AbortPlan>,
@@ -41,6 +44,18 @@ pub struct Plan {
     /// is the plan's decisions (the bundle's index records the spec's digest).
     #[serde(skip)]
     pub spec: view::SpecView,
+}
+
+/// Commands a phase's runbook gives, and those its rollback gives, as the plan decided
+/// them (`plan.json` holds them; the runbook prints them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseCommands {
+    /// The runbook that gives them (`04-deploy`).
+    pub phase: String,
+    pub commands: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollback_commands: Vec<String>,
 }
 
 /// The plan of a checked spec, with the sizing derived from it ([`Sizing`]).
@@ -62,6 +77,7 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         strategy: spec.rollout.strategy,
         abort: abort::plan(spec, &phases, dns.as_ref()),
         zones: zones::plan(spec, &phases),
+        l4_decommission: l4::decommission(spec, &phases),
         dns,
         phases,
         name: spec.metadata.name.clone(),

@@ -158,6 +158,10 @@ pub struct SlbBackends {
     /// (the new nodes join the group at their first share); empty when this phase leaves the
     /// weights as they were.
     pub commands: Vec<String>,
+    /// The commands that undo these (the previous weights, or the new nodes out of the
+    /// group at their first share), as the traffic runbook's rollback gives them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollback: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -574,9 +578,28 @@ fn slb_backends(
                     !joined,
                 )
             };
+            // Its undo: the weights before (once the new nodes had joined), or the new
+            // nodes out of the group again.
+            let rollback = match previous.filter(|_| joined) {
+                _ if commands.is_empty() => Vec::new(),
+                Some((old, new, port)) => super::slb::slb_weight_lines(
+                    &spec.target.region,
+                    service,
+                    old,
+                    new,
+                    port,
+                    false,
+                ),
+                None => super::slb::remove_new_nodes_lines(
+                    &spec.target.region,
+                    &super::slb::slb_vars(service),
+                    port,
+                ),
+            };
             SlbBackends {
                 service: service.clone(),
                 vserver_group,
+                rollback,
                 old_servers,
                 old_weight,
                 new_servers,

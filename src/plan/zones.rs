@@ -4,21 +4,11 @@
 
 use serde::Serialize;
 
+use super::PhaseCommands;
 use super::rollout::{Phase, PhaseKind};
 use crate::model::Spec;
 use crate::plan::dns::{private_zone_var, record_var};
 use crate::shell::{self, Line};
-
-/// Commands a phase's runbook gives, and those its rollback gives.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ZoneCommands {
-    /// The runbook that gives them (`04-deploy`).
-    pub phase: String,
-    pub commands: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rollback_commands: Vec<String>,
-}
 
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +18,7 @@ pub struct ZonePlan {
     pub test_domain: Option<TestRecord>,
     /// The PrivateZone, created and bound to the cluster's VPC.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_zone: Option<ZoneCommands>,
+    pub private_zone: Option<PhaseCommands>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,7 +30,7 @@ pub struct TestRecord {
     /// The variable that holds the record's id.
     pub record_id: String,
     #[serde(flatten)]
-    pub commands: ZoneCommands,
+    pub commands: PhaseCommands,
 }
 
 /// The TTL of the test domain's record: it never moves, so the normal default.
@@ -75,7 +65,7 @@ fn test_record(spec: &Spec, phase: String) -> Option<TestRecord> {
         .pipe(shell::jq_field(".RecordId"));
     Some(TestRecord {
         zone: dns.zone.clone(),
-        commands: ZoneCommands {
+        commands: PhaseCommands {
             phase,
             commands: vec![Line::assign(&record_id, add).build()],
             rollback_commands: vec![
@@ -94,10 +84,10 @@ fn test_record(spec: &Spec, phase: String) -> Option<TestRecord> {
 /// it from the cluster's own detail).
 pub const VPC_VAR: &str = "VPC_ID";
 
-fn private_zone(spec: &Spec, phase: String) -> Option<ZoneCommands> {
+fn private_zone(spec: &Spec, phase: String) -> Option<PhaseCommands> {
     let pz = spec.dns.as_ref()?.private_zone.as_ref()?;
     let zone_id = private_zone_var(&pz.zone);
-    Some(ZoneCommands {
+    Some(PhaseCommands {
         phase,
         commands: vec![
             Line::assign(

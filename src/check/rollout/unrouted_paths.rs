@@ -2,9 +2,9 @@
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
+use crate::model::UnroutedPaths;
 use crate::model::hosts::moving;
 use crate::model::path::root;
-use crate::model::{Strategy, UnroutedPaths};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -36,9 +36,6 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             .join(", ");
         let home = match (policy, spec.rollout.strategy) {
             (UnroutedPaths::Refuse, _) => "the new ingress answers them with 404 from the first phase that sends it traffic (`rollout.unroutedPaths: refuse`)".to_string(),
-            // The old SLB moves only the services' vServer groups: the other paths stay on
-            // the old cluster until DNS moves to the new entrypoint.
-            (_, Strategy::SlbWeights) => "the old SLB keeps them on the old cluster until `complete`; from then on the new entrypoint answers them with 404 (slb-weights has no catch-all)".to_string(),
             (UnroutedPaths::Legacy, _) => "a catch-all route sends them to the old cluster from the deploy phase on and until decommission (`rollout.unroutedPaths: legacy`): the old cluster must keep serving them".to_string(),
             (UnroutedPaths::New, _) => "a catch-all route sends them to the old cluster until `complete`, which removes it: from then on the new ingress answers them with 404 (`rollout.unroutedPaths: new`)".to_string(),
         };

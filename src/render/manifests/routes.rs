@@ -304,6 +304,11 @@ pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
         Strategy::DnsWeights | Strategy::Client if !catch_all_hosts(spec).is_empty() => {
             legacy_backend_objects(spec, &shared_legacy(spec))
         }
+        Strategy::SlbWeights if !catch_all_hosts(spec).is_empty() => {
+            let mut objects = slb_node_ports(spec);
+            objects.extend(legacy_backend_objects(spec, &shared_legacy(spec)));
+            objects
+        }
         _ => slb_node_ports(spec),
     }
 }
@@ -391,13 +396,15 @@ fn catch_all_http_routes(spec: &Spec) -> Vec<Manifest> {
         .collect()
 }
 
-/// dns-weights and client: the catch-all beside their plain production routes, from the
-/// deploy phase on (DNS sends whole hosts to the new ingress, unlisted paths included).
-/// slb-weights has none: its old SLB moves only the services' own vServer groups to the new
-/// nodes, so until `complete` every other path of a host stays on the old cluster's backends.
+/// dns-weights, client and slb-weights: the catch-all beside their plain production routes,
+/// from the deploy phase on. DNS sends whole hosts to the new ingress, unlisted paths
+/// included (slb-weights' DNS moves at `complete`; until then its old SLB keeps every other
+/// path on the old cluster's backends).
 pub fn plain_catch_all(spec: &Spec) -> Vec<Manifest> {
     match spec.rollout.strategy {
-        Strategy::DnsWeights | Strategy::Client => catch_all_ingresses(spec, "nginx"),
+        Strategy::DnsWeights | Strategy::Client | Strategy::SlbWeights => {
+            catch_all_ingresses(spec, "nginx")
+        }
         _ => Vec::new(),
     }
 }
@@ -484,7 +491,10 @@ fn legacy_backend_objects(spec: &Spec, legacy: &Legacy) -> Vec<Manifest> {
     let port = legacy.port;
     let source = legacy.source.clone();
     match spec.rollout.strategy {
-        Strategy::IngressCanary | Strategy::DnsWeights | Strategy::Client => {
+        Strategy::IngressCanary
+        | Strategy::DnsWeights
+        | Strategy::Client
+        | Strategy::SlbWeights => {
             let service = K8sService {
                 metadata: meta(spec, &name, true, source.clone()),
                 spec: Some(ServiceSpec {
@@ -552,7 +562,6 @@ fn legacy_backend_objects(spec: &Spec, legacy: &Legacy) -> Vec<Manifest> {
             );
             vec![Manifest::new(&entry, &name), Manifest::new(&rule, &name)]
         }
-        _ => Vec::new(),
     }
 }
 
@@ -1171,14 +1180,13 @@ fn drops_catch_all(spec: &Spec, phase: &Phase) -> bool {
 }
 
 /// The catch-all objects as `(kubectl resource, name)`: Ingresses, Gateway API HTTPRoutes;
-/// none for Istio (a route inside the host's VirtualService, which the folder re-applies)
-/// and slb-weights.
+/// none for Istio (a route inside the host's VirtualService, which the folder re-applies).
 fn catch_all_objects(spec: &Spec) -> Vec<(&'static str, String)> {
     let resource = match (
         spec.rollout.strategy,
         router(spec.rollout.strategy, spec.rollout.controller),
     ) {
-        (Strategy::Istio | Strategy::SlbWeights, _) => return Vec::new(),
+        (Strategy::Istio, _) => return Vec::new(),
         (_, Router::GatewayApi) => "httproutes.gateway.networking.k8s.io",
         _ => "ingress.networking.k8s.io",
     };

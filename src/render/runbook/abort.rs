@@ -7,12 +7,12 @@
 
 use super::commands::{dts_job_id, kubectl_in, kustomize};
 use super::traffic::slb_ids;
-use crate::plan::slb::describe_group;
 use super::{Role, Runbook, Step, code, step, text};
 use crate::model::{Spec, Strategy, SyncMode};
 use crate::plan::Plan;
 use crate::plan::abort::{AbortPlan, SlbAbort};
 use crate::plan::dns::{ChangeKind, DnsChange};
+use crate::plan::slb::describe_group;
 use crate::shell::Line;
 
 /// The abort runbook, when the plan has an abort.
@@ -35,8 +35,11 @@ pub fn build(spec: &Spec, plan: &Plan) -> Option<Runbook> {
     if let Some(folder) = &abort.folder {
         routes_step(spec, folder, &mut book);
     }
-    for slb in abort.slb.iter().chain(&abort.l4) {
+    for slb in &abort.slb {
         slb_step(spec, slb, &mut book);
+    }
+    for l4 in &abort.l4 {
+        l4_step(spec, plan, l4, &mut book);
     }
     for client in &abort.clients {
         book.steps.push(
@@ -107,6 +110,39 @@ fn slb_step(spec: &Spec, slb: &SlbAbort, book: &mut Runbook) {
             format!("services[{}]", slb.service),
         )
         .detail(format!("The old servers get weight {} first, then the new nodes found in the group leave it (none when none is there): the group never lacks a server that takes requests, and running it again changes nothing.", slb.old_weight))
+        .commands(commands)
+        .expect(format!(
+            "the last command lists the old servers only, each at weight {}",
+            slb.old_weight
+        )),
+    );
+}
+
+/// An L4 wave member's group back on its old servers, found from its old SLB's listener.
+fn l4_step(spec: &Spec, plan: &Plan, slb: &SlbAbort, book: &mut Runbook) {
+    let Some(backends) = plan
+        .phases
+        .iter()
+        .rev()
+        .find_map(|p| p.l4_backends.iter().find(|b| b.service == slb.service))
+    else {
+        return;
+    };
+    for (name, line) in crate::plan::l4::lookups(spec, backends) {
+        book.lookup(&name, line);
+    }
+    let mut commands = slb.commands.clone();
+    commands.push(crate::plan::l4::describe(spec, backends));
+    book.steps.push(
+        step(
+            Role::Operations,
+            format!(
+                "Put the old SLB's listener group of {} back on the old servers",
+                code(&slb.service)
+            ),
+            format!("services[{}].legacy", slb.service),
+        )
+        .detail(format!("The old servers get weight {} first, then the new nodes found in the group leave it: new connections go to the old servers only; open ones stay where they are until the clients reconnect.", slb.old_weight))
         .commands(commands)
         .expect(format!(
             "the last command lists the old servers only, each at weight {}",

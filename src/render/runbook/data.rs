@@ -8,7 +8,7 @@ use crate::plan::dns as dns_plan;
 use crate::rules::RuleId;
 use crate::shell::{self, Line, Piece};
 
-pub(super) fn data(spec: &Spec, book: &mut Runbook) {
+pub(super) fn data(spec: &Spec, plan: &crate::plan::Plan, book: &mut Runbook) {
     let Some(data) = &spec.data else {
         book.notes
             .push("The spec moves no databases or object stores (`data`).".into());
@@ -98,21 +98,17 @@ pub(super) fn data(spec: &Spec, book: &mut Runbook) {
                 "The apps keep resolving the database by this name while it moves (`{}`).",
                 RuleId::DnsPrivateZone
             ))
-            .commands([
-                Line::assign(
-                    &zone_id,
-                    Line::new("aliyun pvtz AddZone")
-                        .opt("--ZoneName", &pz.zone)
-                        .pipe(shell::jq_field(".ZoneId")),
-                )
-                .build(),
-                shell::show(&zone_id),
-                Line::new("aliyun pvtz BindZoneVpc")
-                    .opt_var("--ZoneId", &zone_id)
-                    .opt("--Vpcs.1.RegionId", region)
-                    .opt_var("--Vpcs.1.VpcId", "VPC_ID")
-                    .build(),
-            ])
+            // The plan's record (plan.json), with the id shown once the zone exists.
+            .commands({
+                let mut commands = plan
+                    .zones
+                    .private_zone
+                    .as_ref()
+                    .map(|z| z.commands.clone())
+                    .unwrap_or_default();
+                commands.insert(commands.len().min(1), shell::show(&zone_id));
+                commands
+            })
             .expect("the zone is bound to the cluster's VPC"),
         );
     }

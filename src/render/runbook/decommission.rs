@@ -227,3 +227,32 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
         );
     }
 }
+
+/// The L4 wave members: the old SLB stays their clients' front door, sending only to the
+/// new nodes since `complete`; the old servers leave its listener's group.
+pub(super) fn l4_old_servers(spec: &Spec, plan: &crate::plan::Plan, book: &mut Runbook) {
+    let Some(last) = plan.phases.iter().rev().find(|p| !p.l4_backends.is_empty()) else {
+        return;
+    };
+    for (b, recorded) in last.l4_backends.iter().zip(&plan.l4_decommission) {
+        for (name, line) in crate::plan::l4::lookups(spec, b) {
+            book.lookup(&name, line);
+        }
+        // The plan's record (plan.json).
+        let mut commands = recorded.commands.clone();
+        commands.push(crate::plan::l4::describe(spec, b));
+        book.steps.push(
+            step(
+                Role::Operations,
+                format!("Take the old servers of {} out of the old SLB", code(&b.service)),
+                format!("services[{}].legacy", b.service),
+            )
+            .detail(format!(
+                "The clients keep the old SLB's address {}: it stays, with the new nodes as its only backends for this listener.",
+                code(b.old_slb.to_string())
+            ))
+            .commands(commands)
+            .expect("the last command lists the new nodes only"),
+        );
+    }
+}

@@ -232,7 +232,7 @@ pub(super) fn storage_note(storage: &Storage) -> Option<String> {
     }
 }
 
-pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
+pub(super) fn deploy(spec: &Spec, plan: &crate::plan::Plan, phase: &Phase, book: &mut Runbook) {
     let ns = spec.namespace();
     book.steps.extend(secrets(spec));
     let application = application_secrets(spec, book);
@@ -290,23 +290,15 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 .map(|rr| (d.zone.clone(), rr.to_string()))
         });
         let mut commands = Vec::new();
-        if let Some((zone, rr)) = &in_zone {
-            let record = dns_plan::record_var(rr, "A", &address);
-            commands.push(
-                Line::assign(
-                    &record,
-                    Line::new("aliyun alidns AddDomainRecord")
-                        .opt("--DomainName", zone)
-                        .opt("--RR", rr)
-                        .lit("--Type A")
-                        .opt("--Value", &address)
-                        .lit("--TTL 600")
-                        .pipe(shell::jq_field(".RecordId")),
-                )
-                .build(),
+        // The plan's record of the test domain's record (plan.json).
+        let record = plan.zones.test_domain.as_ref();
+        if let (Some((zone, rr)), Some(record)) = (&in_zone, record) {
+            commands.extend(record.commands.commands.iter().cloned());
+            commands.push(shell::show(&record.record_id));
+            book.lookup(
+                &record.record_id,
+                dns_plan::record_lookup(zone, rr, "A", &address),
             );
-            commands.push(shell::show(&record));
-            book.lookup(&record, dns_plan::record_lookup(zone, rr, "A", &address));
         }
         commands.push(Line::new("dig +short A").arg(test).build());
         book.steps.push(
@@ -319,16 +311,18 @@ pub(super) fn deploy(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 .commands(commands)
                 .expect(format!("`dig` answers {}", text(&address))),
         );
-        if let Some((_, rr)) = &in_zone {
+        if let Some(_) = &in_zone {
             book.rollback.push(
                 step(
                     Role::Operations,
                     format!("Remove the test domain {}", code(test)),
                     "target.testDomain",
                 )
-                .commands([Line::new("aliyun alidns DeleteDomainRecord")
-                    .opt_var("--RecordId", &dns_plan::record_var(rr, "A", &address))
-                    .build()])
+                .commands(
+                    record
+                        .map(|r| r.commands.rollback_commands.clone())
+                        .unwrap_or_default(),
+                )
                 .expect(format!(
                     "{} answers nothing",
                     code(format!("dig +short A {test}"))

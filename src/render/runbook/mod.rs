@@ -195,13 +195,16 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
             match phase.kind {
                 PhaseKind::Prepare => prepare::prepare(spec, plan, &mut book),
                 PhaseKind::Data => {
-                    data::data(spec, &mut book);
+                    data::data(spec, plan, &mut book);
                     data::volume_copies(spec, &mut book);
                 }
                 PhaseKind::Images => images::images(spec, plan, &mut book),
-                PhaseKind::Deploy => deploy::deploy(spec, phase, &mut book),
+                PhaseKind::Deploy => deploy::deploy(spec, plan, phase, &mut book),
                 PhaseKind::Verify => verify::verify(spec, plan, &mut book),
-                PhaseKind::Decommission => decommission::decommission(spec, phase, &mut book),
+                PhaseKind::Decommission => {
+                    decommission::decommission(spec, phase, &mut book);
+                    decommission::l4_old_servers(spec, plan, &mut book);
+                }
                 _ => traffic::traffic(spec, plan, phase, &mut book),
             }
             if dns.is_none() && dns::manual_dns_switch(plan, phase) {

@@ -6,11 +6,8 @@ use super::{Role, Runbook, code, step, text};
 use crate::model::{Spec, Strategy};
 use crate::plan::Plan;
 use crate::plan::l4::{self, L4Backends};
-use crate::plan::rollout::{Phase, PhaseKind, SlbBackends};
-use crate::plan::slb::{
-    SlbIds, describe_group, new_nodes_lookup, old_servers_lookup, remove_new_nodes_lines, slb_vars,
-    weight_lines,
-};
+use crate::plan::rollout::{Phase, PhaseKind};
+use crate::plan::slb::{SlbIds, describe_group, new_nodes_lookup, old_servers_lookup, slb_vars};
 use crate::shell::Line;
 
 pub(super) fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds {
@@ -39,24 +36,6 @@ pub(super) fn slb_ids(book: &mut Runbook, spec: &Spec, service: &str) -> SlbIds 
     ids
 }
 
-/// The commands that set a service's weights on the old SLB: the old servers', then the new
-/// nodes' (adding them to the group when they join).
-pub(super) fn slb_weight_commands(
-    region: &str,
-    ids: &SlbIds,
-    slb: &SlbBackends,
-    join: bool,
-) -> Vec<String> {
-    weight_lines(
-        region,
-        ids,
-        slb.old_weight,
-        slb.new_weight,
-        slb.node_port,
-        join,
-    )
-}
-
 pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runbook) {
     let ns = spec.namespace();
     let region = &spec.target.region;
@@ -73,12 +52,18 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
                     .map_or("rollout".into(), |w| format!("rollout.waves[{w}]")),
             )
             .commands(
-                commands.into_iter().chain([kubectl_in(ns)
-                    .lit("get")
-                    .opt("-k", format!("manifests/{}", phase.id))
-                    .lit("-o yaml")
-                    .pipe(Line::new("grep -E").arg("name:|weight|canary|mirror"))
-                    .build()]),
+                // Only a phase that applies a folder can show it (a phase that only
+                // deletes the catch-all has none).
+                commands.into_iter().chain(
+                    (phase.forward == crate::plan::rollout::Action::Apply).then(|| {
+                        kubectl_in(ns)
+                            .lit("get")
+                            .opt("-k", format!("manifests/{}", phase.id))
+                            .lit("-o yaml")
+                            .pipe(Line::new("grep -E").arg("name:|weight|canary|mirror"))
+                            .build()
+                    }),
+                ),
             )
             .expect(match phase.weight {
                 Some(w) if phase.kind == PhaseKind::Step => format!(
@@ -113,40 +98,34 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
                 .commands(commands)
                 .expect("the last command shows these weights"),
         );
-        match before.filter(|_| joined) {
-            Some(prev) => {
-                let mut commands = slb_weight_commands(region, &ids, prev, false);
-                commands.push(describe_group(region, &ids.group));
-                book.rollback.push(
-                    step(
-                        Role::Operations,
-                        format!("Set the old SLB's weights for {} back", code(&slb.service)),
-                        format!("services[{}]", slb.service),
-                    )
-                    .commands(commands)
-                    .expect(format!(
-                        "old servers weight {}, new nodes weight {}",
-                        prev.old_weight, prev.new_weight
-                    )),
-                )
-            }
-            None => book.rollback.push(
-                step(
-                    Role::Operations,
-                    format!(
-                        "Take the new nodes out of the old SLB for {}",
-                        code(&slb.service)
-                    ),
-                    format!("services[{}]", slb.service),
-                )
-                .commands(
-                    remove_new_nodes_lines(region, &ids, slb.node_port)
-                        .into_iter()
-                        .chain([describe_group(region, &ids.group)]),
-                )
-                .expect("only the old servers remain, at weight 100"),
+        // The plan's record of the undo, as for the forward commands.
+        let mut rollback = slb.rollback.clone();
+        rollback.push(describe_group(region, &ids.group));
+        let (title, expect) = match before.filter(|_| joined) {
+            Some(prev) => (
+                format!("Set the old SLB's weights for {} back", code(&slb.service)),
+                format!(
+                    "old servers weight {}, new nodes weight {}",
+                    prev.old_weight, prev.new_weight
+                ),
             ),
-        }
+            None => (
+                format!(
+                    "Take the new nodes out of the old SLB for {}",
+                    code(&slb.service)
+                ),
+                "only the old servers remain, at weight 100".to_string(),
+            ),
+        };
+        book.rollback.push(
+            step(
+                Role::Operations,
+                title,
+                format!("services[{}]", slb.service),
+            )
+            .commands(rollback)
+            .expect(expect),
+        );
     }
     l4_steps(spec, plan, phase, book);
     let previous_clients = plan
@@ -181,7 +160,10 @@ pub(super) fn traffic(spec: &Spec, plan: &Plan, phase: &Phase, book: &mut Runboo
                 .expect("the clients use the previous list"),
         );
     }
-    let rollback = kubectl_rollback(phase);
+    let mut rollback = kubectl_rollback(phase);
+    // What the phase deleted and its rollback folder does not re-create (the catch-all
+    // of dns-weights and client at `complete`).
+    rollback.extend(crate::render::manifests::routes::restorations(spec, phase));
     if !rollback.is_empty() {
         book.rollback.push(
             step(
