@@ -156,10 +156,7 @@ fn apply_slb(group: &mut Group, commands: &[String], old_servers: &str) {
             group.old_weight = weight;
         } else if command.contains("aliyun slb RemoveVServerGroupBackendServers") {
             // Guarded: only the new nodes found in the group.
-            assert!(
-                command.contains("jq -e 'length > 0' >/dev/null &&"),
-                "{command}"
-            );
+            assert!(command.contains("length > 0' >/dev/null &&"), "{command}");
             group.new = None;
         } else if command.contains("AddVServerGroupBackendServers") {
             panic!("the abort never adds a server: {command}");
@@ -180,10 +177,12 @@ fn from_every_phase_the_abort_puts_every_share_back_on_the_old_cluster() {
             .unwrap();
         assert_eq!(abort.from_phase, plan.phases[deploy].id);
         // The all-old state, built here from the spec.
+        // Every routed service, and every L4 wave member.
+        let l4 = cutover::model::ports::l4_members(&spec);
         let routed: BTreeMap<String, Share> = spec
             .services
             .iter()
-            .filter(|s| !s.routes.is_empty())
+            .filter(|s| !s.routes.is_empty() || l4.iter().any(|(m, _)| m.name == s.name))
             .map(|s| (s.name.clone(), Share::default()))
             .collect();
         let all_old = TrafficState {
@@ -210,19 +209,31 @@ fn from_every_phase_the_abort_puts_every_share_back_on_the_old_cluster() {
             // The old SLB: the groups as the phases left them, then the abort.
             let mut groups: BTreeMap<String, Group> = BTreeMap::new();
             for p in &plan.phases[..=k] {
-                for b in &p.slb_backends {
-                    let group = groups.entry(b.service.clone()).or_insert(Group {
+                let weights = p
+                    .slb_backends
+                    .iter()
+                    .map(|b| (&b.service, b.old_weight, b.new_weight));
+                let l4 = p
+                    .l4_backends
+                    .iter()
+                    .map(|b| (&b.service, b.old_weight, b.new_weight));
+                for (service, old_weight, new_weight) in weights.chain(l4) {
+                    let group = groups.entry(service.clone()).or_insert(Group {
                         old_weight: 100,
                         new: None,
                     });
-                    group.old_weight = b.old_weight;
-                    if b.new_weight > 0 || group.new.is_some() {
-                        group.new = Some(b.new_weight);
+                    group.old_weight = old_weight;
+                    if new_weight > 0 || group.new.is_some() {
+                        group.new = Some(new_weight);
                     }
                 }
             }
-            let slb: BTreeMap<&str, _> =
-                abort.slb.iter().map(|s| (s.service.as_str(), s)).collect();
+            let slb: BTreeMap<&str, _> = abort
+                .slb
+                .iter()
+                .chain(&abort.l4)
+                .map(|s| (s.service.as_str(), s))
+                .collect();
             for (service, group) in &mut groups {
                 let abort_slb = slb
                     .get(service.as_str())

@@ -52,7 +52,8 @@ fn diff_reports_exactly_what_one_weight_changes() {
         diff.dns
     );
     let steps: Vec<&str> = diff.runbook_steps.iter().map(|c| c.item.as_str()).collect();
-    assert_eq!(steps, ["step 1: Apply the routes of wave frontends: 30%"]);
+    // Step 1 sets the ids the phase uses (the gates' Prometheus address among them).
+    assert_eq!(steps, ["step 2: Apply the routes of wave frontends: 30%"]);
     assert_eq!(
         diff.renamed_phases,
         [("12-frontends-25".to_string(), "12-frontends-30".to_string())]

@@ -210,15 +210,16 @@ pub fn l4_port(service: &Service) -> Option<L4Port> {
 /// The services the waves move at L4 (in a wave, no routes, a published port), in the
 /// spec's order, each with the port it moves by.
 pub fn l4_members(spec: &super::Spec) -> Vec<(&Service, L4Port)> {
-    let in_wave = |name: &str| {
-        spec.rollout
-            .waves
-            .iter()
-            .any(|w| w.services.iter().any(|s| s == name))
-    };
+    // A set: a wave may hold thousands of services.
+    let waved: std::collections::BTreeSet<&str> = spec
+        .rollout
+        .waves
+        .iter()
+        .flat_map(|w| w.services.iter().map(String::as_str))
+        .collect();
     spec.services
         .iter()
-        .filter(|s| in_wave(&s.name))
+        .filter(|s| waved.contains(s.name.as_str()))
         .filter_map(|s| l4_port(s).map(|p| (s, p)))
         .collect()
 }

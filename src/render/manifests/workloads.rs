@@ -28,7 +28,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
 use crate::model::images::{kubectl_image, target_image, waits_for_job, waits_for_jobs};
-use crate::model::ports::{l4_members, main_port_name};
+use crate::model::ports::main_port_name;
 use crate::model::{
     EnvValue, Protocol, Provisioning, PublishVia, ResourceList, Service as SpecService, Spec,
     StorageType,
@@ -176,9 +176,13 @@ fn published_services(spec: &Spec, service: &SpecService) -> Vec<(String, Servic
     // every new node answers (a node without a pod forwards), and the share follows nodes ×
     // weight as the plan computes it. `Local` would keep the client's address but fail the
     // SLB's health check on nodes without a pod, and shrink the share with them.
-    let l4 = l4_members(spec)
-        .into_iter()
-        .any(|(s, _)| s.name == service.name);
+    // Only a published service can be one (looking at the waves for it alone).
+    let l4 = crate::model::ports::l4_port(service).is_some()
+        && spec
+            .rollout
+            .waves
+            .iter()
+            .any(|w| w.services.contains(&service.name));
     published_of(service)
         .into_iter()
         .map(|published| {

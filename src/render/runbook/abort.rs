@@ -131,8 +131,8 @@ fn l4_step(spec: &Spec, plan: &Plan, slb: &SlbAbort, book: &mut Runbook) {
     for (name, line) in crate::plan::l4::lookups(spec, backends) {
         book.lookup(&name, line);
     }
-    let mut commands = slb.commands.clone();
-    commands.push(crate::plan::l4::describe(spec, backends));
+    // The plan's lines end with the group's description.
+    let commands = slb.commands.clone();
     book.steps.push(
         step(
             Role::Operations,

@@ -311,7 +311,7 @@ pub(super) fn deploy(spec: &Spec, plan: &crate::plan::Plan, phase: &Phase, book:
                 .commands(commands)
                 .expect(format!("`dig` answers {}", text(&address))),
         );
-        if let Some(_) = &in_zone {
+        if in_zone.is_some() {
             book.rollback.push(
                 step(
                     Role::Operations,
