@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "The match (one of header, cookie, query; exactly one of value and pattern) can be expressed by the controller; the diagnostic names the controllers that can.",
+    summary: "The match (one of header, cookie, query; exactly one of value and pattern) can be expressed by the controller; the diagnostic names the controllers that can. A `matchedOnly` step needs the match and a router that weighs matched requests apart (ack-nginx, gateway-api, istio), comes before the steps that move every request, and is not the last step of its wave.",
     rationale: "Upstream nginx has no query match and matches a cookie only by the value `always`; ALB matches headers exactly only; the slb-weights, dns-weights and client strategies see no requests at all.",
     bad: "controller: nginx\nmatch: { query: { name: canary, value: \"1\" } }",
     good: "controller: ack-nginx\nmatch: { query: { name: canary, value: \"1\" } }",
@@ -114,6 +114,22 @@ fn matched_only(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let at = root().rollout().waves().at(w).steps().at(s).matched_only();
+            // The other requests sit at 0% during a matched-only step: after a step that
+            // moved them, it would move them back; as the last step, never forward.
+            if let Some(earlier) = wave.steps[..s]
+                .iter()
+                .find(|e| !e.matched_only && e.weight > 0)
+            {
+                out.push(
+                    ctx.error(RULE.id, &at, "moves the others back", format!("step {}% of wave `{}` applies to the matched requests only, after a step that sent {}% of every request to the new cluster: the other requests would go back to the old cluster", step.weight, wave.name, earlier.weight))
+                        .help("put the matched-only steps first in the wave, before the steps that move every request"),
+                );
+            } else if s + 1 == wave.steps.len() {
+                out.push(
+                    ctx.error(RULE.id, &at, "the others never move", format!("the last step of wave `{}` applies to the matched requests only: the other requests would stay on the old cluster until `complete` moves them all at once", wave.name))
+                        .help("end the wave with a step for every request (`{ weight: 100, hold: ... }`)"),
+                );
+            }
             if rollout.match_rule.is_none() {
                 out.push(
                     ctx.error(RULE.id, &at, "no match", format!("step {}% of wave `{}` applies to the matched requests only, but the rollout has no `match`", step.weight, wave.name))
