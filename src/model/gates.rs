@@ -115,6 +115,12 @@ pub fn threshold(metric: GateMetric, text: &str) -> Result<Threshold, String> {
                 ));
             }
             let share: Percent = text.parse()?;
+            // "Below 0%" never holds and "above 0%" says nothing.
+            if share.hundredths() == 0 {
+                return Err(format!(
+                    "`{text}` is no threshold: an error-rate gate lies above 0%, such as `1%` or `0.5%`"
+                ));
+            }
             Ok(Threshold::Share(share.hundredths()))
         }
         GateMetric::P99Latency => latency(text).map(Threshold::Millis).map_err(|e| {

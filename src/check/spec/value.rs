@@ -69,6 +69,8 @@ enum Grammar {
     Share,
     /// A p99-latency gate's threshold: `500ms`.
     Latency,
+    /// A gate's window: a duration from one minute to one day (`5m`).
+    Window,
     /// Anything printable on one line.
     Text,
 }
@@ -120,6 +122,9 @@ impl Grammar {
             }
             Grammar::Share => threshold(GateMetric::ErrorRate, value).is_ok(),
             Grammar::Latency => threshold(GateMetric::P99Latency, value).is_ok(),
+            Grammar::Window => value
+                .parse::<crate::model::Duration>()
+                .is_ok_and(|d| (60..=86_400).contains(&d.seconds())),
             Grammar::Text => value.chars().count() <= 1000 && !value.chars().any(is_unsafe_char),
         }
     }
@@ -146,6 +151,7 @@ impl Grammar {
             Grammar::GatewayRef => "a `namespace/name` reference",
             Grammar::Share => "a share of the requests such as `1%`",
             Grammar::Latency => "a latency such as `500ms`",
+            Grammar::Window => "a window such as `5m`",
             Grammar::Text => "one line of printable text",
         }
     }
@@ -208,6 +214,9 @@ impl Grammar {
             }
             Grammar::Latency => {
                 "a p99-latency gate's threshold is a duration such as `500ms`, `2s` or `1.5s`, above 0 and at most `60s`"
+            }
+            Grammar::Window => {
+                "a gate reads its metric over a window from `1m` (the metrics' scrape and report interval) to `1d`, such as `5m`"
             }
             Grammar::Text => {
                 "keep it on one line, without control characters (escape sequences, line or paragraph separators, bidirectional controls), at most 1,000 characters"
@@ -403,6 +412,9 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
                     GateMetric::P99Latency => Grammar::Latency,
                 };
                 add(at.threshold(), &gate.threshold, grammar);
+                if let Some(window) = &gate.window {
+                    add(at.window(), window.as_str(), Grammar::Window);
+                }
             }
         }
     }
@@ -681,6 +693,7 @@ mod tests {
             (Grammar::GatewayRef, "istio-system/ingressgateway"),
             (Grammar::Share, "0.5%"),
             (Grammar::Latency, "1.5s"),
+            (Grammar::Window, "5m"),
             (Grammar::Text, "error rate < 1% for 10 minutes"),
         ];
         for (grammar, value) in cases {
@@ -713,6 +726,16 @@ mod tests {
         Grammar::Token,
         Grammar::GatewayRef,
     ];
+
+    #[test]
+    fn gate_values_stay_in_range() {
+        for value in ["0s", "30s", "2d", "1m; id"] {
+            assert!(!Grammar::Window.accepts(value), "{value}");
+        }
+        assert!(Grammar::Window.accepts("1d"));
+        assert!(!Grammar::Share.accepts("0%"));
+        assert!(!Grammar::Share.accepts("101%"));
+    }
 
     #[test]
     fn no_argument_grammar_accepts_an_option() {
