@@ -21,9 +21,8 @@ use serde::Serialize;
 
 use super::dns::{DnsChange, DnsPlan};
 use super::rollout::{ClientServers, Phase, PhaseKind, Share, TrafficState, in_cluster_traffic};
-use super::slb::{servers_json, slb_vars};
 use crate::model::{Spec, Strategy};
-use crate::shell::{self, Line};
+use crate::shell;
 
 /// The runbook, in the bundle.
 pub const RUNBOOK: &str = "runbooks/abort.md";
@@ -205,41 +204,7 @@ pub fn new_in_group_var(service: &str) -> String {
 /// The commands that put a service's group back on its old servers (by the variables every
 /// SLB runbook sets: [`slb_vars`]).
 pub fn slb_abort_lines(region: &str, service: &str) -> Vec<String> {
-    let ids = slb_vars(service);
-    let present = new_in_group_var(service);
-    let set_old = Line::new("aliyun slb SetVServerGroupAttribute")
-        .opt("--RegionId", region)
-        .opt_var("--VServerGroupId", &ids.group)
-        .lit("--BackendServers")
-        .subst(servers_json(
-            &ids.old_servers,
-            &[("Weight", OLD_WEIGHT.to_string())],
-        ))
-        .build();
-    // RemoveVServerGroupBackendServers ignores servers not in the group, but takes each with
-    // its port: select the new nodes present, as they are there.
-    // https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-removevservergroupbackendservers
-    let find = Line::assign(
-        &present,
-        Line::new("aliyun slb DescribeVServerGroupAttribute")
-            .opt("--RegionId", region)
-            .opt_var("--VServerGroupId", &ids.group)
-            .pipe(Line::new("jq -ec --argjson new").var(ids.new_nodes).arg(
-                "[.BackendServers.BackendServer[] | select(.ServerId | IN($new[])) | {ServerId, Port}]",
-            )),
-    )
-    .build();
-    let remove = Line::new("printf '%s\\n'")
-        .var(&present)
-        .pipe(Line::new("jq -e").arg("length > 0").lit(">/dev/null"))
-        .and(
-            Line::new("aliyun slb RemoveVServerGroupBackendServers")
-                .opt("--RegionId", region)
-                .opt_var("--VServerGroupId", &ids.group)
-                .opt_var("--BackendServers", &present),
-        )
-        .build();
-    vec![set_old, find, remove]
+    super::slb::back_to_old_lines(region, service, &new_in_group_var(service), OLD_WEIGHT)
 }
 
 /// client: every host's list back to the old address only.

@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::rollout::{TrafficState, slb_weights};
 use super::slb::{
-    SlbIds, describe_group, new_nodes_lookup, old_servers_lookup, remove_new_nodes_lines,
-    servers_json, slb_servers, slb_vars, weight_lines,
+    describe_group, new_nodes_lookup, old_servers_lookup, remove_new_nodes_lines, slb_vars,
+    weight_lines,
 };
 use crate::model::ports::{L4Port, l4_members};
 use crate::model::{Address, Protocol, Service, Spec};
@@ -197,44 +197,13 @@ pub fn abort_lines(spec: &Spec, backends: &[L4Backends]) -> Vec<String> {
     let region = &spec.target.region;
     let mut lines = Vec::new();
     for b in backends {
-        let ids: SlbIds = slb_vars(&b.service);
+        // The same lines as the routed services' abort (`plan::abort`), under the L4
+        // member's own variable.
         let joined = shell::variable(&["joined-nodes", &b.service]);
-        lines.push(slb_servers(
-            region,
-            "SetVServerGroupAttribute",
-            &ids.group,
-            &ids.old_servers,
-            &[("Weight", "100".to_string())],
+        lines.extend(super::slb::back_to_old_lines(
+            region, &b.service, &joined, 100,
         ));
-        lines.push(
-            Line::assign(
-                &joined,
-                Line::new("aliyun slb DescribeVServerGroupAttribute")
-                    .opt("--RegionId", region)
-                    .opt_var("--VServerGroupId", &ids.group)
-                    .pipe(Line::new("jq -ec --argjson new").var(ids.new_nodes).arg(
-                        "[.BackendServers.BackendServer[].ServerId | select(IN($new[]))] | unique",
-                    )),
-            )
-            .build(),
-        );
-        // Only when some are in the group: RemoveVServerGroupBackendServers refuses a
-        // server that is not there.
-        lines.push(
-            Line::new("jq -en --argjson ids")
-                .var(&joined)
-                .arg("$ids | length > 0")
-                .lit(">/dev/null")
-                .and(
-                    Line::new("aliyun slb RemoveVServerGroupBackendServers")
-                        .opt("--RegionId", region)
-                        .opt_var("--VServerGroupId", &ids.group)
-                        .lit("--BackendServers")
-                        .subst(servers_json(&joined, &[("Port", b.node_port.to_string())])),
-                )
-                .build(),
-        );
-        lines.push(describe_group(region, &ids.group));
+        lines.push(describe_group(region, &slb_vars(&b.service).group));
     }
     lines
 }

@@ -159,3 +159,48 @@ pub fn weight_lines(
         ),
     ]
 }
+
+/// The abort's lines for one group: the old servers at `old_weight` first, then the new
+/// nodes found in the group (in `present`, with the ports they have there) removed, only
+/// when there are any. Safe to run again, from any phase.
+pub fn back_to_old_lines(
+    region: &str,
+    service: &str,
+    present: &str,
+    old_weight: u32,
+) -> Vec<String> {
+    let ids = slb_vars(service);
+    let set_old = Line::new("aliyun slb SetVServerGroupAttribute")
+        .opt("--RegionId", region)
+        .opt_var("--VServerGroupId", &ids.group)
+        .lit("--BackendServers")
+        .subst(servers_json(
+            &ids.old_servers,
+            &[("Weight", old_weight.to_string())],
+        ))
+        .build();
+    // RemoveVServerGroupBackendServers ignores servers not in the group, but takes each with
+    // its port: select the new nodes present, as they are there.
+    // https://www.alibabacloud.com/help/en/slb/classic-load-balancer/developer-reference/api-slb-2014-05-15-removevservergroupbackendservers
+    let find = Line::assign(
+        present,
+        Line::new("aliyun slb DescribeVServerGroupAttribute")
+            .opt("--RegionId", region)
+            .opt_var("--VServerGroupId", &ids.group)
+            .pipe(Line::new("jq -ec --argjson new").var(ids.new_nodes).arg(
+                "[.BackendServers.BackendServer[] | select(.ServerId | IN($new[])) | {ServerId, Port}]",
+            )),
+    )
+    .build();
+    let remove = Line::new("printf '%s\\n'")
+        .var(present)
+        .pipe(Line::new("jq -e").arg("length > 0").lit(">/dev/null"))
+        .and(
+            Line::new("aliyun slb RemoveVServerGroupBackendServers")
+                .opt("--RegionId", region)
+                .opt_var("--VServerGroupId", &ids.group)
+                .opt_var("--BackendServers", present),
+        )
+        .build();
+    vec![set_old, find, remove]
+}
