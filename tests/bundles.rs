@@ -23,14 +23,48 @@ fn every_example_compiles_to_its_pinned_bundle() {
     assert!(specs >= 2, "examples/ holds the sketch and a minimal spec");
 }
 
+/// The flagship example is the spec sketch, with lines added and none changed or dropped: every
+/// sketch field keeps working as written, and the example may add what the sketch lacks (the
+/// editor's schema line, a route for a record that moves).
 #[test]
-fn the_piggymetrics_example_is_the_spec_sketch_unchanged() {
+fn the_piggymetrics_example_is_the_spec_sketch_with_lines_added() {
     let sketch = Path::new("../shared/brief/spec-sketch.yaml");
-    if sketch.is_file() {
-        assert_eq!(
-            std::fs::read_to_string(sketch).unwrap(),
-            std::fs::read_to_string("examples/piggymetrics.yaml").unwrap()
+    if !sketch.is_file() {
+        return;
+    }
+    let sketch = std::fs::read_to_string(sketch).unwrap();
+    let example = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    let mut example_lines = example.lines();
+    for (number, line) in sketch.lines().enumerate() {
+        assert!(
+            example_lines.any(|l| l == line),
+            "line {} of the sketch is missing from examples/piggymetrics.yaml, or out of order: {line}",
+            number + 1
         );
+    }
+}
+
+/// Every example compiles without a warning, except the ones its own comments expect
+/// (`# Expected warning RULE: why`), and every expected warning still comes.
+#[test]
+fn examples_warn_only_where_their_comments_expect_it() {
+    for spec in common::example_specs(&["yaml", "yml", "toml"]) {
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let expected: std::collections::BTreeSet<String> = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("# Expected warning "))
+            .filter_map(|rest| rest.split_once(':'))
+            .map(|(rule, why)| {
+                assert!(!why.trim().is_empty(), "{}: {rule} expected without a reason", spec.display());
+                rule.trim().to_string()
+            })
+            .collect();
+        let warned: std::collections::BTreeSet<String> = common::compile(&spec)
+            .warnings
+            .iter()
+            .map(|w| w.rule.to_string())
+            .collect();
+        assert_eq!(warned, expected, "{}: the warnings it gives, and the ones its comments expect", spec.display());
     }
 }
 

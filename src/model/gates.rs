@@ -254,6 +254,62 @@ impl From<&str> for Gate {
     }
 }
 
+impl Gate {
+    /// A gate written in words: measured when the words say exactly a measured gate
+    /// (`error rate below 1% on the new cluster`, `p99 latency below 300ms over 10m`), as
+    /// the sketch's gates do; any other text stays free text, shown and not measured.
+    pub fn from_text(text: &str) -> Gate {
+        measured_from_words(text).map_or_else(|| Gate::Text(text.to_string()), Gate::Measured)
+    }
+}
+
+/// `<metric> <below|under|above|over> <threshold> [over|in <window>] [on the new cluster]`,
+/// case aside; `None` for anything else, so that no word of the text is dropped unread.
+fn measured_from_words(text: &str) -> Option<MeasuredGate> {
+    let lower = text.trim().to_ascii_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let (metric, rest) = match words.as_slice() {
+        ["error", "rate", rest @ ..] | ["error-rate", rest @ ..] | ["5xx", "rate", rest @ ..] => {
+            (GateMetric::ErrorRate, rest)
+        }
+        ["p99", "latency", rest @ ..] | ["p99-latency", rest @ ..] | ["p99", rest @ ..] => {
+            (GateMetric::P99Latency, rest)
+        }
+        _ => return None,
+    };
+    let (comparison, threshold_text, rest) = match rest {
+        [word, value, rest @ ..] => {
+            let comparison = match *word {
+                "below" | "under" | "<" => Comparison::Below,
+                "above" | ">" => Comparison::Above,
+                _ => return None,
+            };
+            (comparison, *value, rest)
+        }
+        _ => return None,
+    };
+    threshold(metric, threshold_text).ok()?;
+    let (window, rest) = match rest {
+        ["over" | "in", value, rest @ ..] => (Some(value.parse::<Duration>().ok()?), rest),
+        _ => (None, rest),
+    };
+    if let Some(window) = &window
+        && !(60..=86_400).contains(&window.seconds())
+    {
+        return None;
+    }
+    match rest {
+        [] | ["on", "the", "new", "cluster" | "side"] | ["on", "new", "cluster"] => {}
+        _ => return None,
+    }
+    Some(MeasuredGate {
+        metric,
+        comparison,
+        threshold: threshold_text.to_string(),
+        window,
+    })
+}
+
 impl<'de> Deserialize<'de> for Gate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct GateVisitor;
@@ -266,7 +322,7 @@ impl<'de> Deserialize<'de> for Gate {
             }
             // The loader hands every scalar over as its text.
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Gate, E> {
-                Ok(Gate::Text(value.to_string()))
+                Ok(Gate::from_text(value))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Gate, A::Error> {
                 MeasuredGate::deserialize(de::value::MapAccessDeserializer::new(map))
@@ -327,5 +383,32 @@ mod tests {
             assert!(threshold(metric, bad).is_err(), "{bad}");
         }
         assert!(defaults().iter().all(|g| g.threshold().is_ok()));
+    }
+
+    #[test]
+    fn gates_in_words_measure_when_the_words_say_exactly_a_gate() {
+        let measured = |text: &str| Gate::from_text(text).measured().cloned();
+        let gate = measured("error rate below 1% on the new cluster").unwrap();
+        assert_eq!(
+            (gate.metric, gate.comparison, gate.threshold.as_str()),
+            (GateMetric::ErrorRate, Comparison::Below, "1%")
+        );
+        let gate = measured("P99 latency below 300ms over 10m").unwrap();
+        assert_eq!(gate.metric, GateMetric::P99Latency);
+        assert_eq!(gate.threshold().unwrap(), Threshold::Millis(300));
+        assert_eq!(gate.window_seconds(), 600);
+        for text in [
+            "error rate below 1% unless it is a Monday",
+            "error rate below 300ms",
+            "p99 latency below 1%",
+            "p99 latency below 300ms over 0s",
+            "p99 latency below 300ms over 30d",
+            "error rate equals 1%",
+            "the dashboards look fine",
+            "error rate below",
+            "",
+        ] {
+            assert_eq!(Gate::from_text(text), Gate::Text(text.into()), "{text}");
+        }
     }
 }
