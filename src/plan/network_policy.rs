@@ -50,7 +50,7 @@ use crate::model::{
     Cidr, NetworkPlugin, NetworkPolicyMode, Protocol, PublishVia, Service, Spec, Strategy,
 };
 use crate::plan::rollout::{Phase, PhaseKind};
-use crate::shell::{self, Line};
+use crate::shell::{self, Line, Piece};
 
 /// The label every pod of a service carries: its Service, its PodDisruptionBudget and its
 /// policy select it.
@@ -77,10 +77,8 @@ pub struct NetworkPolicyPlan {
     /// Gateway's proxies' when they may run in the namespace.
     pub policies: Vec<Policy>,
     /// The data stores no service names in `data`: every service may reach them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shared_data: Vec<String>,
     /// The serving services nothing may reach: no route, no published port, no dependant.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreachable: Vec<String>,
     /// The verify phase's checks of the policies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,9 +148,14 @@ pub struct PortRef {
 pub struct Probes {
     /// The runbook that gives them.
     pub phase: String,
-    /// The image the probes run (the helper image, moved with the others).
-    pub image: String,
-    pub commands: Vec<String>,
+    /// The image the probes run (the helper image, moved with the others); none when no
+    /// probe runs one.
+    pub image: Option<String>,
+    /// Each selector of pods outside the namespace that a rule relies on lists its pods.
+    pub selector_commands: Vec<String>,
+    /// Each allowed edge, probed from inside a pod of its source.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub edge_commands: Vec<String>,
     /// A pod no policy allows tries a Service's address: it must be blocked. Empty where
     /// the plugin does not enforce policies (the probe would reach it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -165,9 +168,7 @@ pub struct Probes {
 impl NetworkPolicyPlan {
     /// Whether the verify phase runs the helper image (which then moves with the others).
     pub fn runs_helper(&self) -> bool {
-        self.probes
-            .as_ref()
-            .is_some_and(|p| p.commands.iter().chain(&p.deny_commands).any(|c| c.contains(&p.image)))
+        self.probes.as_ref().is_some_and(|p| p.image.is_some())
     }
 }
 
@@ -623,10 +624,14 @@ fn edge_probe(ns: &str, image: &str, from: &str, host: &str, port: u16) -> Strin
         .build()
 }
 
+/// The variable the deny probe's target address is read into.
+const DENY_PROBE_ADDRESS: &str = "DENY_PROBE_ADDRESS";
+
 /// The probe that must fail: a throwaway pod (only the default deny selects it) tries the
-/// Service address of `to`, without DNS (which the default deny blocks too), and the
-/// command fails when it gets through.
-fn deny_probe(spec: &Spec, image: &str, to: &Service) -> String {
+/// Service address of `to`, without DNS (which the default deny blocks too); the command
+/// fails (exit 1) when the connection gets through. The address is read first, into a
+/// variable the probe's script is built around.
+fn deny_probe(spec: &Spec, image: &str, to: &Service) -> Vec<String> {
     let ns = spec.namespace();
     let mut pod_labels = format!("{DENY_PROBE_LABEL}=deny");
     if spec.rollout.strategy == Strategy::Istio {
@@ -638,20 +643,27 @@ fn deny_probe(spec: &Spec, image: &str, to: &Service) -> String {
         .arg(&to.name)
         .opt("-o", "jsonpath={.spec.clusterIP}");
     let target = format!("{}:{}", shell::quote(&to.name), to.port);
-    let script = format!(
-        "if nc -z -w 3 \"$1\" {port}; then echo REACHED {target}, the NetworkPolicies are not enforced; exit 1; fi; echo blocked {target} as expected",
+    let before = "if nc -z -w 3 ".to_string();
+    let after = format!(
+        " {port}; then echo REACHED {target}, the NetworkPolicies are not enforced; exit 1; fi; echo blocked {target} as expected",
         port = to.port,
     );
-    kubectl_in(ns)
-        .lit("run cutover-deny-probe")
-        .opt("--image", image)
-        .lit("--restart=Never --rm --attach --quiet")
-        .arg(format!("--labels={pod_labels}"))
-        .lit("-- sh -c")
-        .arg(script)
-        .lit("probe")
-        .subst(address)
-        .build()
+    vec![
+        Line::assign(DENY_PROBE_ADDRESS, address).build(),
+        shell::show(DENY_PROBE_ADDRESS),
+        kubectl_in(ns)
+            .lit("run cutover-deny-probe")
+            .opt("--image", image)
+            .lit("--restart=Never --rm --attach --quiet")
+            .arg(format!("--labels={pod_labels}"))
+            .lit("-- sh -c")
+            .word(&[
+                Piece::Lit(&before),
+                Piece::Var(DENY_PROBE_ADDRESS),
+                Piece::Lit(&after),
+            ])
+            .build(),
+    ]
 }
 
 /// The probes of the verify phase: every selector an ingress or DNS rule relies on finds its
@@ -662,7 +674,8 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
     let phase = phases.iter().find(|p| p.kind == PhaseKind::Verify)?;
     let ns = spec.namespace();
     let image = target_image(spec, spec.helper_image());
-    let mut commands = Vec::new();
+    let mut selector_commands = Vec::new();
+    let mut edge_commands = Vec::new();
     let mut not_probed = Vec::new();
     // The selectors of other namespaces' pods.
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -679,7 +692,7 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
             _ => continue,
         };
         if seen.insert(line.clone()) {
-            commands.push(line);
+            selector_commands.push(line);
         }
     }
     let istio = spec.rollout.strategy == Strategy::Istio;
@@ -706,7 +719,7 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
                 ));
                 continue;
             }
-            commands.push(edge_probe(
+            edge_commands.push(edge_probe(
                 ns,
                 &image,
                 &service.name,
@@ -734,7 +747,7 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
         };
         match store {
             DataStore::Database(db) => match &db.private_name {
-                Some(host) => commands.push(edge_probe(
+                Some(host) => edge_commands.push(edge_probe(
                     ns,
                     &image,
                     &from.name,
@@ -746,7 +759,7 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
                     db.name
                 )),
             },
-            DataStore::ObjectStore(os) if os.cidr.is_none() => commands.push(edge_probe(
+            DataStore::ObjectStore(os) if os.cidr.is_none() => edge_commands.push(edge_probe(
                 ns,
                 &image,
                 &from.name,
@@ -773,13 +786,15 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
             .iter()
             .find(|s| !s.one_shot && s.protocol == Protocol::Tcp);
         if let Some(target) = target {
-            deny_commands.push(deny_probe(spec, &image, target));
+            deny_commands.extend(deny_probe(spec, &image, target));
         }
     }
+    let runs = !edge_commands.is_empty() || !deny_commands.is_empty();
     Some(Probes {
         phase: phase.id.clone(),
-        image,
-        commands,
+        image: runs.then_some(image),
+        selector_commands,
+        edge_commands,
         deny_commands,
         not_probed,
     })

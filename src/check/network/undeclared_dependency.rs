@@ -243,11 +243,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 out.push(
-                    ctx.warning(RULE.id, &at, format!("names {destination}"), message)
-                        .service(&service.name)
-                        .help(format!(
-                            "{help}. cutover reads only the env: it cannot know what the code calls"
-                        )),
+                    ctx.warning(
+                        RULE.id,
+                        &at,
+                        format!("names {destination}"),
+                        format!(
+                            "{message} (cutover reads the env only: it cannot know what the code calls)"
+                        ),
+                    )
+                    .service(&service.name)
+                    .help(help),
                 );
             }
         }

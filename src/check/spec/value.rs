@@ -246,7 +246,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     zero_ports(ctx, out);
 }
 
-/// The ports the NetworkPolicies open that no other rule checks (`workload/ports` checks the
+/// The ports the NetworkPolicies open that no other rule checks (`workload::ports` checks the
 /// services' own): `egress` ports and the databases' target ports. Port 0 is no port:
 /// Kubernetes refuses it in a NetworkPolicy.
 fn zero_ports(ctx: &Ctx, out: &mut Vec<Diagnostic>) {

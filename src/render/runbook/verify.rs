@@ -82,10 +82,13 @@ pub(super) fn network_policies(plan: &Plan, book: &mut Runbook) {
     let Some(probes) = &policies.probes else {
         return;
     };
-    let mut detail = format!(
-        "The deploy folder's NetworkPolicies, exercised from inside the pods: first each selector the policies rely on outside the namespace lists its pods (an empty one is a rule that admits nobody); then, for every allowed connection inside the cluster and one per data store, `kubectl debug` adds an ephemeral container with {} to a running pod of the source, in that pod's network namespace so that its policy applies, and tries the destination over TCP. `kubectl debug` does not pass the container's exit status on: the line it prints is the verdict. It needs kubectl 1.27 or later (`--profile=baseline`), and each probe leaves its finished ephemeral container in the pod's status until the pod is replaced.",
-        code(&probes.image)
-    );
+    let mut detail = "The deploy folder's NetworkPolicies, exercised: first each selector of pods outside the namespace that a rule relies on lists its pods (an empty one is a rule that admits nobody).".to_string();
+    if let (Some(image), false) = (&probes.image, probes.edge_commands.is_empty()) {
+        detail.push_str(&format!(
+            " Then, for every allowed connection inside the cluster and one per data store, `kubectl debug` adds an ephemeral container with {} to a running pod of the source, in that pod's network namespace so that its policy applies, and tries the destination over TCP. `kubectl debug` does not pass the container's exit status on: the line it prints is the verdict. It needs kubectl 1.27 or later (`--profile=baseline`), and each probe leaves its finished ephemeral container in the pod's status until the pod is replaced.",
+            code(image)
+        ));
+    }
     if !probes.not_probed.is_empty() {
         detail.push_str(" Not probed: ");
         detail.push_str(
@@ -98,10 +101,13 @@ pub(super) fn network_policies(plan: &Plan, book: &mut Runbook) {
         );
         detail.push('.');
     }
-    let mut expect = "every `kubectl get pods` lists at least one pod, and every probe prints `open …`; a `BLOCKED` line is a connection the policies refuse although the spec declares it".to_string();
+    let mut expect = "every `kubectl get pods` lists at least one pod".to_string();
+    if !probes.edge_commands.is_empty() {
+        expect.push_str(", and every probe prints `open …`; a `BLOCKED` line is a connection the policies refuse although the spec declares it");
+    }
     if !policies.enforced {
         expect.push_str(&format!(
-            ". Under {} nothing enforces the policies (`{}`): the probes check the pods, names and ports, and keep their meaning for the move to Terway",
+            ". Under {} nothing enforces the policies (`{}`): these checks keep their meaning for the move to Terway",
             text(plan.network.plugin),
             RuleId::NetworkPolicyEnforcement
         ));
@@ -109,7 +115,13 @@ pub(super) fn network_policies(plan: &Plan, book: &mut Runbook) {
     book.steps.push(
         step(Role::Operations, "Check the network policies", "target.networkPolicy")
             .detail(detail)
-            .commands(probes.commands.iter().cloned())
+            .commands(
+                probes
+                    .selector_commands
+                    .iter()
+                    .chain(&probes.edge_commands)
+                    .cloned(),
+            )
             .expect(expect),
     );
     if probes.deny_commands.is_empty() {
