@@ -78,7 +78,8 @@ pub struct NetworkPolicyPlan {
     pub policies: Vec<Policy>,
     /// The data stores no service names in `data`: every service may reach them.
     pub shared_data: Vec<String>,
-    /// The serving services nothing may reach: no route, no published port, no dependant.
+    /// The serving services no other pod may reach: no route, no published port, no
+    /// dependant (a StatefulSet's own pods still reach each other).
     pub unreachable: Vec<String>,
     /// The verify phase's checks of the policies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -386,7 +387,10 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> NetworkPolicyPlan {
     plan.unreachable = plan
         .policies
         .iter()
-        .filter(|p| p.ingress.is_empty())
+        .filter(|p| {
+            let own = Peer::Pods(p.pods.clone());
+            p.ingress.iter().all(|r| r.peer.as_ref() == Some(&own))
+        })
         .filter_map(|p| p.service.as_deref())
         .filter(|name| spec.service(name).is_some_and(|s| !s.one_shot))
         .map(str::to_string)
