@@ -117,7 +117,10 @@ fn tcp(ports: &[u64]) -> Vec<(u64, String)> {
 fn dns() -> BTreeSet<RuleKey> {
     let ports = vec![(53, "UDP".to_string()), (53, "TCP".to_string())];
     BTreeSet::from([
-        ("pods:kube-system/k8s-app=kube-dns".to_string(), ports.clone()),
+        (
+            "pods:kube-system/k8s-app=kube-dns".to_string(),
+            ports.clone(),
+        ),
         ("cidr:169.254.20.10/32".to_string(), ports),
     ])
 }
@@ -156,17 +159,20 @@ fn namespace(spec: &Value) -> String {
 
 /// The engines' default ports, as Alibaba Cloud documents them.
 fn db_port(db: &Value) -> u64 {
-    db["target"]["port"].as_u64().unwrap_or(
-        match db["engine"].as_str().unwrap() {
+    db["target"]["port"]
+        .as_u64()
+        .unwrap_or(match db["engine"].as_str().unwrap() {
             "mysql" => 3306,
             "postgresql" => 5432,
             other => panic!("no port known for {other}"),
-        },
-    )
+        })
 }
 
 /// What the spec's graph allows each serving service's pods, besides DNS: (ingress, egress).
-fn expected(spec: &Value, router: &str) -> BTreeMap<String, (BTreeSet<RuleKey>, BTreeSet<RuleKey>)> {
+fn expected(
+    spec: &Value,
+    router: &str,
+) -> BTreeMap<String, (BTreeSet<RuleKey>, BTreeSet<RuleKey>)> {
     let all = services(spec);
     let by_name: BTreeMap<&str, &Value> = all.iter().map(|s| (name(s), *s)).collect();
     let vpc = spec["target"]["network"]["vpc"].as_str().unwrap();
@@ -219,7 +225,8 @@ fn expected(spec: &Value, router: &str) -> BTreeMap<String, (BTreeSet<RuleKey>, 
             let d = by_name[dep];
             if is(d, "oneShot") {
                 let service_cidr = spec["target"]["network"]["serviceCidr"].as_str().unwrap();
-                let first: std::net::Ipv4Addr = service_cidr.split('/').next().unwrap().parse().unwrap();
+                let first: std::net::Ipv4Addr =
+                    service_cidr.split('/').next().unwrap().parse().unwrap();
                 let api = std::net::Ipv4Addr::from(u32::from(first) + 1);
                 egress.insert((format!("cidr:{api}/32"), tcp(&[443])));
                 egress.insert((format!("cidr:{vpc}"), tcp(&[6443])));
@@ -272,7 +279,10 @@ fn the_piggymetrics_policies_allow_exactly_its_routes_dependants_and_data_stores
     let folder = format!("manifests/{}", deploy_folder(&compiled.files));
 
     // One default deny, and one policy per service named after it, in the deploy folder.
-    let mut names: BTreeSet<String> = services(&spec).iter().map(|s| name(s).to_string()).collect();
+    let mut names: BTreeSet<String> = services(&spec)
+        .iter()
+        .map(|s| name(s).to_string())
+        .collect();
     names.insert("default-deny".into());
     assert_eq!(found.keys().cloned().collect::<BTreeSet<_>>(), names);
     for (name, (at, policy)) in &found {
@@ -302,7 +312,10 @@ fn the_piggymetrics_policies_allow_exactly_its_routes_dependants_and_data_stores
             continue;
         }
         let object = common::yaml(bytes);
-        if !matches!(object["kind"].as_str(), Some("Deployment" | "StatefulSet" | "Job")) {
+        if !matches!(
+            object["kind"].as_str(),
+            Some("Deployment" | "StatefulSet" | "Job")
+        ) {
             continue;
         }
         let name = object["metadata"]["name"].as_str().unwrap();
@@ -328,12 +341,18 @@ fn no_policy_can_select_the_ingress_controller_or_the_legacy_backend() {
             assert_eq!(policy["metadata"]["namespace"], ns.as_str(), "{name}");
             let selector = &policy["spec"]["podSelector"];
             if selector.as_object().is_some_and(|m| m.is_empty()) {
-                assert_eq!(name, "default-deny", "only the default deny selects every pod");
+                assert_eq!(
+                    name, "default-deny",
+                    "only the default deny selects every pod"
+                );
             }
         }
         // The legacy backends are Services without a selector: no pod of theirs to select.
         for (path, bytes) in compiled.files.iter() {
-            if !path.starts_with("manifests/") || !path.ends_with(".yaml") || path.contains("/configs/") {
+            if !path.starts_with("manifests/")
+                || !path.ends_with(".yaml")
+                || path.contains("/configs/")
+            {
                 continue;
             }
             let object = common::yaml(bytes);
@@ -357,10 +376,15 @@ fn each_router_admits_its_own_pods_or_addresses_on_the_main_port() {
         ("examples/minimal.yaml", &[NGINX]),
         ("examples/ack-nginx.yaml", &[NGINX]),
         ("examples/alb.yaml", &[vpc]),
-        ("examples/istio.yaml", &["pods:istio-system/istio=ingressgateway"]),
+        (
+            "examples/istio.yaml",
+            &["pods:istio-system/istio=ingressgateway"],
+        ),
         (
             "examples/gateway-api.yaml",
-            &["pods:*/gateway.envoyproxy.io/owning-gateway-name=public,gateway.envoyproxy.io/owning-gateway-namespace=gateways"],
+            &[
+                "pods:*/gateway.envoyproxy.io/owning-gateway-name=public,gateway.envoyproxy.io/owning-gateway-namespace=gateways",
+            ],
         ),
         ("examples/slb-weights.yaml", &[NGINX, "cidr:0.0.0.0/0"]),
         ("examples/dns-weights.yaml", &[NGINX]),
@@ -435,10 +459,18 @@ fn the_network_policy_example_narrows_data_and_opens_egress_and_the_api_server()
         assert!(!found[service].1.contains(&orders), "{service}");
     }
     // api waits for the migrate Job through the API server; nothing reaches the Job.
-    assert!(found["api"].1.contains(&("cidr:10.17.0.1/32".to_string(), tcp(&[443]))));
+    assert!(
+        found["api"]
+            .1
+            .contains(&("cidr:10.17.0.1/32".to_string(), tcp(&[443])))
+    );
     assert!(found["migrate"].0.is_empty());
     // The mail relay, on its port only.
-    assert!(found["api"].1.contains(&("cidr:198.51.100.25/32".to_string(), tcp(&[587]))));
+    assert!(
+        found["api"]
+            .1
+            .contains(&("cidr:198.51.100.25/32".to_string(), tcp(&[587])))
+    );
     // The env names only declared destinations: no warning.
     assert!(
         compiled
@@ -471,9 +503,14 @@ fn network_policy_none_writes_no_policy_and_no_probe() {
     assert!(policies(&compiled.files).is_empty());
     let plan: Value = serde_json::from_slice(compiled.files.get("plan.json").unwrap()).unwrap();
     assert_eq!(plan["networkPolicy"]["mode"], "none");
-    assert!(plan["networkPolicy"]["policies"].as_array().unwrap().is_empty());
-    let verify = String::from_utf8_lossy(compiled.files.get("runbooks/05-verify.md").unwrap())
-        .into_owned();
+    assert!(
+        plan["networkPolicy"]["policies"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let verify =
+        String::from_utf8_lossy(compiled.files.get("runbooks/05-verify.md").unwrap()).into_owned();
     assert!(!verify.contains("Check the network policies"));
     assert!(!verify.contains("cutover-deny-probe"));
     // Nothing judged either: the env may name what it likes.
@@ -557,7 +594,11 @@ fn the_verify_runbook_probes_every_allowed_edge() {
             spec_path.display()
         );
         if !terway {
-            assert!(verify.contains("applied but not enforced"), "{}", spec_path.display());
+            assert!(
+                verify.contains("applied but not enforced"),
+                "{}",
+                spec_path.display()
+            );
         }
         if spec_path.ends_with("network-policy.yaml") {
             assert!(probed >= 2);
@@ -573,22 +614,70 @@ fn the_verify_runbook_probes_every_allowed_edge() {
 fn hostile_egress_and_data_values_are_refused() {
     let text = std::fs::read_to_string("examples/network-policy.yaml").unwrap();
     let hostile = [
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: \"198.51.100.25/32; rm -rf /\", port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: \"$(touch /tmp/pwned)\", port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: \"198.51.100.25/32\\nkind: Secret\", port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/33, port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/29, port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: \"::/0\", port: 587 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/32, port: \"587; id\" }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/32, port: 70000 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/32, port: 0 }"),
-        ("{ cidr: 198.51.100.25/32, port: 587 }", "{ cidr: 198.51.100.25/32, port: 587, protocol: sctp }"),
-        ("    data: [orders]                # only", "    data: [\"orders; id\"]                # only"),
-        ("    data: [orders]                # only", "    data: [\"../orders\"]                # only"),
-        ("target: { instance: rm-bp1example000002 }", "target: { instance: rm-bp1example000002, port: -1 }"),
-        ("target: { instance: rm-bp1example000002 }", "target: { instance: rm-bp1example000002, cidr: \"0/0 $(id)\" }"),
-        ("target: oss://shop-assets", "target: oss://shop-assets\n      cidr: \"100.64.0.0/10`id`\""),
-        ("  networkPolicy: dependencies ", "  networkPolicy: \"none; id\" "),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: \"198.51.100.25/32; rm -rf /\", port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: \"$(touch /tmp/pwned)\", port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: \"198.51.100.25/32\\nkind: Secret\", port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/33, port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/29, port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: \"::/0\", port: 587 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/32, port: \"587; id\" }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/32, port: 70000 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/32, port: 0 }",
+        ),
+        (
+            "{ cidr: 198.51.100.25/32, port: 587 }",
+            "{ cidr: 198.51.100.25/32, port: 587, protocol: sctp }",
+        ),
+        (
+            "    data: [orders]                # only",
+            "    data: [\"orders; id\"]                # only",
+        ),
+        (
+            "    data: [orders]                # only",
+            "    data: [\"../orders\"]                # only",
+        ),
+        (
+            "target: { instance: rm-bp1example000002 }",
+            "target: { instance: rm-bp1example000002, port: -1 }",
+        ),
+        (
+            "target: { instance: rm-bp1example000002 }",
+            "target: { instance: rm-bp1example000002, cidr: \"0/0 $(id)\" }",
+        ),
+        (
+            "target: oss://shop-assets",
+            "target: oss://shop-assets\n      cidr: \"100.64.0.0/10`id`\"",
+        ),
+        (
+            "  networkPolicy: dependencies ",
+            "  networkPolicy: \"none; id\" ",
+        ),
     ];
     for (from, to) in hostile {
         assert!(text.contains(from), "{from}");
@@ -608,7 +697,8 @@ fn hostile_egress_and_data_values_are_refused() {
         1,
     );
     let found = read_back(&compile_text(&variant).files);
-    assert!(found["api"]
-        .1
-        .contains(&("cidr:198.51.100.0/24".to_string(), vec![(5353, "UDP".to_string())])));
+    assert!(found["api"].1.contains(&(
+        "cidr:198.51.100.0/24".to_string(),
+        vec![(5353, "UDP".to_string())]
+    )));
 }

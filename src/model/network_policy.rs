@@ -178,11 +178,7 @@ pub fn shared<'a>(spec: &'a Spec, named: &BTreeSet<&str>) -> Vec<DataStore<'a>> 
 
 /// The stores a service may reach: the ones it names, and every one no service names.
 /// `named` is [`named`] of the spec, computed once.
-pub fn reach<'a>(
-    spec: &'a Spec,
-    named: &BTreeSet<&str>,
-    service: &Service,
-) -> Vec<DataStore<'a>> {
+pub fn reach<'a>(spec: &'a Spec, named: &BTreeSet<&str>, service: &Service) -> Vec<DataStore<'a>> {
     stores(spec)
         .into_iter()
         .filter(|store| {

@@ -220,10 +220,16 @@ fn published_ports(service: &Service) -> Vec<PortRef> {
     if service.publish.is_some() {
         ports.push(main_port(service));
     }
-    ports.extend(service.ports.iter().filter(|p| p.publish.is_some()).map(|p| PortRef {
-        port: p.port,
-        protocol: p.protocol,
-    }));
+    ports.extend(
+        service
+            .ports
+            .iter()
+            .filter(|p| p.publish.is_some())
+            .map(|p| PortRef {
+                port: p.port,
+                protocol: p.protocol,
+            }),
+    );
     ports.sort();
     ports.dedup();
     ports
@@ -423,7 +429,9 @@ fn gateway_proxies(spec: &Spec, gateway: &str) -> Policy {
             (ENVOY_GATEWAY_NAMESPACE, spec.namespace()),
         ]),
         source: "target.ingressController.gateway".into(),
-        ingress: vec![everything("anything: the Gateway takes its clients' requests")],
+        ingress: vec![everything(
+            "anything: the Gateway takes its clients' requests",
+        )],
         egress: vec![everything(
             "anything: the Gateway reaches the services, the legacy backend and its controller",
         )],
@@ -723,24 +731,18 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
                 ));
                 continue;
             }
-            edge_commands.push(edge_probe(
-                ns,
-                &image,
-                &service.name,
-                dep,
-                dependency.port,
-            ));
+            edge_commands.push(edge_probe(ns, &image, &service.name, dep, dependency.port));
         }
     }
     for store in facts::stores(spec) {
         if istio {
             break;
         }
-        let from = spec
-            .services
-            .iter()
-            .filter(|s| !s.one_shot)
-            .find(|s| facts::reach(spec, &named, s).iter().any(|r| r.name() == store.name()));
+        let from = spec.services.iter().filter(|s| !s.one_shot).find(|s| {
+            facts::reach(spec, &named, s)
+                .iter()
+                .any(|r| r.name() == store.name())
+        });
         let Some(from) = from else {
             not_probed.push(format!(
                 "the {} {}: only one-shot services may reach it, and their pods do not stay running",

@@ -259,7 +259,12 @@ fn zero_ports(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for (i, db) in spec.data.iter().flat_map(|d| d.databases.iter()).enumerate() {
+    for (i, db) in spec
+        .data
+        .iter()
+        .flat_map(|d| d.databases.iter())
+        .enumerate()
+    {
         if db.target.port == Some(0) {
             zero.push(root().data().databases().at(i).target().port());
         }

@@ -40,7 +40,10 @@ pub(super) fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     // private, and it is removed after the sync whatever the outcome.
     let mut auth = Line::new("jq -n");
     let mut entries = Vec::new();
-    for (i, login) in crate::plan::images::logins(spec, &plan.images).iter().enumerate() {
+    for (i, login) in crate::plan::images::logins(spec, &plan.images)
+        .iter()
+        .enumerate()
+    {
         let n = i + 1;
         auth = auth
             .lit("--arg")

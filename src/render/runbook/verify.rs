@@ -113,16 +113,20 @@ pub(super) fn network_policies(plan: &Plan, book: &mut Runbook) {
         ));
     }
     book.steps.push(
-        step(Role::Operations, "Check the network policies", "target.networkPolicy")
-            .detail(detail)
-            .commands(
-                probes
-                    .selector_commands
-                    .iter()
-                    .chain(&probes.edge_commands)
-                    .cloned(),
-            )
-            .expect(expect),
+        step(
+            Role::Operations,
+            "Check the network policies",
+            "target.networkPolicy",
+        )
+        .detail(detail)
+        .commands(
+            probes
+                .selector_commands
+                .iter()
+                .chain(&probes.edge_commands)
+                .cloned(),
+        )
+        .expect(expect),
     );
     if probes.deny_commands.is_empty() {
         if !policies.enforced {
