@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod images;
 pub mod kubernetes;
 pub mod network;
+pub mod network_policy;
 pub mod path;
 pub mod placeholder;
 pub mod ports;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
 pub use gates::{Comparison, Gate, GateMetric, MeasuredGate};
+pub use network_policy::{Egress, NetworkPolicyMode};
 pub use ports::{AddressType, ExtraPort, LegacyBackend, Protocol, Publish, PublishVia};
 pub use secrets::{
     Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
@@ -166,6 +168,11 @@ pub struct TargetCluster {
     /// Cluster add-ons installed at creation (`cloud-monitor`, `log-service`, ...).
     #[serde(default)]
     pub addons: Vec<String>,
+    /// `dependencies` (default): a default-deny NetworkPolicy in the namespace and one per
+    /// service that allows its routes, its `dependsOn` edges, its data stores and its
+    /// `egress`; `none`: no NetworkPolicy.
+    #[serde(default, skip_serializing_if = "NetworkPolicyMode::is_default")]
+    pub network_policy: NetworkPolicyMode,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -468,6 +475,15 @@ pub struct Service {
     /// Secrets and configs mounted as files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileMount>,
+    /// The databases and object stores (`data.databases[].name`, `data.objectStores[].name`)
+    /// the service reads or writes: its NetworkPolicy lets it reach those. A store no service
+    /// names is open to every service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<String>,
+    /// Destinations outside the cluster the service calls (external APIs, SMTP...): its
+    /// NetworkPolicy lets it reach each block on its port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub egress: Vec<Egress>,
     /// Rule ids accepted on purpose for this service.
     #[serde(default)]
     pub allow: Vec<String>,
@@ -612,6 +628,15 @@ pub struct DatabaseSource {
 pub struct DatabaseTarget {
     /// The RDS instance id.
     pub instance: String,
+    /// The port the services reach the instance on (default by engine: 3306 for MySQL,
+    /// MariaDB and PolarDB, 5432 for PostgreSQL, 1433 for SQL Server, 6379 for Redis and
+    /// Tair, 3717 for MongoDB; else the source's port).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The block the instance's address sits in (default: the VPC): the services'
+    /// NetworkPolicies allow it on the port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<Cidr>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -626,6 +651,11 @@ pub struct ObjectStore {
     /// S3 defaults to `s3.amazonaws.com`.
     #[serde(default)]
     pub source_endpoint: Option<String>,
+    /// The block the bucket's endpoint resolves to (default `100.64.0.0/10`, which holds
+    /// every region's OSS internal endpoint addresses): the services' NetworkPolicies allow
+    /// it on ports 443 and 80.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<Cidr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -944,5 +974,6 @@ mod tests {
         names_match_serde(Strategy::VARIANTS);
         names_match_serde(DnsEdition::VARIANTS);
         names_match_serde(RecordType::VARIANTS);
+        names_match_serde(NetworkPolicyMode::VARIANTS);
     }
 }

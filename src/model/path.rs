@@ -214,7 +214,7 @@ spec_paths! {
     TargetCluster => TargetClusterAt {
         name, edition, region, zones: [], kubernetes_version, namespace,
         entrypoint: EntrypointAt, test_domain, network: NetworkAt, nodes: NodesAt,
-        ingress_controller: IngressControllerAt, addons: [],
+        ingress_controller: IngressControllerAt, addons: [], network_policy,
     }
     Network => NetworkAt {
         plugin, vpc, vswitches: [VSwitchAt], pod_cidr, service_cidr, pods_per_node,
@@ -238,8 +238,9 @@ spec_paths! {
         name, image, replicas, port, protocol, publish: PublishAt, ports: [ExtraPortAt],
         one_shot, resources: ResourcesAt, health: HealthAt, stateful, routes: [HttpRouteAt],
         legacy: LegacyBackendAt, depends_on: [], volumes: [VolumeMountAt], env: {},
-        files: [FileMountAt], allow: [],
+        files: [FileMountAt], data: [], egress: [EgressAt], allow: [],
     }
+    Egress => EgressAt { cidr, port, protocol }
     Secret => SecretAt { name, keys: [], provider, store: SecretStoreRefAt, remote_name }
     SecretStoreRef => SecretStoreRefAt { name, kind }
     Config => ConfigAt { name, files: [] }
@@ -259,8 +260,8 @@ spec_paths! {
         shared_instance,
     }
     DatabaseSource => DatabaseSourceAt { host, port }
-    DatabaseTarget => DatabaseTargetAt { instance }
-    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint }
+    DatabaseTarget => DatabaseTargetAt { instance, port, cidr }
+    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint, cidr }
     Rollout => RolloutAt {
         strategy, controller, match_rule as "match": MatchAt, waves: [WaveAt], gates: [GateAt],
         default_gates, unrouted_paths,

@@ -21,8 +21,9 @@ use crate::model::images::{kubectl_image, target_image, waits_for_jobs, waits_fo
 /// image-syncer's images file in the bundle (the runbook passes it as `--images`).
 pub const IMAGES_FILE: &str = "tools/image-syncer/images.yaml";
 
-/// Every image to copy, sorted by source, with the services that use it.
-pub fn moves(spec: &Spec) -> Vec<ImageMove> {
+/// Every image to copy, sorted by source, with the services that use it; `probes`: the
+/// verify phase's network probes run the helper image.
+pub fn moves(spec: &Spec, probes: bool) -> Vec<ImageMove> {
     let mut by_source: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for service in &spec.services {
         by_source
@@ -30,7 +31,7 @@ pub fn moves(spec: &Spec) -> Vec<ImageMove> {
             .or_default()
             .push(service.name.clone());
     }
-    if waits_for_ports(spec) {
+    if waits_for_ports(spec) || probes {
         by_source.entry(spec.helper_image()).or_default();
     }
     let kubectl = kubectl_image(spec);
@@ -88,8 +89,9 @@ fn env_name(host: &str) -> String {
 /// project's registry (the default kubectl image).
 const ANONYMOUS_REGISTRIES: &[&str] = &["docker.io", "registry.k8s.io"];
 
-/// The logins of the copy: the target registry (`ACR_*`) and each private source registry.
-pub fn logins(spec: &Spec) -> Vec<RegistryLogin> {
+/// The logins of the copy of `moves`: the target registry (`ACR_*`) and each private source
+/// registry.
+pub fn logins(spec: &Spec, moves: &[ImageMove]) -> Vec<RegistryLogin> {
     let Some(images) = &spec.images else {
         return Vec::new();
     };
@@ -99,7 +101,7 @@ pub fn logins(spec: &Spec) -> Vec<RegistryLogin> {
         username_env: "ACR_USERNAME".into(),
         password_env: "ACR_PASSWORD".into(),
     }];
-    let mut sources: Vec<String> = moves(spec)
+    let mut sources: Vec<String> = moves
         .iter()
         .map(|m| registry_of(&m.source))
         .filter(|host| !ANONYMOUS_REGISTRIES.contains(&host.as_str()) && host != &target)

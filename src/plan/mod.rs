@@ -9,6 +9,7 @@ pub mod images;
 pub mod ingress;
 pub mod l4;
 pub mod network;
+pub mod network_policy;
 pub mod ports;
 pub mod rollout;
 pub mod slb;
@@ -37,6 +38,9 @@ pub struct Plan {
     /// Decommission: each L4 wave member's old servers out of its old SLB's group.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub l4_decommission: Vec<PhaseCommands>,
+    /// The NetworkPolicies: per service who may reach it and what it may reach, and the
+    /// verify phase's probes.
+    pub network_policy: network_policy::NetworkPolicyPlan,
     /// Everything back on the old cluster in one step, from any phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abort: Option<abort::AbortPlan>,
@@ -73,7 +77,10 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         ic.phase = phases.first().map(|p| p.id.clone()).unwrap_or_default();
         ic
     });
+    let network_policy = network_policy::plan(spec, &phases);
     Plan {
+        images: images::moves(spec, network_policy.runs_helper()),
+        network_policy,
         strategy: spec.rollout.strategy,
         abort: abort::plan(spec, &phases, dns.as_ref()),
         zones: zones::plan(spec, &phases),
@@ -83,7 +90,6 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         name: spec.metadata.name.clone(),
         sizing,
         network,
-        images: images::moves(spec),
         ingress_controller,
         spec: view::view(spec),
     }

@@ -13,6 +13,8 @@ pub(super) mod node_capacity;
 pub(super) mod terway_vswitch_capacity;
 pub(super) mod route_table_quota;
 pub(super) mod fixed_after_create;
+pub(super) mod policy_enforcement;
+pub(super) mod undeclared_dependency;
 
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;

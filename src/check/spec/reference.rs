@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Service,
     locked: None,
-    summary: "Every name a spec refers to exists: volumes name storage entries, zones are the cluster's zones, allowed rules exist.",
+    summary: "Every name a spec refers to exists: volumes name storage entries, `data` names databases and object stores, zones are the cluster's zones, allowed rules exist.",
     rationale: "A dangling reference becomes a pod stuck in Pending or a silently ignored allow.",
     bad: "volumes: [{ storage: cache, ... }]   # no storage named cache",
     good: "volumes: [{ storage: cache-data, ... }]",
@@ -42,6 +42,33 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     }),
                 );
             }
+        }
+    }
+    // `data` names databases and object stores.
+    let stores = crate::model::network_policy::stores(spec);
+    let store_names = || stores.iter().map(|s| s.name());
+    for (i, service) in spec.services.iter().enumerate() {
+        for (j, name) in service.data.iter().enumerate() {
+            if store_names().any(|s| s == name) {
+                continue;
+            }
+            let near = crate::diagnostic::did_you_mean(name, store_names());
+            out.push(
+                ctx.error(
+                    RULE.id,
+                    root().services().at(i).data().at(j),
+                    "no such data store",
+                    format!(
+                        "service `{}` lists `{name}` in `data`, which is neither a `data.databases` nor a `data.objectStores` name",
+                        service.name
+                    ),
+                )
+                .service(&service.name)
+                .help(match near {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "name a database or object store of `data`, or remove it".into(),
+                }),
+            );
         }
     }
     let zones = &spec.target.zones;

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     locked: Some(
         "its values reach shell commands, file paths and config lines of the bundle, where a value that breaks its grammar runs a command, writes outside the bundle or adds a config key",
     ),
-    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths, image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters.",
+    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths, image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters; the ports the NetworkPolicies open (`egress`, a database's `target.port`) are not 0.",
     rationale: "The runbooks are pasted into a production shell and the tool configs are read line by line: a `;`, a `$(...)`, a `../` or a line break in a value would run a command, write outside the bundle or add a config key.",
     bad: "data: { backups: \"oss://bk;touch${IFS}/tmp/x;\" }",
     good: "data: { backups: \"oss://shop-backups/migration/\" }",
@@ -242,6 +242,38 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 .help(grammar.help()),
             );
         }
+    }
+    zero_ports(ctx, out);
+}
+
+/// The ports the NetworkPolicies open that no other rule checks (`workload::ports` checks the
+/// services' own): `egress` ports and the databases' target ports. Port 0 is no port:
+/// Kubernetes refuses it in a NetworkPolicy.
+fn zero_ports(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    let mut zero: Vec<SpecPath> = Vec::new();
+    for (i, service) in spec.services.iter().enumerate() {
+        for (j, egress) in service.egress.iter().enumerate() {
+            if egress.port == 0 {
+                zero.push(root().services().at(i).egress().at(j).port());
+            }
+        }
+    }
+    for (i, db) in spec
+        .data
+        .iter()
+        .flat_map(|d| d.databases.iter())
+        .enumerate()
+    {
+        if db.target.port == Some(0) {
+            zero.push(root().data().databases().at(i).target().port());
+        }
+    }
+    for path in zero {
+        out.push(
+            ctx.error(RULE.id, &path, "not a port", "`0` is not a port")
+                .help("write the port the destination answers on, from 1 to 65535"),
+        );
     }
 }
 

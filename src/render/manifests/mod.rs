@@ -9,6 +9,7 @@
 
 mod config;
 mod custom;
+mod network_policy;
 pub mod routes;
 pub mod secret_store;
 mod storage;
@@ -211,6 +212,12 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
             phases.folders.insert(rollback_folder(&phase.id), rollback);
         }
     }
+    // The NetworkPolicies arrive with the workloads (rolling the deploy back deletes them).
+    if let Some(folder) = deploy_folder(plan)
+        && let Some(objects) = phases.folders.get_mut(folder)
+    {
+        objects.extend(network_policy::objects(spec, &plan.network_policy));
+    }
     if let Some(folder) = deploy_folder(plan)
         && !spec.configs.is_empty()
     {
@@ -393,5 +400,6 @@ pub const SERVED_SINCE: &[(&str, &str, u32)] = &[
     ("policy/v1", "PodDisruptionBudget", 21),
     ("storage.k8s.io/v1", "StorageClass", 6),
     ("networking.k8s.io/v1", "Ingress", 19),
+    ("networking.k8s.io/v1", "NetworkPolicy", 7),
     ("discovery.k8s.io/v1", "EndpointSlice", 21),
 ];

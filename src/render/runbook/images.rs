@@ -29,7 +29,7 @@ pub(super) fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
         .expect("Login Succeeded"),
     );
     let mut commands = Vec::new();
-    for login in crate::plan::images::logins(spec) {
+    for login in crate::plan::images::logins(spec, &plan.images) {
         commands.extend(credentials(
             &[&login.username_env, &login.password_env],
             &format!("the login to {}", login.host),
@@ -40,7 +40,10 @@ pub(super) fn images(spec: &Spec, plan: &Plan, book: &mut Runbook) {
     // private, and it is removed after the sync whatever the outcome.
     let mut auth = Line::new("jq -n");
     let mut entries = Vec::new();
-    for (i, login) in crate::plan::images::logins(spec).iter().enumerate() {
+    for (i, login) in crate::plan::images::logins(spec, &plan.images)
+        .iter()
+        .enumerate()
+    {
         let n = i + 1;
         auth = auth
             .lit("--arg")

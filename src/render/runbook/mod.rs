@@ -200,7 +200,10 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 }
                 PhaseKind::Images => images::images(spec, plan, &mut book),
                 PhaseKind::Deploy => deploy::deploy(spec, plan, phase, &mut book),
-                PhaseKind::Verify => verify::verify(spec, plan, &mut book),
+                PhaseKind::Verify => {
+                    verify::verify(spec, plan, &mut book);
+                    verify::network_policies(plan, &mut book);
+                }
                 PhaseKind::Decommission => {
                     decommission::decommission(spec, phase, &mut book);
                     decommission::l4_old_servers(spec, plan, &mut book);
