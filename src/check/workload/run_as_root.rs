@@ -21,25 +21,32 @@ pub static RULE: Rule = Rule {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (i, service) in ctx.spec.services.iter().enumerate() {
-        if !runs_as_root(service) {
+        let context = service.security_context.as_ref();
+        // `runAsNonRoot: true` with uid 0 cannot start at all: the security-context rule's
+        // error says so.
+        if !runs_as_root(service) || context.and_then(|c| c.run_as_non_root) == Some(true) {
             continue;
         }
-        let context = service.security_context.as_ref();
         let at = root().services().at(i).security_context();
-        let (path, label) = if context.and_then(|c| c.run_as_user) == Some(0) {
-            (at.run_as_user(), "uid 0")
+        let (path, label, message, field) = if context.and_then(|c| c.run_as_user) == Some(0) {
+            (at.run_as_user(), "uid 0", "runs as root", "runAsUser: 0")
         } else {
-            (at.run_as_non_root(), "may run as root")
+            (
+                at.run_as_non_root(),
+                "may run as root",
+                "runs as its image's user, root unless the image sets another",
+                "runAsNonRoot: false",
+            )
         };
         out.push(
             ctx.warning(
                 RULE.id,
                 path,
                 label,
-                format!("service `{}` runs as root", service.name),
+                format!("service `{}` {message}", service.name),
             )
             .service(&service.name)
-            .help("most images that start as root only chown their data and step down to their user: remove it (the default is uid 10001, non-root) and `fsGroup` makes the volumes writable; else build the image with a numeric `USER`. An image that must start as root to step down needs `capabilities: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]`, as every capability is dropped"),
+            .help(format!("most images that start as root only chown their data and step down to their user: remove `{field}` (the default is uid 10001, non-root) and `fsGroup` makes the volumes writable; else build the image with a numeric `USER`. An image that must start as root to step down needs `capabilities: [CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID]`, as every capability is dropped")),
         );
     }
 }

@@ -90,7 +90,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let mut seen = BTreeSet::new();
         for (j, path) in paths.iter().enumerate() {
             let at = at.writable_paths().at(j);
-            // Not absolute, `..`, control characters: spec/value says so.
+            // Not absolute, `..`, control characters: the value grammar says so.
             if !path.starts_with('/') {
                 continue;
             }
