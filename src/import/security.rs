@@ -2,7 +2,7 @@
 //! `runAsGroup`, `read_only: true` as `readOnlyRootFilesystem: true`, `cap_add` as
 //! `capabilities`, and `tmpfs` paths (the `tmpfs` key and `type: tmpfs` volumes) as
 //! `writablePaths`. A user name, `ALL` or an unknown capability has no equivalent: a comment
-//! and `import/unsupported`. `cap_drop` needs nothing: the new pods drop every capability.
+//! and an unsupported-key warning (check::import::unsupported). `cap_drop` needs nothing: the new pods drop every capability.
 
 use crate::load::node::{Node, NodeKind};
 use crate::model::Capability;
