@@ -849,8 +849,8 @@ fn init_containers(
                         ..VolumeMount::default()
                     }]
                 }),
-                // nc and kubectl write nothing they need (kubectl's discovery cache is
-                // best effort).
+                // nc and kubectl write nothing they need: kubectl's discovery cache is best
+                // effort (an unwritable one is logged at -v and fetched again).
                 security_context: Some(SecurityContext {
                     allow_privilege_escalation: Some(false),
                     privileged: Some(false),
