@@ -178,7 +178,10 @@ fn credentials_in(text: &str) -> Vec<String> {
                 continue;
             };
             let value = value.trim().trim_matches(quote);
+            // A switch is no credential: `automountServiceAccountToken: false`.
             let placeholder = value.is_empty()
+                || value == "true"
+                || value == "false"
                 || value.starts_with("${")
                 || value.starts_with("\"$")
                 || value.starts_with('$')

@@ -23,6 +23,7 @@ mod health;
 pub mod interpolate;
 mod ports;
 mod secrets;
+mod security;
 mod tree;
 mod units;
 mod volumes;
@@ -621,9 +622,10 @@ fn import_service(importer: &mut Importer, stack: &Stack, raw_name: &str, node: 
         ));
     }
     write_depends_on(&mut draft, node, &stack.services);
-    volumes::write(importer, &mut draft, node, replicas);
+    let tmpfs = volumes::write(importer, &mut draft, node, replicas);
     secrets::write_env(importer, &mut draft, node);
     secrets::write_files(importer, &mut draft, node, stack);
+    security::write(importer, &mut draft, node, tmpfs);
     note_other_keys(importer, &mut draft, node, one_shot);
     Service {
         name: draft.name,
@@ -943,6 +945,7 @@ fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node, one_
             "image" | "ports" | "expose" | "healthcheck" | "depends_on" | "volumes"
             | "environment" | "build" | "secrets" | "configs" => continue,
             "restart" if one_shot => continue,
+            key if security::KEYS.contains(&key) => continue,
             "deploy" => {
                 note_other_deploy_keys(importer, draft, &entry.value, one_shot);
                 continue;
@@ -957,14 +960,10 @@ fn note_other_keys(importer: &mut Importer, draft: &mut Draft, node: &Node, one_
             "networks" => "the new cluster's network is `target.network`",
             "logging" => "the new cluster's logs go to Log Service (`target.addons`)",
             "labels" => "container labels do not carry over",
-            "user" | "working_dir" | "cap_add" | "cap_drop" | "privileged" | "sysctls"
-            | "ulimits" => {
+            "working_dir" | "privileged" | "sysctls" | "ulimits" => {
                 "the new pods run with a restrictive security context; bake this into the image"
             }
             "container_name" | "hostname" => "Kubernetes names the pods",
-            "tmpfs" => {
-                "tmpfs mounts have no equivalent: the container's own filesystem holds the files"
-            }
             _ => "this setting has no equivalent in the spec",
         };
         importer.unsupported(&entry.value, &draft.at(key), why, &mut draft.comments);

@@ -1,6 +1,7 @@
 //! A service's `volumes`: named volumes as mounts of storage entries (NAS when several
 //! replicas share one, else a disk); bind mounts with the choices they leave
-//! (check::import::bind_mount); tmpfs and anonymous volumes as unsupported.
+//! (check::import::bind_mount); tmpfs volumes as writable paths (`super::security`);
+//! anonymous volumes as unsupported.
 
 use crate::load::node::{Node, NodeKind};
 use crate::render::yaml::string as quote;
@@ -52,8 +53,15 @@ fn mount(volume: &Node) -> Mount {
 /// The bind mount's three ways forward, for its comment and warning.
 const BIND_CHOICES: &str = "a pod has no host folder: move shared data to a NAS volume (`storage` of type `nas`), read-only configuration files to a config (`configs`, a ConfigMap made from files beside the spec), or drop the mount";
 
-pub(super) fn write(importer: &mut Importer, draft: &mut Draft, node: &Node, replicas: u32) {
+/// Writes the service's mounts; returns the targets of its `type: tmpfs` volumes.
+pub(super) fn write(
+    importer: &mut Importer,
+    draft: &mut Draft,
+    node: &Node,
+    replicas: u32,
+) -> Vec<String> {
     let mut mounts = Vec::new();
+    let mut tmpfs = Vec::new();
     for (i, volume) in node
         .get("volumes")
         .map(items)
@@ -106,13 +114,15 @@ pub(super) fn write(importer: &mut Importer, draft: &mut Draft, node: &Node, rep
                     )
                     .help = "decide per mount; the generated spec keeps it as a comment beside the service".into();
             }
-            _ => importer.unsupported(volume, &path, "tmpfs and anonymous volumes have no equivalent: the container's own filesystem holds the files; declare a storage volume if the data must outlive the pod", &mut draft.comments),
+            ("tmpfs", _, Some(target)) if target.starts_with('/') => tmpfs.push(target),
+            _ => importer.unsupported(volume, &path, "anonymous volumes have no equivalent: the pod's writable paths (`securityContext.writablePaths`) hold scratch files; declare a storage volume if the data must outlive the pod", &mut draft.comments),
         }
     }
     if !mounts.is_empty() {
         draft.lines.push("    volumes:".into());
         draft.lines.extend(mounts);
     }
+    tmpfs
 }
 
 /// The top-level `volumes`: drivers, options and external volumes become comments.

@@ -15,6 +15,7 @@ pub mod placeholder;
 pub mod ports;
 pub mod rollout;
 pub mod secrets;
+pub mod security;
 pub mod sizing;
 pub mod units;
 
@@ -30,6 +31,7 @@ pub use ports::{AddressType, ExtraPort, LegacyBackend, Protocol, Publish, Publis
 pub use secrets::{
     Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
 };
+pub use security::{Capability, SecurityContext};
 pub use units::{Address, Cidr, Duration, Percent, Quantity};
 
 /// The only `apiVersion` this version of cutover reads.
@@ -484,6 +486,16 @@ pub struct Service {
     /// NetworkPolicy lets it reach each block on its port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub egress: Vec<Egress>,
+    /// The service talks to the Kubernetes API: its pods mount a token of a ServiceAccount
+    /// named after the service (bind it the Role it needs). Default false: no pod sees a
+    /// token.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kubernetes_api: bool,
+    /// Who the service runs as, what it may write and which capabilities it adds; every
+    /// field has a least-privilege default (uid 10001, non-root, read-only root filesystem
+    /// with `/tmp` writable, no capability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<SecurityContext>,
     /// Rule ids accepted on purpose for this service.
     #[serde(default)]
     pub allow: Vec<String>,

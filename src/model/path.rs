@@ -238,7 +238,11 @@ spec_paths! {
         name, image, replicas, port, protocol, publish: PublishAt, ports: [ExtraPortAt],
         one_shot, resources: ResourcesAt, health: HealthAt, stateful, routes: [HttpRouteAt],
         legacy: LegacyBackendAt, depends_on: [], volumes: [VolumeMountAt], env: {},
-        files: [FileMountAt], data: [], egress: [EgressAt], allow: [],
+        files: [FileMountAt], data: [], egress: [EgressAt], kubernetes_api, security_context: SecurityContextAt, allow: [],
+    }
+    SecurityContext => SecurityContextAt {
+        run_as_user, run_as_group, fs_group, run_as_non_root, read_only_root_filesystem,
+        writable_paths: [], capabilities: [],
     }
     Egress => EgressAt { cidr, port, protocol }
     Secret => SecretAt { name, keys: [], provider, store: SecretStoreRefAt, remote_name }

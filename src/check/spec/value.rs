@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     locked: Some(
         "its values reach shell commands, file paths and config lines of the bundle, where a value that breaks its grammar runs a command, writes outside the bundle or adds a config key",
     ),
-    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths, image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters; the ports the NetworkPolicies open (`egress`, a database's `target.port`) are not 0.",
+    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths (NAS paths, writable paths), image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters; the ports the NetworkPolicies open (`egress`, a database's `target.port`) are not 0.",
     rationale: "The runbooks are pasted into a production shell and the tool configs are read line by line: a `;`, a `$(...)`, a `../` or a line break in a value would run a command, write outside the bundle or add a config key.",
     bad: "data: { backups: \"oss://bk;touch${IFS}/tmp/x;\" }",
     good: "data: { backups: \"oss://shop-backups/migration/\" }",
@@ -377,6 +377,23 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
             &s.image,
             Grammar::ImageReference,
         );
+        // Each becomes an emptyDir's mountPath.
+        let writable = s
+            .security_context
+            .as_ref()
+            .and_then(|c| c.writable_paths.as_ref());
+        for (j, path) in writable.into_iter().flatten().enumerate() {
+            add(
+                root()
+                    .services()
+                    .at(i)
+                    .security_context()
+                    .writable_paths()
+                    .at(j),
+                path,
+                Grammar::AbsolutePath,
+            );
+        }
     }
     if let Some(images) = &spec.images {
         add(

@@ -11,3 +11,6 @@ pub(super) mod image_tag;
 pub(super) mod one_shot;
 pub(super) mod udp_port;
 pub(super) mod ports;
+pub(super) mod security_context;
+pub(super) mod run_as_root;
+pub(super) mod capabilities;

@@ -180,10 +180,7 @@ fn persistent_volume(spec: &Spec, storage: &Storage, source: &str) -> Persistent
                         storage.endpoint.clone().unwrap_or_default(),
                     ),
                     ("path".to_string(), "/".to_string()),
-                    (
-                        "otherOpts".to_string(),
-                        "-o max_stat_cache_size=0 -o allow_other".to_string(),
-                    ),
+                    ("otherOpts".to_string(), oss_options(spec, storage)),
                 ])),
                 ..CSIPersistentVolumeSource::default()
             },
@@ -207,6 +204,19 @@ fn persistent_volume(spec: &Spec, storage: &Storage, source: &str) -> Persistent
         }),
         ..PersistentVolume::default()
     }
+}
+
+/// ossfs's options. The kubelet does not apply `fsGroup` to an OSS volume (ReadWriteMany,
+/// no file system type: ACK's CSIDriver objects keep Kubernetes' default policy,
+/// `ReadWriteOnceWithFSType`), and ossfs shows objects as root's, 0640 (ossfs 1.91): so the
+/// mount itself gives them to the non-root user that mounts them, with its fsGroup and
+/// read-write for both (ACK's OSS volume FAQ: `uid`, `gid`, `umask`).
+fn oss_options(spec: &Spec, storage: &Storage) -> String {
+    let mut options = "-o max_stat_cache_size=0 -o allow_other".to_string();
+    if let Some((user, group)) = crate::model::security::volume_owner(spec, storage) {
+        options.push_str(&format!(" -o uid={user} -o gid={group} -o umask=007"));
+    }
+    options
 }
 
 /// The claim a service mounts: it selects its static PV by label, or names the dynamic

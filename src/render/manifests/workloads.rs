@@ -1,9 +1,14 @@
 //! Per service: a Deployment (or a StatefulSet with a headless Service), a ClusterIP
 //! Service over all its ports, the LoadBalancer or NodePort Services of its published ports,
 //! and a PodDisruptionBudget, with probes, resources, spread, init containers for
-//! `dependsOn`, registry-rewritten images and a restrictive security context. A one-shot
-//! service is a Job instead (no Service, no PodDisruptionBudget); its dependants wait for
-//! its completion through kubectl, under a ServiceAccount that may only read Jobs.
+//! `dependsOn`, registry-rewritten images and least privilege (issue 16, the settings
+//! [`crate::model::security::identity`] resolves): a non-root uid, fsGroup, a read-only root
+//! filesystem with `emptyDir` writable paths, every capability dropped, RuntimeDefault
+//! seccomp, and no service account token unless the service says `kubernetesApi: true`
+//! (then a ServiceAccount of its own). A one-shot service is a Job instead (no Service, no
+//! PodDisruptionBudget); its dependants wait for its completion through kubectl, under a
+//! ServiceAccount that may only read Jobs, whose token only the waiting init container
+//! sees.
 
 use std::collections::BTreeMap;
 
@@ -12,12 +17,15 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapKeySelector, Container, ContainerPort, EnvVar, EnvVarSource,
-    HTTPGetAction, LocalObjectReference, Namespace, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction,
-    TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
+    Capabilities, ConfigMapKeySelector, ConfigMapProjection, Container, ContainerPort,
+    DownwardAPIProjection, DownwardAPIVolumeFile, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, KeyToPath, LocalObjectReference, Namespace, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
+    ServiceAccount, ServiceAccountTokenProjection, ServicePort, ServiceSpec, Sysctl,
+    TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount, VolumeProjection,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -28,7 +36,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::storage::storage_class_name;
 use super::{Manifest, meta};
 use crate::model::images::{kubectl_image, target_image, waits_for_job, waits_for_jobs};
+use crate::model::kubernetes::OLDEST_MINOR;
 use crate::model::ports::main_port_name;
+use crate::model::security::{Identity, identity, listens_below_1024};
 use crate::model::{
     EnvValue, Protocol, Provisioning, PublishVia, ResourceList, Service as SpecService, Spec,
     StorageType,
@@ -83,6 +93,20 @@ pub fn objects(spec: &Spec) -> Vec<Manifest> {
         }
         out.push(Manifest::new(&pdb(spec, service, &source), &service.name));
     }
+    // The identity of a service that talks to the API: its own, so that the Role the
+    // operator binds to it reaches no other pod.
+    for service in spec.services.iter().filter(|s| s.kubernetes_api) {
+        let account = ServiceAccount {
+            metadata: object_meta(
+                spec,
+                service,
+                &service.name,
+                &format!("services[{}].kubernetesApi", service.name),
+            ),
+            ..ServiceAccount::default()
+        };
+        out.push(Manifest::new(&account, &service.name));
+    }
     if waits_for_jobs(spec) {
         out.extend(job_waiter_objects(spec));
     }
@@ -133,12 +157,24 @@ fn job_waiter_objects(spec: &Spec) -> Vec<Manifest> {
             kind: "Role".into(),
             name: JOB_WAITER.into(),
         },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".into(),
-            name: JOB_WAITER.into(),
-            namespace: Some(spec.namespace().to_string()),
-            ..Subject::default()
-        }]),
+        // The waiter's account, and the own accounts of the waiting services that talk to
+        // the API (their pods run under those, with the token mounted).
+        subjects: Some(
+            std::iter::once(JOB_WAITER)
+                .chain(
+                    spec.services
+                        .iter()
+                        .filter(|s| s.kubernetes_api && waits_for_job(spec, s))
+                        .map(|s| s.name.as_str()),
+                )
+                .map(|name| Subject {
+                    kind: "ServiceAccount".into(),
+                    name: name.into(),
+                    namespace: Some(spec.namespace().to_string()),
+                    ..Subject::default()
+                })
+                .collect(),
+        ),
     };
     vec![
         Manifest::new(&account, JOB_WAITER),
@@ -333,9 +369,135 @@ fn claim_templates(spec: &Spec, service: &SpecService) -> Option<Vec<PersistentV
     (!templates.is_empty()).then_some(templates)
 }
 
+/// Where kubectl (client-go's in-cluster config) reads the pod's token, CA and namespace.
+pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// How long the waiter's token is valid: the API's minimum, ten minutes, as long as the
+/// wait; the kubelet renews it at 80% of that, and client-go rereads the file.
+const WAITER_TOKEN_SECONDS: i64 = 600;
+
+/// `net.ipv4.ip_unprivileged_port_start` is a namespaced sysctl in the kubelet's safe set
+/// from Kubernetes 1.22 ("Using sysctls in a Kubernetes Cluster"), so every target version
+/// cutover builds for accepts it without an unsafe-sysctl allowlist.
+const UNPRIVILEGED_PORT_SYSCTL: &str = "net.ipv4.ip_unprivileged_port_start";
+const _: () = assert!(OLDEST_MINOR >= 22, "the port sysctl is safe from 1.22");
+
+/// The pod-internal volumes cutover adds beside the storage and `files` volumes: one
+/// `emptyDir` per writable path and the job waiter's token. Names are `cutover-…`, numbered
+/// from the spec's order and never one the pod already uses.
+struct InternalVolumes {
+    /// (volume name, mount path) of each writable path.
+    writable: Vec<(String, String)>,
+    /// The projected token of the init containers that wait for a Job, when the pod mounts
+    /// no token of its own.
+    token: Option<String>,
+}
+
+fn internal_volumes(spec: &Spec, service: &SpecService) -> InternalVolumes {
+    let mut taken: std::collections::BTreeSet<String> = service
+        .volumes
+        .iter()
+        .map(|v| v.storage.clone())
+        .chain(super::config::volumes(service).into_iter().map(|v| v.name))
+        .collect();
+    let mut free = |base: String| {
+        let mut name = base.clone();
+        let mut n = 1;
+        while taken.contains(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        name
+    };
+    let writable = identity(service)
+        .writable_paths
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| (free(format!("cutover-writable-{i}")), path))
+        .collect();
+    let token = (waits_for_job(spec, service) && !service.kubernetes_api)
+        .then(|| free("cutover-job-waiter-token".into()));
+    InternalVolumes { writable, token }
+}
+
+/// The token, CA and namespace the kubelet would mount for the pod's ServiceAccount, as a
+/// volume that only the containers which mount it see (the layout of the kubelet's own
+/// `kube-api-access-*` volume).
+fn token_volume(name: &str) -> Volume {
+    Volume {
+        name: name.to_string(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(vec![
+                VolumeProjection {
+                    service_account_token: Some(ServiceAccountTokenProjection {
+                        path: "token".into(),
+                        expiration_seconds: Some(WAITER_TOKEN_SECONDS),
+                        audience: None,
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: "kube-root-ca.crt".into(),
+                        items: Some(vec![KeyToPath {
+                            key: "ca.crt".into(),
+                            path: "ca.crt".into(),
+                            mode: None,
+                        }]),
+                        optional: None,
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    downward_api: Some(DownwardAPIProjection {
+                        items: Some(vec![DownwardAPIVolumeFile {
+                            path: "namespace".into(),
+                            field_ref: Some(ObjectFieldSelector {
+                                api_version: Some("v1".into()),
+                                field_path: "metadata.namespace".into(),
+                            }),
+                            ..DownwardAPIVolumeFile::default()
+                        }]),
+                    }),
+                    ..VolumeProjection::default()
+                },
+            ]),
+            default_mode: None,
+        }),
+        ..Volume::default()
+    }
+}
+
+/// The pod's user, groups, seccomp profile and, for a service listening below 1024, the
+/// sysctl that lets any user bind those ports.
+fn pod_security(service: &SpecService, identity: &Identity) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_user: identity.user.map(i64::from),
+        run_as_group: identity.group.map(i64::from),
+        fs_group: identity.fs_group.map(i64::from),
+        // A large disk is chowned once, not on every start.
+        fs_group_change_policy: identity.fs_group.map(|_| "OnRootMismatch".to_string()),
+        run_as_non_root: Some(identity.non_root),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..SeccompProfile::default()
+        }),
+        sysctls: listens_below_1024(service).then(|| {
+            vec![Sysctl {
+                name: UNPRIVILEGED_PORT_SYSCTL.into(),
+                value: "0".into(),
+            }]
+        }),
+        ..PodSecurityContext::default()
+    }
+}
+
 fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplateSpec {
     let mut labels = super::common_labels(spec);
     labels.extend(selector_labels(service));
+    let internal = internal_volumes(spec, service);
+    let identity = identity(service);
     let mut volumes: Vec<Volume> = service
         .volumes
         .iter()
@@ -350,6 +512,12 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
         })
         .collect();
     volumes.extend(super::config::volumes(service));
+    volumes.extend(internal.writable.iter().map(|(name, _)| Volume {
+        name: name.clone(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Volume::default()
+    }));
+    volumes.extend(internal.token.as_deref().map(token_volume));
     let pull_secrets = spec
         .images
         .as_ref()
@@ -365,8 +533,8 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
             ..ObjectMeta::default()
         }),
         spec: Some(PodSpec {
-            containers: vec![main_container(spec, service)],
-            init_containers: init_containers(spec, service),
+            containers: vec![main_container(spec, service, &identity, &internal)],
+            init_containers: init_containers(spec, service, &internal),
             volumes: (!volumes.is_empty()).then_some(volumes),
             image_pull_secrets: pull_secrets,
             // A Job's pod restarts its container in place on failure; the Job's backoff
@@ -379,14 +547,15 @@ fn pod_template(spec: &Spec, service: &SpecService, source: &str) -> PodTemplate
                 }
                 .into(),
             ),
-            service_account_name: waits_for_job(spec, service).then(|| JOB_WAITER.to_string()),
-            security_context: Some(PodSecurityContext {
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".into(),
-                    ..SeccompProfile::default()
-                }),
-                ..PodSecurityContext::default()
-            }),
+            service_account_name: if service.kubernetes_api {
+                Some(service.name.clone())
+            } else {
+                waits_for_job(spec, service).then(|| JOB_WAITER.to_string())
+            },
+            // No container sees a token unless the service talks to the API; the job
+            // waiter's init containers mount theirs themselves.
+            automount_service_account_token: Some(service.kubernetes_api),
+            security_context: Some(pod_security(service, &identity)),
             topology_spread_constraints: Some(spread(spec, service)),
             ..PodSpec::default()
         }),
@@ -451,7 +620,12 @@ fn probe_timings(service: &SpecService) -> ProbeTimings {
     }
 }
 
-fn main_container(spec: &Spec, service: &SpecService) -> Container {
+fn main_container(
+    spec: &Spec,
+    service: &SpecService,
+    identity: &Identity,
+    internal: &InternalVolumes,
+) -> Container {
     let timings = probe_timings(service);
     let probe = |period: i32, failures: i32| {
         let health = service.health.as_ref();
@@ -511,6 +685,11 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
         })
         .collect();
     mounts.extend(super::config::mounts(service));
+    mounts.extend(internal.writable.iter().map(|(name, path)| VolumeMount {
+        name: name.clone(),
+        mount_path: path.clone(),
+        ..VolumeMount::default()
+    }));
     Container {
         name: service.name.clone(),
         image: Some(target_image(spec, &service.image)),
@@ -531,9 +710,7 @@ fn main_container(spec: &Spec, service: &SpecService) -> Container {
         liveness_probe: has_probes.then(|| probe(timings.liveness_period, timings.failures)),
         readiness_probe: has_probes.then(|| probe(timings.readiness_period, timings.failures)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
-        security_context: Some(container_security(
-            ports_of(service).iter().any(|p| p.port < 1024),
-        )),
+        security_context: Some(container_security(identity)),
         ..Container::default()
     }
 }
@@ -588,23 +765,23 @@ fn resources(service: &SpecService) -> ResourceRequirements {
     }
 }
 
-/// No privilege escalation, every capability dropped but the few that ordinary images'
-/// entrypoints need when they start as root and step down (chown a data directory, then
-/// gosu/su-exec to a user): those do not break, and nothing else is granted.
-fn container_security(low_port: bool) -> SecurityContext {
-    let mut add: Vec<String> = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"]
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    if low_port {
-        add.push("NET_BIND_SERVICE".into());
-    }
+/// No privilege escalation, never privileged, a read-only root filesystem unless the spec
+/// says otherwise, and every capability dropped but the ones the spec adds (warned:
+/// `check::workload::capabilities`). A port below 1024 needs none: the pod's sysctl.
+fn container_security(identity: &Identity) -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
         privileged: Some(false),
+        read_only_root_filesystem: Some(identity.read_only_root),
         capabilities: Some(Capabilities {
             drop: Some(vec!["ALL".into()]),
-            add: Some(add),
+            add: (!identity.capabilities.is_empty()).then(|| {
+                identity
+                    .capabilities
+                    .iter()
+                    .map(|c| c.name().to_string())
+                    .collect()
+            }),
         }),
         ..SecurityContext::default()
     }
@@ -614,7 +791,11 @@ fn container_security(low_port: bool) -> SecurityContext {
 /// on its port (TCP); a Service answers only once a pod is ready, so this is a readiness
 /// wait. A one-shot dependency: waits until its Job has completed (`kubectl wait`; when it
 /// gives up after the timeout it exits non-zero and the kubelet starts it again).
-fn init_containers(spec: &Spec, service: &SpecService) -> Option<Vec<Container>> {
+fn init_containers(
+    spec: &Spec,
+    service: &SpecService,
+    internal: &InternalVolumes,
+) -> Option<Vec<Container>> {
     let containers: Vec<Container> = service
         .depends_on
         .iter()
@@ -659,9 +840,21 @@ fn init_containers(spec: &Spec, service: &SpecService) -> Option<Vec<Container>>
                     ])),
                     ..ResourceRequirements::default()
                 }),
+                // Only a Job's waiter talks to the API, with the token only it mounts.
+                volume_mounts: internal.token.as_ref().filter(|_| dep.one_shot).map(|name| {
+                    vec![VolumeMount {
+                        name: name.clone(),
+                        mount_path: SERVICE_ACCOUNT_DIR.into(),
+                        read_only: Some(true),
+                        ..VolumeMount::default()
+                    }]
+                }),
+                // nc and kubectl write nothing they need: kubectl's discovery cache is best
+                // effort (an unwritable one is logged at -v and fetched again).
                 security_context: Some(SecurityContext {
                     allow_privilege_escalation: Some(false),
                     privileged: Some(false),
+                    read_only_root_filesystem: Some(true),
                     run_as_non_root: Some(true),
                     run_as_user: Some(65534),
                     capabilities: Some(Capabilities {

@@ -212,8 +212,21 @@ pub(super) fn volume_copies(spec: &Spec, book: &mut Runbook) {
                         .arg(format!("{mnt}/"))
                         .build(),
                 ]);
+                // NFS keeps the old owners, and the kubelet does not apply fsGroup to NAS:
+                // the files go to the new pods' non-root user here.
+                let owner = crate::model::security::volume_owner(spec, storage);
+                if let Some((user, group)) = owner {
+                    commands.extend([
+                        Line::new("sudo chown -R").arg(format!("{user}:{group}")).arg(&mnt).build(),
+                        Line::new("sudo chmod -R g+rwX").arg(&mnt).build(),
+                    ]);
+                }
+                let detail = match owner {
+                    Some((user, group)) => format!("From a machine in the VPC that reaches the old node; repeat the rsync and the chown just before the traffic moves to catch up. The new pods run as uid {user} with group {group}, and Kubernetes does not change a NAS volume's owner (fsGroup applies to disks only): the chown gives them the files."),
+                    None => "From a machine in the VPC that reaches the old node; repeat the rsync just before the traffic moves to catch up.".to_string(),
+                };
                 step(Role::Operations, format!("Copy the data of {name} into NAS {}", code(&path)), source)
-                    .detail("From a machine in the VPC that reaches the old node; repeat the rsync just before the traffic moves to catch up.")
+                    .detail(detail)
                     .commands(commands)
                     .expect("rsync ends without errors and a second run copies nothing new")
             }
