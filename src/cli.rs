@@ -34,7 +34,10 @@ pub const EXIT_CLOSED_PIPE: i32 = 141;
 
 /// The exit statuses, for the manual page (README's "Exit codes" says the same).
 const EXIT_STATUSES: &[(&str, &str)] = &[
-    ("0", "Success; warnings allowed. diff: the two sides are equal; verify: the bundle is current."),
+    (
+        "0",
+        "Success; warnings allowed. diff: the two sides are equal; verify: the bundle is current.",
+    ),
     ("1", "A spec has errors."),
     (
         "2",
@@ -66,8 +69,8 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "CLICOLOR_FORCE",
-        "When set and not 0, colour under --color auto even when the output is not a terminal \
-         (NO_COLOR wins over it).",
+        "When set and not empty, colour under --color auto even when the output is not a \
+         terminal (NO_COLOR wins over it).",
     ),
     ("CLICOLOR", "0: no colour under --color auto."),
     (
@@ -998,8 +1001,11 @@ fn man_pages() -> io::Result<Vec<(String, Vec<u8>)>> {
         man.render_synopsis_section(&mut page)?;
         man.render_description_section(&mut page)?;
         man.render_options_section(&mut page)?;
-        let subcommands: Vec<clap::Command> =
-            cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+        let subcommands: Vec<clap::Command> = cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .cloned()
+            .collect();
         if !subcommands.is_empty() {
             man.render_subcommands_section(&mut page)?;
         }
@@ -1043,13 +1049,21 @@ mod tests {
 
     #[test]
     fn the_color_flag_is_read_before_parsing() {
-        assert_eq!(color_in(&args(&["cutover", "check", "x"])), ColorChoice::Auto);
+        assert_eq!(
+            color_in(&args(&["cutover", "check", "x"])),
+            ColorChoice::Auto
+        );
         assert_eq!(
             color_in(&args(&["cutover", "--color", "never", "check"])),
             ColorChoice::Never
         );
         assert_eq!(
-            color_in(&args(&["cutover", "check", "--color=always", "--color=never"])),
+            color_in(&args(&[
+                "cutover",
+                "check",
+                "--color=always",
+                "--color=never"
+            ])),
             ColorChoice::Never,
             "the last one wins, as clap reads it"
         );
