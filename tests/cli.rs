@@ -377,10 +377,17 @@ fn cutover_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 const ESCAPE: &str = "\u{1b}[";
 const WITH_ERRORS: &str = "tests/fixtures/err/network__pod-overlap.yaml";
 
+/// Flags, environment, whether the output is coloured.
+type Case = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    bool,
+);
+
 #[test]
 fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
     // Output here is a pipe, not a terminal (tests/unix.rs covers terminals).
-    let cases: &[(&[&str], &[(&str, &str)], bool)] = &[
+    let cases: &[Case] = &[
         (&[], &[], false),
         (&["--color", "auto"], &[], false),
         (&["--color", "always"], &[], true),

@@ -315,11 +315,18 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     (status.code(), text(&shown))
 }
 
+/// Flags, environment, whether the output is coloured.
+type Case = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    bool,
+);
+
 #[test]
 fn colour_follows_the_terminal_no_color_and_the_flag() {
     let fixture = "tests/fixtures/err/network__pod-overlap.yaml";
     let escape = "\u{1b}[";
-    let cases: &[(&[&str], &[(&str, &str)], bool)] = &[
+    let cases: &[Case] = &[
         (&[], &[], true),
         (&[], &[("NO_COLOR", "1")], false),
         // no-color.org: an empty NO_COLOR is as good as none.
