@@ -13,7 +13,7 @@
 set -euo pipefail
 
 pre_commit=$1
-cutover=$2
+cutover=$(realpath "$2")
 checkout=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
