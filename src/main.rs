@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(cutover::cli::run());
+    cutover::cli::run().end()
 }
