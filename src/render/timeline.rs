@@ -283,6 +283,7 @@ pub fn model(plan: &Plan) -> Model {
                 }
             }
             points.push((end, current));
+            points.dedup();
             let steps = own
                 .iter()
                 .map(|p| match (p.kind, p.weight) {
