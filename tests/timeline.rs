@@ -181,8 +181,7 @@ fn the_model_follows_the_plan_holds_and_reaches_100_percent_when_each_wave_ends(
             let last_step = traffic
                 .iter()
                 .zip(&model.spans)
-                .filter(|(p, _)| p.kind == PhaseKind::Step && p.wave.as_deref() == Some(&wave.name))
-                .last()
+                .rfind(|(p, _)| p.kind == PhaseKind::Step && p.wave.as_deref() == Some(&wave.name))
                 .map(|(_, s)| s.start)
                 .unwrap();
             let reached = wave

@@ -213,7 +213,7 @@ pub fn model(plan: &Plan) -> Model {
             .find(|(_, c)| changes_answers(c.kind))?;
         let (number, time) = at(phase)?;
         let seconds = i64::try_from(change.wait_seconds).unwrap_or(0);
-        (seconds > 0).then(|| Lead {
+        (seconds > 0).then_some(Lead {
             seconds,
             at: time,
             phase: number,
