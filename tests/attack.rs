@@ -416,6 +416,8 @@ fn config_shape(files: &cutover::bundle::Files) -> BTreeMap<String, String> {
                 ),
                 Err(e) => format!("unreadable YAML: {e}"),
             }
+        } else if path.ends_with(".svg") {
+            svg_shape(&text)
         } else {
             continue;
         };
@@ -423,6 +425,43 @@ fn config_shape(files: &cutover::bundle::Files) -> BTreeMap<String, String> {
         out.insert(path.to_string(), shape);
     }
     out
+}
+
+/// What a picture is made of: well-formed XML of drawing elements only (a payload may change
+/// what the picture shows, never add an element, a comment or an instruction to it).
+fn svg_shape(text: &str) -> String {
+    match roxmltree::Document::parse(text) {
+        Ok(doc) => {
+            let foreign: Vec<String> = doc
+                .descendants()
+                .filter(|n| {
+                    n.is_comment()
+                        || n.is_pi()
+                        || (n.is_element()
+                            && !matches!(
+                                n.tag_name().name(),
+                                "svg"
+                                    | "title"
+                                    | "desc"
+                                    | "style"
+                                    | "g"
+                                    | "rect"
+                                    | "line"
+                                    | "polyline"
+                                    | "polygon"
+                                    | "text"
+                            ))
+                })
+                .map(|n| format!("{:?}", n.node_type()))
+                .collect();
+            if foreign.is_empty() {
+                "SVG of drawing elements".into()
+            } else {
+                format!("SVG with {foreign:?}")
+            }
+        }
+        Err(e) => format!("unreadable XML: {e}"),
+    }
 }
 
 /// Stub cloud and cluster tools: each logs its arguments and succeeds; `jq` prints an id.

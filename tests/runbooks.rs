@@ -256,6 +256,7 @@ fn check_mermaid(block: &str) -> Result<(), String> {
                 let line = line.trim();
                 if line.starts_with("title ")
                     || line == "dateFormat X"
+                    || line == "todayMarker off"
                     || line.starts_with("axisFormat ")
                 {
                     continue;

@@ -24,6 +24,7 @@ mod files;
 pub mod manifests;
 pub mod runbook;
 pub mod table;
+pub mod timeline;
 pub mod tools;
 pub mod yaml;
 
@@ -270,6 +271,8 @@ struct Context<'a> {
     /// The holds of the traffic phases, back to back, for the Mermaid Gantt chart (names as
     /// they are: the template's `gantt` filter escapes them).
     gantt: Vec<GanttTask>,
+    /// `reports/timeline.svg`, which the README embeds: its path and its alt text.
+    timeline: timeline::Timeline,
 }
 
 #[derive(Serialize)]
@@ -348,6 +351,7 @@ pub fn render(
         files: Vec::new(),
         manifest_folders: BTreeMap::new(),
         gantt: gantt(plan),
+        timeline: timeline::build(plan),
     };
     let runbooks = runbook::build(spec, plan);
     let mut plan_json = serde_json::to_string_pretty(&PlanJson {
@@ -375,6 +379,7 @@ pub fn render(
         "reports/sizing.md",
         renderer.render("reports/sizing.md.j2", &context)?,
     );
+    files.insert(context.timeline.path, context.timeline.svg.clone());
     for (i, book) in runbooks.iter().enumerate() {
         let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
