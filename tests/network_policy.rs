@@ -702,3 +702,22 @@ fn hostile_egress_and_data_values_are_refused() {
         vec![(5353, "UDP".to_string())]
     )));
 }
+
+#[test]
+fn a_service_named_like_the_default_deny_keeps_both_policies_apart() {
+    let text = std::fs::read_to_string("examples/network-policy.yaml")
+        .unwrap()
+        .replace("[migrate, cache]", "[migrate, default-deny]")
+        .replace("CACHE_HOST: cache", "CACHE_HOST: default-deny")
+        .replace("  - name: cache\n", "  - name: default-deny\n");
+    let compiled = compile_text(&text);
+    let found = policies(&compiled.files);
+    let service = &found["default-deny"].1["spec"];
+    assert_eq!(
+        labels(&service["podSelector"]),
+        "app.kubernetes.io/name=default-deny"
+    );
+    let deny = &found["default-deny.cutover"].1["spec"];
+    assert_eq!(deny["podSelector"], serde_json::json!({}));
+    assert!(deny.get("ingress").is_none() && deny.get("egress").is_none());
+}

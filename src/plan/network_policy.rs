@@ -709,7 +709,7 @@ fn probes(spec: &Spec, plan: &NetworkPolicyPlan, phases: &[Phase]) -> Option<Pro
     }
     let istio = spec.rollout.strategy == Strategy::Istio;
     if istio {
-        not_probed.push("the edges between services: under Istio the pod's own sidecar accepts every connection a probe opens, whatever the policies allow; the policies themselves are in the deploy folder".to_string());
+        not_probed.push("the connections from the services' pods: under Istio the pod's own sidecar accepts every connection a probe opens, whatever the policies allow (the probe that must be refused runs without a sidecar)".to_string());
     }
     let named = facts::named(spec);
     for service in spec.services.iter().filter(|s| !s.one_shot) {
