@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # pre-commit runs this checkout's hooks (.pre-commit-hooks.yaml) as a team's repository meets
 # them: `pre-commit try-repo` in a git repository that holds the example specs under
-# migrations/ with their compiled bundles beside them. Both hooks must pass there; then, in
+# migrations/ with their compiled bundles beside them, where both hooks must pass. Then, in
 # the same repository with one spec broken and another spec's bundle edited by hand, each
 # hook must fail and say why.
 #
 # usage: .ci/pre_commit_hooks.sh PRE_COMMIT CUTOVER   (from the checkout's root)
 #
-# pre-commit builds cutover itself (`language: rust`: cargo install --path, release) into the
-# temporary store each try-repo makes; both runs share one target directory, so the second
-# rebuilds only cutover's own crate.
+# try-repo builds cutover as pre-commit does for a user (`language: rust`: cargo install
+# --path, in release, into a temporary store: minutes). The failing run does not build it
+# again: it runs the same hook definitions (files, exclude, entry) as local hooks with
+# `language: system` and CUTOVER's folder on PATH.
 set -euo pipefail
 
 pre_commit=$1
@@ -17,6 +18,7 @@ cutover=$(realpath "$2")
 checkout=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# pre-commit's cargo install builds here (and not in the store's clone), deleted at the end.
 export CARGO_TARGET_DIR="$work/target"
 
 # The team's repository. secrets.yaml reads config files from piggymetrics/, where
@@ -41,7 +43,7 @@ printf '[rules]\n"workload/single-replica" = "warn"\n' > "$repo/migrations/cutov
   git add .
   git -c user.name=ci -c user.email=ci@example.invalid commit --quiet -m "specs and bundles"
 )
-specs=$(cd "$repo" && ls migrations/*.yaml team-b/migrations/*.yaml | wc -l)
+specs=$(cd "$repo" && printf '%s\n' migrations/*.yaml team-b/migrations/*.yaml | wc -l)
 
 try_repo() {
   (cd "$repo" && "$pre_commit" try-repo "$checkout" --all-files --color never)
@@ -69,8 +71,17 @@ echo "pre-commit try-repo: cutover-check and cutover-verify passed on $specs spe
   echo "edited by hand" >> migrations/minimal/README.md
   git -c user.name=ci -c user.email=ci@example.invalid commit --quiet -am "a broken spec, a stale bundle"
 )
+# The manifest's hooks as local ones, run by the cutover given.
+"$(dirname "$pre_commit")/python" - .pre-commit-hooks.yaml > "$work/local.yaml" <<'EOF'
+import sys, yaml
+hooks = yaml.safe_load(open(sys.argv[1]))
+for hook in hooks:
+    hook["language"] = "system"
+print(yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False))
+EOF
 started=$SECONDS
-if try_repo > "$work/fail.log" 2>&1; then
+if (cd "$repo" && PATH="$(dirname "$cutover"):$PATH" "$pre_commit" run --config "$work/local.yaml" \
+  --all-files --color never) > "$work/fail.log" 2>&1; then
   cat "$work/fail.log"
   echo "pre-commit: the hooks passed a spec with an error and a stale bundle" >&2
   exit 1
@@ -87,4 +98,4 @@ for expected in \
     exit 1
   }
 done
-echo "pre-commit try-repo: both hooks fail on a spec with an error and a stale bundle, and say why ($((SECONDS - started)) s)"
+echo "pre-commit: both hooks fail on a spec with an error and a stale bundle, and say why ($((SECONDS - started)) s)"

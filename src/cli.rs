@@ -167,9 +167,10 @@ enum Command {
         settings: Settings,
     },
     /// Check that a bundle is exactly what its spec compiles to: exit 0 when it is, 3 with
-    /// the differing files when it is stale. `SPEC DIR` checks DIR; with only specs, each is
-    /// checked against the folder beside it named like it (migrations/shop.yaml against
-    /// migrations/shop/).
+    /// the differing files when it is stale.
+    ///
+    /// `SPEC DIR` checks DIR. With specs alone, each is checked against the folder beside it
+    /// named like it (migrations/shop.yaml against migrations/shop/).
     #[command(override_usage = "cutover verify [OPTIONS] SPEC DIR\n       \
                                 cutover verify [OPTIONS] SPEC...")]
     Verify {
