@@ -17,6 +17,8 @@
 //! date or random value is written. Spec values (names, hosts) only ever reach text nodes,
 //! after [`xml_text`] has replaced what XML cannot hold.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use svg::node::element::{
     Description, Element, Group, Line, Polygon, Polyline, Rectangle, Style, Title,
@@ -109,29 +111,42 @@ fn changes_answers(kind: ChangeKind) -> bool {
     )
 }
 
-/// The wave's share after a phase, in hundredths: the SLB's exact share where backend
-/// weights give it, else the weight; the lowest of the wave's services (they move together).
-fn share(phase: &Phase, state: &TrafficState, services: &[String]) -> (u32, bool, bool) {
+/// The exact shares a phase's backend weights give (slb-weights, L4 members), by service,
+/// in hundredths.
+fn exact_shares(phase: &Phase) -> BTreeMap<&str, u32> {
+    let mut shares: BTreeMap<&str, u32> = phase
+        .l4_backends
+        .iter()
+        .map(|b| (b.service.as_str(), b.share_hundredths))
+        .collect();
+    shares.extend(
+        phase
+            .slb_backends
+            .iter()
+            .map(|b| (b.service.as_str(), b.share_hundredths)),
+    );
+    shares
+}
+
+/// The wave's share after a phase, in hundredths: the exact share where backend weights give
+/// it, else the weight; the lowest of the wave's services (they move together). With
+/// whether its requests are mirrored, and whether the share is of the matched ones only.
+fn share(
+    state: &TrafficState,
+    exact: &BTreeMap<&str, u32>,
+    services: &[String],
+) -> (u32, bool, bool) {
     let mut lowest: Option<u32> = None;
     let (mut mirror, mut matched) = (false, false);
     for service in services {
         let Some(s) = state.services.get(service) else {
             continue;
         };
-        let exact = phase
-            .slb_backends
-            .iter()
-            .find(|b| &b.service == service)
-            .map(|b| b.share_hundredths)
-            .or_else(|| {
-                phase
-                    .l4_backends
-                    .iter()
-                    .find(|b| &b.service == service)
-                    .map(|b| b.share_hundredths)
-            })
+        let share = exact
+            .get(service.as_str())
+            .copied()
             .unwrap_or(s.weight * 100);
-        lowest = Some(lowest.map_or(exact, |l| l.min(exact)));
+        lowest = Some(lowest.map_or(share, |l| l.min(share)));
         mirror |= s.mirror;
         matched |= s.matched_only;
     }
@@ -141,10 +156,20 @@ fn share(phase: &Phase, state: &TrafficState, services: &[String]) -> (u32, bool
 /// The hosts whose answers or server lists a phase changes (dns-weights, client); before the
 /// first traffic phase every host answers with the old entrypoint only (`old`).
 fn moved_hosts(previous: Option<&Phase>, phase: &Phase, old: &str) -> Vec<String> {
+    let weights_before: BTreeMap<&str, _> = previous
+        .iter()
+        .flat_map(|p| &p.dns_weights)
+        .map(|w| (w.host.as_str(), w))
+        .collect();
+    let servers_before: BTreeMap<&str, _> = previous
+        .iter()
+        .flat_map(|p| &p.client_servers)
+        .map(|c| (c.host.as_str(), &c.servers))
+        .collect();
     let mut hosts = Vec::new();
     for w in &phase.dns_weights {
-        let moved = match previous.and_then(|p| p.dns_weights.iter().find(|b| b.host == w.host)) {
-            Some(before) => before != w,
+        let moved = match weights_before.get(w.host.as_str()) {
+            Some(before) => *before != w,
             None => w.new_weight.is_some(),
         };
         if moved {
@@ -152,9 +177,8 @@ fn moved_hosts(previous: Option<&Phase>, phase: &Phase, old: &str) -> Vec<String
         }
     }
     for c in &phase.client_servers {
-        let moved = match previous.and_then(|p| p.client_servers.iter().find(|b| b.host == c.host))
-        {
-            Some(before) => before.servers != c.servers,
+        let moved = match servers_before.get(c.host.as_str()) {
+            Some(before) => **before != c.servers,
             None => c.servers != [old],
         };
         if moved {
@@ -224,6 +248,7 @@ pub fn model(plan: &Plan) -> Model {
     let start = lead.as_ref().map_or(0, |l| (l.at - l.seconds).min(0));
     let hosts_move = matches!(plan.strategy, Strategy::DnsWeights | Strategy::Client);
     let old = plan.spec.source.entrypoint.address.to_string();
+    let exact: Vec<BTreeMap<&str, u32>> = traffic.iter().map(|p| exact_shares(p)).collect();
     let waves = plan
         .spec
         .rollout
@@ -237,13 +262,14 @@ pub fn model(plan: &Plan) -> Model {
             let services = own.first().map(|p| p.services.clone()).unwrap_or_default();
             let (members, hosts) = if hosts_move {
                 let mut hosts: Vec<String> = Vec::new();
+                let mut seen = std::collections::BTreeSet::new();
                 for (i, phase) in traffic.iter().enumerate() {
                     if phase.wave.as_deref() != Some(name.as_str()) {
                         continue;
                     }
                     let previous = i.checked_sub(1).map(|j| traffic[j]);
                     for host in moved_hosts(previous, phase, &old) {
-                        if !hosts.contains(&host) {
+                        if seen.insert(host.clone()) {
                             hosts.push(host);
                         }
                     }
@@ -267,8 +293,8 @@ pub fn model(plan: &Plan) -> Model {
             let mut points = vec![(start, initial)];
             let mut current = initial;
             let (mut mirrored, mut matched) = (Vec::new(), Vec::new());
-            for (phase, span) in traffic.iter().zip(&spans) {
-                let (now, mirror, matched_only) = share(phase, &phase.after, &services);
+            for ((phase, span), exact) in traffic.iter().zip(&spans).zip(&exact) {
+                let (now, mirror, matched_only) = share(&phase.after, exact, &services);
                 if now != current {
                     points.push((span.start, current));
                     points.push((span.start, now));
