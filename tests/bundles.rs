@@ -55,7 +55,11 @@ fn examples_warn_only_where_their_comments_expect_it() {
             .filter_map(|l| l.trim_start().strip_prefix("# Expected warning "))
             .filter_map(|rest| rest.split_once(':'))
             .map(|(rule, why)| {
-                assert!(!why.trim().is_empty(), "{}: {rule} expected without a reason", spec.display());
+                assert!(
+                    !why.trim().is_empty(),
+                    "{}: {rule} expected without a reason",
+                    spec.display()
+                );
                 rule.trim().to_string()
             })
             .collect();
@@ -64,7 +68,12 @@ fn examples_warn_only_where_their_comments_expect_it() {
             .iter()
             .map(|w| w.rule.to_string())
             .collect();
-        assert_eq!(warned, expected, "{}: the warnings it gives, and the ones its comments expect", spec.display());
+        assert_eq!(
+            warned,
+            expected,
+            "{}: the warnings it gives, and the ones its comments expect",
+            spec.display()
+        );
     }
 }
 

@@ -13,9 +13,9 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "Every traffic phase's gates measure something: the default gates (5xx rate below 1%, p99 latency below 500ms, over 5m) stay on or the spec has a measured gate of its own; a gate is written as `{ metric, threshold, window }`, not free text; and the router's metrics can be queried (not ALB or Gateway API, whose gates the operator reads by hand).",
+    summary: "Every traffic phase's gates measure something: the default gates (5xx rate below 1%, p99 latency below 500ms, over 5m) stay on or the spec has a measured gate of its own; a gate is written as `{ metric, threshold, window }` or in words that say exactly that (`error rate below 1% on the new cluster`, `p99 latency below 300ms over 10m`), not other free text; and the router's metrics can be queried (not ALB or Gateway API, whose gates the operator reads by hand).",
     rationale: "A hold without a measured gate moves on after the time has passed, whatever the new cluster answers: the free-text gates of earlier specs were read by nobody, and an operator under time pressure skips a check the runbook cannot run. A measured gate compiles into a query whose check fails on a crossed threshold and on no traffic at all.",
-    bad: "rollout: { defaultGates: false, gates: [error rate below 1% on the new cluster] }",
+    bad: "rollout: { defaultGates: false, gates: [the dashboards look calm] }",
     good: "rollout: { gates: [{ metric: error-rate, threshold: 0.5%, window: 10m }] }",
     source: "seed 002 (the gates between steps); ingress-nginx and Istio metric references; Alibaba Cloud Managed Service for Prometheus HTTP API; CloudMonitor acs_slb_dashboard metrics",
 };
