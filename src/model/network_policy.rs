@@ -50,6 +50,7 @@ impl NetworkPolicyMode {
 pub struct Egress {
     /// The destination's address block, such as `203.0.113.25/32`.
     pub cidr: Cidr,
+    /// The destination's port, 1 to 65535.
     pub port: u16,
     /// `tcp` (default) or `udp`.
     #[serde(default, skip_serializing_if = "Protocol::is_tcp")]
