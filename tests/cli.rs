@@ -518,6 +518,24 @@ fn quiet_prints_errors_only_and_keeps_the_exit_codes() {
     let run = cutover(&["compile", WITH_ERRORS, "-o", out, "-q"]);
     assert_eq!(run.status.code(), Some(1));
     assert!(text(&run.stderr).contains("network/pod-overlap"));
+    // import: the spec, without the warnings and the note on stderr.
+    let imported = dir.path().join("imported.yaml");
+    let imported = imported.to_str().unwrap();
+    let compose = "tests/fixtures/compose/docker-stack.yml";
+    let loud = cutover(&["import", "compose", compose, "-o", imported]);
+    assert!(
+        text(&loud.stderr).contains("import/"),
+        "{}",
+        text(&loud.stderr)
+    );
+    let run = cutover(&[
+        "import", "compose", compose, "-o", imported, "--force", "-q",
+    ]);
+    assert_eq!(
+        (run.status.code(), text(&run.stderr)),
+        (Some(0), String::new())
+    );
+    assert!(std::fs::read_to_string(imported).unwrap().contains("TODO"));
     assert_eq!(
         cutover(&["-q", "check", "no/such.yaml"]).status.code(),
         Some(2)
