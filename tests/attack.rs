@@ -882,6 +882,11 @@ impl Attack<'_> {
             }
         }
         trace("markdown");
+        // A gate's words choose its form (`model::gates`): words that state a measured gate
+        // compile into query checks, others stay a line of text. A payload that turns the
+        // sketch's measured gate into text changes the runbooks' structure between those two
+        // forms; it may still add nothing injectable, which the lenient reading below holds.
+        let checked = checked && !self.path.starts_with(".rollout.gates");
         for (p, content) in files.iter().filter(|(p, _)| p.ends_with(".md")) {
             let text = String::from_utf8_lossy(content);
             if injected_heading(&text) {

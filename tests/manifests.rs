@@ -126,6 +126,7 @@ fn the_piggymetrics_bundle_holds_what_the_spec_describes() {
         hosts,
         BTreeSet::from([
             "piggymetrics.example".to_string(),
+            "www.piggymetrics.example".to_string(),
             "k8s-test.piggymetrics.example".to_string()
         ])
     );

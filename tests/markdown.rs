@@ -41,8 +41,8 @@ const FIELDS: &[Field] = &[
     },
     Field {
         name: "rollout.gates[0]",
-        original: "- error rate below 1% on the new cluster",
-        value: "error rate below 1% on the new cluster",
+        original: "- error rate looks as low as on the old cluster",
+        value: "error rate looks as low as on the old cluster",
         replaced: |v| format!("- {v}"),
     },
     Field {
@@ -131,7 +131,15 @@ fn compile_text(text: &str) -> cutover::bundle::Files {
 /// The first structural difference of each document (among those `checked`) that differs
 /// from the example's.
 fn differences(field: &Field, checked: fn(&str) -> bool) -> Vec<String> {
-    let example = std::fs::read_to_string("examples/piggymetrics.yaml").unwrap();
+    // The sketch's first gate states a measured gate in words (`model::gates`), which the
+    // bundle shows as a query; this test needs a gate that stays free text, whose words
+    // reach the Markdown as written.
+    let example = std::fs::read_to_string("examples/piggymetrics.yaml")
+        .unwrap()
+        .replace(
+            "- error rate below 1% on the new cluster",
+            "- error rate looks as low as on the old cluster",
+        );
     assert!(example.contains(field.original), "{}", field.name);
     let original = field.value;
     let expected: BTreeMap<String, Vec<String>> = documents(&compile_text(&example))
