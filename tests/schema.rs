@@ -32,8 +32,13 @@ fn referred<'a>(property: &Value, defs: &'a Map<String, Value>) -> Option<&'a Va
             .collect();
         (refs.len() == 1).then(|| refs[0])
     })?;
-    let name = reference.strip_prefix("#/$defs/").expect("a local reference");
-    Some(defs.get(name).unwrap_or_else(|| panic!("no definition {name}")))
+    let name = reference
+        .strip_prefix("#/$defs/")
+        .expect("a local reference");
+    Some(
+        defs.get(name)
+            .unwrap_or_else(|| panic!("no definition {name}")),
+    )
 }
 
 /// Every property of every object schema, anywhere in `value`: (path, property schema).
@@ -94,9 +99,15 @@ fn standalone(property: &Value, schema: &Value) -> Value {
 #[test]
 fn the_schema_has_its_id_and_is_a_valid_schema() {
     let schema = schema();
-    assert_eq!(schema["$id"], "https://cutover.dev/schemas/v1alpha1/migration.schema.json");
+    assert_eq!(
+        schema["$id"],
+        "https://cutover.dev/schemas/v1alpha1/migration.schema.json"
+    );
     assert_eq!(schema["$id"], cutover::SCHEMA_ID);
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     if let Err(e) = jsonschema::meta::validate(&schema) {
         panic!("the schema is not valid against its metaschema: {e}");
     }
@@ -115,7 +126,12 @@ fn every_property_has_a_title_a_description_and_examples() {
             }
         }
     }
-    assert!(missing.is_empty(), "{} missing:\n{}", missing.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{} missing:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
     // The spec has more than two hundred properties; a walk that finds few is broken.
     assert!(all.len() > 200, "only {} properties found", all.len());
     eprintln!("{} properties documented", all.len());
@@ -149,7 +165,12 @@ fn every_example_is_valid_where_it_stands() {
             check(&format!("#/$defs/{name}"), def, examples);
         }
     }
-    assert!(wrong.is_empty(), "{} invalid examples:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} invalid examples:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     assert!(checked > 200, "only {checked} examples checked");
 }
 
@@ -161,8 +182,16 @@ fn the_examples_are_valid_against_the_schema() {
     assert!(!specs.is_empty());
     for path in specs {
         let spec = common::yaml(&std::fs::read(&path).unwrap());
-        let errors: Vec<String> = validator.iter_errors(&spec).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
+        let errors: Vec<String> = validator
+            .iter_errors(&spec)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
     }
 }
 
