@@ -224,9 +224,14 @@ pub fn compile_checked(
     ))
 }
 
+/// Where the spec format's JSON Schema is published: its `$id`, and the URL the
+/// `yaml-language-server` modeline of an imported spec names.
+pub const SCHEMA_ID: &str = "https://cutover.dev/schemas/v1alpha1/migration.schema.json";
+
 /// The spec format's JSON Schema, as committed under `schemas/`.
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(model::Spec);
+    let mut schema = schemars::schema_for!(model::Spec);
+    schema.insert("$id".into(), SCHEMA_ID.into());
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

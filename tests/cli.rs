@@ -77,7 +77,7 @@ fn a_spec_with_errors_exits_one_and_writes_nothing() {
     let stderr = text(&run.stderr);
     assert!(stderr.contains("network/pod-overlap"), "{stderr}");
     // Labels on the podCidr line and on the vpc-shared route; a free /16 proposed.
-    assert!(stderr.contains("pod.yaml:39:14"), "{stderr}");
+    assert!(stderr.contains("pod.yaml:40:14"), "{stderr}");
     assert!(
         stderr.contains("route `vpc-shared` 172.16.0.0/12"),
         "{stderr}"
@@ -106,7 +106,7 @@ fn check_prints_json_for_tools() {
     assert_eq!(d["path"], "services[web].replicas");
     assert_eq!(
         (d["line"].as_u64(), d["column"].as_u64()),
-        (Some(39), Some(15))
+        (Some(40), Some(15))
     );
     assert!(!d["help"].as_str().unwrap().is_empty());
 }

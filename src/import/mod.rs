@@ -1018,6 +1018,15 @@ fn write_spec(
     top_comments: &[String],
 ) -> String {
     let mut out = Vec::new();
+    // Editors with the YAML language server complete and check the spec against the schema;
+    // the relative path our examples use does not exist in the user's repository.
+    out.push(format!(
+        "# yaml-language-server: $schema={}",
+        crate::SCHEMA_ID
+    ));
+    out.push(
+        "# For a local copy: `cutover schema > migration.schema.json`, then `$schema=migration.schema.json`.".into(),
+    );
     out.push(format!(
         "# A starting spec imported by `cutover import compose` from {}.",
         tree::summarize_text(file_name)

@@ -54,14 +54,18 @@ impl Gate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MeasuredGate {
     /// What is measured on the new cluster's side of the traffic.
+    #[schemars(title = "Metric", example = &"error-rate")]
     pub metric: GateMetric,
     /// `below` (default) or `above` the threshold.
     #[serde(default, skip_serializing_if = "Comparison::is_below")]
+    #[schemars(title = "Comparison", example = &"below")]
     pub comparison: Comparison,
     /// A share (`1%`) for error-rate, a duration (`300ms`, `1.5s`) for p99-latency.
+    #[schemars(title = "Threshold", example = &"1%")]
     pub threshold: String,
     /// The window the metric is read over (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Window", example = &"5m")]
     pub window: Option<Duration>,
 }
 

@@ -49,11 +49,14 @@ impl NetworkPolicyMode {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Egress {
     /// The destination's address block, such as `203.0.113.25/32`.
+    #[schemars(title = "Block", example = &"198.51.100.25/32")]
     pub cidr: Cidr,
     /// The destination's port, 1 to 65535.
+    #[schemars(title = "Port", example = 587)]
     pub port: u16,
     /// `tcp` (default) or `udp`.
     #[serde(default, skip_serializing_if = "Protocol::is_tcp")]
+    #[schemars(title = "Protocol", example = &"tcp")]
     pub protocol: Protocol,
 }
 

@@ -53,12 +53,19 @@ impl Protocol {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExtraPort {
     /// An IANA service name for the port: lowercase letters, digits and `-`, at most 15.
+    #[schemars(title = "Name", example = &"metrics")]
     pub name: String,
+    /// The container port.
+    #[schemars(title = "Port", example = 9090)]
     pub port: u16,
     /// `tcp` (default) or `udp`.
     #[serde(default)]
+    #[schemars(title = "Protocol", example = &"udp")]
     pub protocol: Protocol,
+    /// Clients outside the cluster reach this port directly: a LoadBalancer or NodePort
+    /// Service.
     #[serde(default)]
+    #[schemars(title = "Publish", example = serde_json::json!({"via": "node-port", "port": 30672}))]
     pub publish: Option<Publish>,
 }
 
@@ -68,12 +75,15 @@ pub struct ExtraPort {
 pub struct Publish {
     /// `load-balancer` (a Service of type LoadBalancer: ACK creates an SLB/NLB for it) or
     /// `node-port` (every node's port).
+    #[schemars(title = "Via", example = &"load-balancer")]
     pub via: PublishVia,
     /// The port clients use (default: the container port). For node-port, 30000-32767.
     #[serde(default)]
+    #[schemars(title = "Port", example = 5672)]
     pub port: Option<u16>,
     /// load-balancer: `intranet` (default: reachable from the VPC only) or `internet`.
     #[serde(default)]
+    #[schemars(title = "Address type", example = &"intranet")]
     pub address: Option<AddressType>,
 }
 
@@ -126,14 +136,17 @@ pub enum AddressType {
 pub struct LegacyBackend {
     /// Default: `source.entrypoint.address`. An L4 service: the old SLB its clients use.
     #[serde(default)]
+    #[schemars(title = "Address", example = &"10.0.1.20")]
     pub address: Option<Address>,
     /// Default: `source.entrypoint.port` (a Swarm service's published port). An L4 service:
     /// the old SLB's listener port (default: the moving port's container port).
     #[serde(default)]
+    #[schemars(title = "Port", example = 8080)]
     pub port: Option<u16>,
     /// An L4 service: how many old servers the listener's vServer group holds, so that
     /// per-server weights give each step its share (default: `source.entrypoint.backends`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Backend servers", example = 3)]
     pub backends: Option<u32>,
 }
 

@@ -15,22 +15,27 @@ use strum::{IntoStaticStr, VariantArray};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secret {
     /// The Secret's name: a DNS-1123 subdomain.
+    #[schemars(title = "Name", example = &"db")]
     pub name: String,
     /// The keys the Secret holds, each read by a service's `env` or `files`.
+    #[schemars(title = "Keys", example = serde_json::json!(["password"]))]
     pub keys: Vec<String>,
     /// Who fills it: `runbook` (default: the deploy runbook creates it from an env file the
     /// operator provides), `external-secrets` (an External Secrets Operator `ExternalSecret`
     /// reads it from a secret store) or `ack-secret-manager` (ACK's secret manager add-on
     /// reads it from KMS Secrets Manager).
     #[serde(default)]
+    #[schemars(title = "Provider", example = &"external-secrets")]
     pub provider: SecretProvider,
     /// external-secrets: the SecretStore (or ClusterSecretStore) that reads the cloud secret
     /// manager.
     #[serde(default)]
+    #[schemars(title = "Secret store", example = serde_json::json!({"name": "kms"}))]
     pub store: Option<SecretStoreRef>,
     /// external-secrets and ack-secret-manager: the secret's name in the secret manager
     /// (default: the Secret's name). Each key is a JSON property of it.
     #[serde(default)]
+    #[schemars(title = "Remote name", example = &"prod/api")]
     pub remote_name: Option<String>,
 }
 
@@ -63,9 +68,11 @@ pub enum SecretProvider {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStoreRef {
     /// The store's name.
+    #[schemars(title = "Name", example = &"kms")]
     pub name: String,
     /// `SecretStore` (in the services' namespace) or `ClusterSecretStore` (default).
     #[serde(default)]
+    #[schemars(title = "Kind", example = &"ClusterSecretStore")]
     pub kind: Option<SecretStoreKind>,
 }
 
@@ -81,9 +88,11 @@ pub enum SecretStoreKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// The ConfigMap's name: a DNS-1123 subdomain.
+    #[schemars(title = "Name", example = &"app-config")]
     pub name: String,
     /// Files relative to the spec's folder, never outside it; each is one key, named by its
     /// file name.
+    #[schemars(title = "Files", example = serde_json::json!(["config/application.yml"]))]
     pub files: Vec<String>,
 }
 
@@ -184,14 +193,40 @@ impl JsonSchema for EnvValue {
                 {
                     "type": "object",
                     "description": "A key of a Secret declared in `secrets`.",
-                    "properties": { "secret": { "type": "string" }, "key": { "type": "string" } },
+                    "properties": {
+                        "secret": {
+                            "type": "string",
+                            "title": "Secret",
+                            "description": "A Secret declared in `secrets`.",
+                            "examples": ["db"]
+                        },
+                        "key": {
+                            "type": "string",
+                            "title": "Key",
+                            "description": "One of the keys the Secret declares.",
+                            "examples": ["password"]
+                        }
+                    },
                     "required": ["secret", "key"],
                     "additionalProperties": false
                 },
                 {
                     "type": "object",
                     "description": "A file of a config declared in `configs`.",
-                    "properties": { "config": { "type": "string" }, "key": { "type": "string" } },
+                    "properties": {
+                        "config": {
+                            "type": "string",
+                            "title": "Config",
+                            "description": "A config declared in `configs`.",
+                            "examples": ["app-config"]
+                        },
+                        "key": {
+                            "type": "string",
+                            "title": "Key",
+                            "description": "One of the config's files, by its file name.",
+                            "examples": ["application.yml"]
+                        }
+                    },
                     "required": ["config", "key"],
                     "additionalProperties": false
                 }
@@ -206,14 +241,18 @@ impl JsonSchema for EnvValue {
 pub struct FileMount {
     /// A Secret declared in `secrets` (one of `secret` or `config`).
     #[serde(default)]
+    #[schemars(title = "Secret", example = &"tls")]
     pub secret: Option<String>,
     /// A config declared in `configs`.
     #[serde(default)]
+    #[schemars(title = "Config", example = &"app-config")]
     pub config: Option<String>,
     /// One key: mounted as the file `mountPath`. Without it, every key is a file in the
     /// folder `mountPath`.
     #[serde(default)]
+    #[schemars(title = "Key", example = &"application.yml")]
     pub key: Option<String>,
     /// An absolute path in the container.
+    #[schemars(title = "Mount path", example = &"/app/application.yml")]
     pub mount_path: String,
 }

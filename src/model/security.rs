@@ -34,30 +34,37 @@ pub const MAX_ID: u32 = i32::MAX as u32;
 pub struct SecurityContext {
     /// The uid the processes run as (default 10001); `0` runs as root (warned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Run as user", example = 101)]
     pub run_as_user: Option<u32>,
     /// The primary gid (default: `runAsUser`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Run as group", example = 101)]
     pub run_as_group: Option<u32>,
     /// The group that owns the service's disks, so the non-root user can write them (default:
     /// `runAsGroup`); the kubelet changes a disk's ownership only when its root does not
     /// match (`fsGroupChangePolicy: OnRootMismatch`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Filesystem group", example = 101)]
     pub fs_group: Option<u32>,
     /// Refuse to start as root (default true); `false` runs the image's own user, often root
     /// (warned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Run as non-root", example = true)]
     pub run_as_non_root: Option<bool>,
     /// The container's own filesystem is read-only (default true); `writablePaths` are
     /// writable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Read-only root filesystem", example = true)]
     pub read_only_root_filesystem: Option<bool>,
     /// Absolute paths the service writes besides its volumes, each an empty folder per pod
     /// (`emptyDir`) (default `[/tmp]`; `[]` for none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Writable paths", example = serde_json::json!(["/tmp", "/var/cache/nginx", "/var/run"]))]
     pub writable_paths: Option<Vec<String>>,
     /// Linux capabilities to add, without `CAP_` (default none; every other one is dropped).
     /// They take effect for a process that runs as root (warned).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(title = "Capabilities", example = serde_json::json!(["CHOWN", "SETGID", "SETUID"]))]
     pub capabilities: Vec<Capability>,
 }
 
