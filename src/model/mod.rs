@@ -753,7 +753,7 @@ pub struct Service {
     pub security_context: Option<SecurityContext>,
     /// Rule ids accepted on purpose for this service.
     #[serde(default)]
-    #[schemars(title = "Allowed rules", example = serde_json::json!(["workload/single-replica"]))]
+    #[schemars(title = "Allowed rules", example = allow_example())]
     pub allow: Vec<String>,
 }
 
@@ -1398,4 +1398,10 @@ mod tests {
         names_match_serde(RecordType::VARIANTS);
         names_match_serde(NetworkPolicyMode::VARIANTS);
     }
+}
+
+/// The schema's example of `allow`: a rule id named through `RuleId`, which is the only way
+/// code outside a rule's own file may name it (`tests/rules.rs`).
+fn allow_example() -> serde_json::Value {
+    serde_json::json!([crate::rules::RuleId::WorkloadSingleReplica.to_string()])
 }
