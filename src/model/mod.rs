@@ -1375,6 +1375,12 @@ pub fn to_dns_label(name: &str, fallback: &str) -> String {
     }
 }
 
+/// The schema's example of `allow`: a rule id named through `RuleId`, which is the only way
+/// code outside a rule's own file may name it (`tests/rules.rs`).
+fn allow_example() -> serde_json::Value {
+    serde_json::json!([crate::rules::RuleId::WorkloadSingleReplica.to_string()])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1398,10 +1404,4 @@ mod tests {
         names_match_serde(RecordType::VARIANTS);
         names_match_serde(NetworkPolicyMode::VARIANTS);
     }
-}
-
-/// The schema's example of `allow`: a rule id named through `RuleId`, which is the only way
-/// code outside a rule's own file may name it (`tests/rules.rs`).
-fn allow_example() -> serde_json::Value {
-    serde_json::json!([crate::rules::RuleId::WorkloadSingleReplica.to_string()])
 }
