@@ -33,33 +33,12 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 
-OPEN = re.compile(r"^(`{3,})\s*([^`\s]*)")
+# The one reader of fenced Markdown blocks, shared with the shellcheck step.
+from shellcheck_bundles import fenced_blocks
+
 RESULT = re.compile(r'<pre id="result">(.*?)</pre>', re.S)
 MAGENTA = (255, 0, 255)
 TIMEOUT = 120
-
-
-def fenced_blocks(text, language):
-    """(line number of the opening fence, body) of every block of `language`."""
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        match = OPEN.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        fence, info = match.group(1), match.group(2)
-        start, body = i, []
-        i += 1
-        while i < len(lines):
-            close = lines[i].strip()
-            if close.startswith(fence) and set(close) == {"`"}:
-                break
-            body.append(lines[i])
-            i += 1
-        i += 1
-        if info == language:
-            yield start + 1, "\n".join(body) + "\n"
 
 
 def documents(bundle):
@@ -151,7 +130,7 @@ def check_mermaid(chromium, profile, work, script, bundles):
     blocks = []
     for bundle in bundles:
         for document in documents(bundle):
-            for line, body in fenced_blocks(document.read_text(encoding="utf-8"), "mermaid"):
+            for line, body in fenced_blocks(document.read_text(encoding="utf-8"), ("mermaid",)):
                 blocks.append((f"{document}:{line}", body))
     if not blocks:
         return 0, []

@@ -19,8 +19,9 @@ import sys
 OPEN = re.compile(r"^(`{3,})\s*([^`\s]*)")
 
 
-def sh_blocks(text):
-    """(line number of the opening fence, body) for every ```sh block of a Markdown text."""
+def fenced_blocks(text, languages):
+    """(line number of the opening fence, body) for every fenced block of a Markdown text
+    whose info string is one of `languages` (the browser step reads ```mermaid with it)."""
     lines = text.split("\n")
     i = 0
     while i < len(lines):
@@ -39,8 +40,13 @@ def sh_blocks(text):
             body.append(lines[i])
             i += 1
         i += 1
-        if info in ("sh", "bash", "shell"):
+        if info in languages:
             yield start + 1, "\n".join(body) + "\n"
+
+
+def sh_blocks(text):
+    """(line number of the opening fence, body) for every ```sh block of a Markdown text."""
+    return fenced_blocks(text, ("sh", "bash", "shell"))
 
 
 def documents(bundle):
