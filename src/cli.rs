@@ -74,6 +74,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("CLICOLOR", "0: no colour under --color auto."),
     (
+        "CI",
+        "When set, a terminal is coloured under --color auto even with TERM=dumb, as a CI \
+         runner's log viewer shows colour.",
+    ),
+    (
         "COLUMNS",
         "The width diagnostics are wrapped to (at least 40; default 100).",
     ),
@@ -403,7 +408,7 @@ fn emit(stream: &mut dyn Write, text: &[u8], name: &str) -> Result<(), Stop> {
 
 /// Whether to colour a stream: `always` and `never` as said; `auto` as anstream decides for
 /// clap (no-color.org's `NO_COLOR`, then `CLICOLOR_FORCE`, `CLICOLOR=0`, then a terminal
-/// that is not `TERM=dumb`).
+/// that is not `TERM=dumb`, or any terminal when `CI` is set).
 fn wants_color<S: anstream::stream::RawStream>(when: ColorChoice, stream: &S) -> bool {
     match when {
         ColorChoice::Always => true,

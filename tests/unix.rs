@@ -298,6 +298,11 @@ fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     // SAFETY: both descriptors were just opened and are owned by nothing else.
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
     let mut command = cutover(args);
+    // The run's own colour settings must not leak in: a CI runner may set CLICOLOR_FORCE,
+    // NO_COLOR or CI, which would decide every case below before the case's own variables.
+    for inherited in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI", "TERM"] {
+        command.env_remove(inherited);
+    }
     command
         .env("TERM", "xterm-256color")
         .stdout(slave.try_clone().unwrap())
@@ -332,6 +337,8 @@ fn colour_follows_the_terminal_no_color_and_the_flag() {
         // no-color.org: an empty NO_COLOR is as good as none.
         (&[], &[("NO_COLOR", "")], true),
         (&[], &[("TERM", "dumb")], false),
+        // anstream colours a CI runner's terminal whatever TERM says.
+        (&[], &[("TERM", "dumb"), ("CI", "true")], true),
         (&[], &[("CLICOLOR", "0")], false),
         (&["--color", "never"], &[], false),
         (&["--color", "always"], &[("NO_COLOR", "1")], true),
