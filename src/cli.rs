@@ -563,33 +563,46 @@ fn compile(
         Ok(notes) => print_recovery(console, &notes)?,
         Err(e) => return console.failure(&e.to_string()),
     }
-    match crate::compile_file(spec, &options) {
-        Err(Failure::Io(message)) => console.failure(&message),
-        Err(Failure::Spec(diagnostics)) => {
-            console.diagnostics(&diagnostics)?;
-            console.err("no bundle written: the spec has errors\n")?;
-            Ok(EXIT_SPEC_ERRORS)
-        }
-        Ok(compiled) => {
-            console.diagnostics(&compiled.warnings)?;
-            let options = bundle::WriteOptions { force };
-            match bundle::write(&compiled.files, out, options) {
-                Err(e) => console.failure(&e.to_string()),
-                Ok(written) => {
-                    print_recovery(console, &written.recovered)?;
-                    let warnings = compiled.warnings.len();
-                    console.summary(&format!(
-                        "wrote {} ({} files, {} warning{})\n",
-                        out.display(),
-                        compiled.files.len(),
-                        warnings,
-                        if warnings == 1 { "" } else { "s" }
-                    ))?;
-                    Ok(EXIT_OK)
-                }
-            }
+    let checked = match crate::check_file(spec, &options) {
+        Ok(checked) => checked,
+        Err(Failure::Io(message)) => return console.failure(&message),
+        Err(Failure::Spec(diagnostics)) => return spec_errors(console, &diagnostics),
+    };
+    if crate::diagnostic::has_errors(&checked.diagnostics) {
+        return spec_errors(console, &checked.diagnostics);
+    }
+    let renderer = match crate::render::Renderer::new(options.templates.as_deref()) {
+        Ok(renderer) => renderer,
+        Err(e) => return console.failure(&e.to_string()),
+    };
+    console.diagnostics(&checked.diagnostics)?;
+    // Each file goes to the staging folder as it is rendered: the bundle is never held.
+    let options = bundle::WriteOptions { force };
+    let written = bundle::write_streaming(out, options, |files| {
+        crate::compile_checked_into(&checked, &renderer, files).map_err(|e| e.to_string())
+    });
+    match written {
+        Err(e) => console.failure(&e.to_string()),
+        Ok(written) => {
+            print_recovery(console, &written.recovered)?;
+            let warnings = checked.diagnostics.len();
+            console.summary(&format!(
+                "wrote {} ({} files, {} warning{})\n",
+                out.display(),
+                written.files,
+                warnings,
+                if warnings == 1 { "" } else { "s" }
+            ))?;
+            Ok(EXIT_OK)
         }
     }
+}
+
+/// The diagnostics of a spec with errors, and the line that says nothing was written.
+fn spec_errors(console: &Console, diagnostics: &[Diagnostic]) -> Ran {
+    console.diagnostics(diagnostics)?;
+    console.err("no bundle written: the spec has errors\n")?;
+    Ok(EXIT_SPEC_ERRORS)
 }
 
 /// What was done about a killed run's leftovers, on stderr. Under `--quiet` only what needs
@@ -770,23 +783,23 @@ fn verify(console: &Console, paths: &[PathBuf], settings: Settings) -> Ran {
 }
 
 fn verify_one(console: &Console, spec: &Path, dir: &Path, options: &Options) -> Ran {
-    let expected = match crate::compile_file(spec, options) {
-        Ok(compiled) => compiled.files,
+    // Under --quiet only the exit code is wanted: the compile stops at the first difference.
+    let verdict = match crate::diff::verify(spec, dir, options, console.quiet) {
+        Ok(verdict) => verdict,
         Err(failure) => return report_failure(console, failure),
     };
-    let actual = match bundle::read(dir) {
-        Ok(files) => files,
-        Err(e) => return console.failure(&e.to_string()),
-    };
-    let stale = crate::diff::diff_files(&expected, &actual);
+    let stale = verdict.stale;
     if stale.is_empty() {
         console.summary(&format!(
             "{} is up to date: {} files, exactly what {} compiles to\n",
             dir.display(),
-            expected.len(),
+            verdict.files,
             spec.display()
         ))?;
         return Ok(EXIT_OK);
+    }
+    if console.quiet {
+        return Ok(EXIT_DIFFERENT);
     }
     let mut text = format!(
         "{} is stale: {} files differ from what {} compiles to\n",

@@ -12,7 +12,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::io::{self, Read as _};
+use std::sync::{Mutex, PoisonError};
+
 use crate::bundle::{self, Files};
+use crate::regular::{self, Links};
+use crate::render::{Digest, FileSink, Memory, Sink};
 use crate::{Failure, Options};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -73,23 +78,211 @@ impl Diff {
     }
 }
 
-/// A bundle directory, or a spec compiled in memory.
-pub fn load_side(path: &Path, options: &Options) -> Result<Files, Failure> {
-    if path.is_dir() {
-        bundle::read(path).map_err(|e| Failure::Io(e.to_string()))
-    } else {
-        crate::compile_file(path, options).map(|c| c.files)
+/// One side of a diff, first as the digest of each of its files, then (when the sides
+/// differ) as the bytes of the files that differ. A spec is compiled into digests, so a
+/// side is never held whole.
+enum Side<'a> {
+    Dir(&'a Path),
+    Spec(&'a Path),
+}
+
+impl<'a> Side<'a> {
+    fn of(path: &'a Path) -> Self {
+        if path.is_dir() {
+            Side::Dir(path)
+        } else {
+            Side::Spec(path)
+        }
+    }
+
+    fn digests(&self, options: &Options) -> Result<BTreeMap<String, Digest>, Failure> {
+        match self {
+            Side::Dir(dir) => bundle::digests(dir).map_err(|e| Failure::Io(e.to_string())),
+            Side::Spec(spec) => {
+                let digests_only = Memory::only(BTreeSet::new());
+                Ok(crate::compile_file_to(spec, options, &digests_only)?.digests)
+            }
+        }
+    }
+
+    fn files(&self, paths: BTreeSet<String>, options: &Options) -> Result<Files, Failure> {
+        match self {
+            Side::Dir(dir) => bundle::read_only(dir, &paths).map_err(|e| Failure::Io(e.to_string())),
+            Side::Spec(spec) => {
+                let memory = Memory::only(paths);
+                crate::compile_file_to(spec, options, &memory)?;
+                Ok(memory.into_files())
+            }
+        }
     }
 }
 
-/// Both sides of a diff. Two bundle directories are read side by side, dropping the files
-/// they share unchanged as they go (a diff of those is empty): large bundles are compared
-/// without holding both in memory.
+/// Both sides of a diff, less the files they share unchanged (a diff of those is empty).
+/// Two bundle directories are read side by side, dropping equal files as they go. A spec
+/// side is compiled once for its files' digests, and once more, keeping only the files
+/// that differ, when any do: large bundles are compared without holding either whole.
 pub fn load_sides(old: &Path, new: &Path, options: &Options) -> Result<(Files, Files), Failure> {
     if old.is_dir() && new.is_dir() {
         return bundle::read_differences(old, new).map_err(|e| Failure::Io(e.to_string()));
     }
-    Ok((load_side(old, options)?, load_side(new, options)?))
+    let (old, new) = (Side::of(old), Side::of(new));
+    let (old_digests, new_digests) = (old.digests(options)?, new.digests(options)?);
+    let differing: BTreeSet<String> = old_digests
+        .iter()
+        .filter(|(path, digest)| new_digests.get(*path) != Some(digest))
+        .chain(
+            new_digests
+                .iter()
+                .filter(|(path, digest)| old_digests.get(*path) != Some(digest)),
+        )
+        .map(|(path, _)| path.clone())
+        .collect();
+    drop((old_digests, new_digests));
+    if differing.is_empty() {
+        return Ok((Files::new(), Files::new()));
+    }
+    Ok((
+        old.files(differing.clone(), options)?,
+        new.files(differing, options)?,
+    ))
+}
+
+/// What `cutover verify` found: how many files the spec compiles to, and those of the
+/// bundle that differ from them.
+pub struct Verdict {
+    pub files: usize,
+    pub stale: Vec<(Status, String)>,
+}
+
+/// Compiles `spec` against the bundle in `dir`: each file is compared with the one on disk
+/// as it is rendered, and nothing is held but the names of the files that differ. With
+/// `first_only`, the compile stops at the first difference (only the exit code is wanted).
+pub fn verify(
+    spec: &Path,
+    dir: &Path,
+    options: &Options,
+    first_only: bool,
+) -> Result<Verdict, Failure> {
+    // The listing refuses a link, FIFO or device anywhere in the bundle before any file in
+    // it is opened.
+    let present: BTreeSet<String> = bundle::list_files(dir)
+        .map_err(|e| Failure::Io(e.to_string()))?
+        .into_iter()
+        .collect();
+    let against = Against {
+        root: dir,
+        present: &present,
+        first_only,
+        stale: Mutex::default(),
+    };
+    let streamed = crate::compile_file_to(spec, options, &against)?;
+    let mut stale = against.stale.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if !(first_only && !stale.is_empty()) {
+        stale.extend(
+            present
+                .into_iter()
+                .filter(|path| !streamed.digests.contains_key(path))
+                .map(|path| (Status::Added, path)),
+        );
+    }
+    stale.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(Verdict {
+        files: streamed.digests.len(),
+        stale,
+    })
+}
+
+/// The bundle on disk as a [`Sink`]: each rendered file is compared with the file at its
+/// path as it is written.
+struct Against<'a> {
+    root: &'a Path,
+    /// The bundle's files, listed before the compile.
+    present: &'a BTreeSet<String>,
+    first_only: bool,
+    stale: Mutex<Vec<(Status, String)>>,
+}
+
+impl Against<'_> {
+    fn record(&self, status: Status, path: &str) {
+        let mut stale = self.stale.lock().unwrap_or_else(PoisonError::into_inner);
+        stale.push((status, path.to_string()));
+    }
+}
+
+impl Sink for Against<'_> {
+    fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
+        if !self.present.contains(path) {
+            self.record(Status::Removed, path);
+            return Ok(Box::new(Compared {
+                against: self,
+                path: path.to_string(),
+                on_disk: None,
+                same: false,
+                chunk: Vec::new(),
+            }));
+        }
+        let (file, _) = regular::open(&self.root.join(path), Links::Refuse)?;
+        Ok(Box::new(Compared {
+            against: self,
+            path: path.to_string(),
+            on_disk: Some(io::BufReader::with_capacity(64 * 1024, file)),
+            same: true,
+            chunk: Vec::new(),
+        }))
+    }
+
+    fn done(&self) -> bool {
+        self.first_only
+            && !self
+                .stale
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+    }
+}
+
+/// One rendered file, compared byte for byte with the file on disk as it is written.
+struct Compared<'a> {
+    against: &'a Against<'a>,
+    path: String,
+    /// None: the bundle lacks the file (already recorded).
+    on_disk: Option<io::BufReader<std::fs::File>>,
+    same: bool,
+    chunk: Vec<u8>,
+}
+
+impl io::Write for Compared<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let (true, Some(on_disk)) = (self.same, self.on_disk.as_mut()) {
+            self.chunk.resize(buf.len(), 0);
+            match on_disk.read_exact(&mut self.chunk) {
+                Ok(()) => self.same = self.chunk == buf,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.same = false,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FileSink for Compared<'_> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        let Some(mut on_disk) = self.on_disk.take() else {
+            return Ok(());
+        };
+        // Equal so far: the file on disk must end here too.
+        if self.same && on_disk.read(&mut [0])? != 0 {
+            self.same = false;
+        }
+        if !self.same {
+            self.against.record(Status::Changed, &self.path);
+        }
+        Ok(())
+    }
 }
 
 /// The files of one side that the other side does not hold with the same bytes at the same

@@ -196,13 +196,58 @@ pub fn compile_file(spec: &Path, options: &Options) -> Result<Compiled, Failure>
     compile_when_clean(checked, options)
 }
 
-/// Stages 3 to 5 for a spec that passed its checks.
+/// A spec compiled into a sink: each file's digest, with the warnings the spec carried.
+pub struct Streamed {
+    pub digests: std::collections::BTreeMap<String, render::Digest>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// [`compile_file`] into `sink`, a file at a time: the bundle is never held whole.
+pub fn compile_file_to(
+    spec: &Path,
+    options: &Options,
+    sink: &dyn render::Sink,
+) -> Result<Streamed, Failure> {
+    let checked = check_file(spec, options)?;
+    if diagnostic::has_errors(&checked.diagnostics) {
+        return Err(Failure::Spec(checked.diagnostics));
+    }
+    let renderer = render::Renderer::new(options.templates.as_deref())
+        .map_err(|e| Failure::Io(e.to_string()))?;
+    let files = render::Out::new(sink);
+    compile_checked_into(&checked, &renderer, &files).map_err(|e| Failure::Io(e.to_string()))?;
+    let digests = files
+        .finish()
+        .map_err(|e| Failure::Io(format!("{}: {}", e.path, e.error)))?;
+    Ok(Streamed {
+        digests,
+        warnings: checked.diagnostics,
+    })
+}
+
+/// Stages 3 to 5 for a spec that passed its checks, into memory.
 pub fn compile_checked(
     checked: &Checked,
     renderer: &render::Renderer,
 ) -> Result<bundle::Files, render::RenderError> {
+    let memory = render::Memory::new();
+    let files = render::Out::new(&memory);
+    compile_checked_into(checked, renderer, &files)?;
+    files
+        .finish()
+        .map_err(|e| render::RenderError(format!("{}: {}", e.path, e.error)))?;
+    Ok(memory.into_files())
+}
+
+/// Stages 3 to 5 for a spec that passed its checks: plan, render and seal, each file handed
+/// to `files` as soon as it is rendered.
+pub fn compile_checked_into(
+    checked: &Checked,
+    renderer: &render::Renderer,
+    files: &render::Out,
+) -> Result<(), render::RenderError> {
     let spec = &checked.loaded.spec;
-    let plan = plan::build(spec, &checked.sizing);
+    let plan = std::sync::Arc::new(plan::build(spec, &checked.sizing));
     let warnings = render::recorded_warnings(&checked.diagnostics);
     // The configured levels by name, as the README and the index state them.
     let levels: std::collections::BTreeMap<String, String> = checked
@@ -211,17 +256,32 @@ pub fn compile_checked(
         .iter()
         .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
-    let mut files = render::render(renderer, spec, &plan, &warnings, &levels)?;
-    render::manifests::write_config_files(spec, &plan, &checked.configs, &mut files);
-    let digest = bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default());
-    Ok(bundle::seal(
+    render::render(renderer, spec, &plan, &warnings, &levels, files)?;
+    render::manifests::write_config_files(spec, &plan, &checked.configs, files);
+    drop(plan);
+    bundle::seal(
         files,
         &spec.metadata.name,
         &spec.target.kubernetes_version,
-        digest,
-        levels,
+        &spec_digest(spec),
+        &levels,
         &warnings,
-    ))
+    );
+    Ok(())
+}
+
+/// SHA-256 of the spec's canonical JSON form, hashed as it is serialized.
+fn spec_digest(spec: &model::Spec) -> String {
+    let memory = render::Memory::only(Default::default());
+    let files = render::Out::new(&memory);
+    files.insert_with("spec.json", |w| {
+        serde_json::to_writer(w, spec).map_err(std::io::Error::other)
+    });
+    files
+        .finish()
+        .ok()
+        .and_then(|digests| digests.get("spec.json").map(render::Digest::hex))
+        .unwrap_or_default()
 }
 
 /// Where the spec format's JSON Schema is published: its `$id`, and the URL the

@@ -287,7 +287,12 @@ fn hostile_names_are_escaped_as_xml_text() {
     assert!(!picture.svg.contains('\u{1b}') && !picture.svg.contains('\u{0}'));
     // The README's image keeps its alt text as text and its link to the picture.
     let renderer = cutover::render::Renderer::new(None).unwrap();
-    let files = cutover::render::render(&renderer, &spec, &plan, &[], &BTreeMap::new()).unwrap();
+    let memory = cutover::render::Memory::new();
+    let out = cutover::render::Out::new(&memory);
+    let plan = std::sync::Arc::new(plan);
+    cutover::render::render(&renderer, &spec, &plan, &[], &BTreeMap::new(), &out).unwrap();
+    out.finish().unwrap();
+    let files = memory.into_files();
     let readme = String::from_utf8(files.get("README.md").unwrap().to_vec()).unwrap();
     let images: Vec<String> = pulldown_cmark::Parser::new(&readme)
         .filter_map(|e| match e {

@@ -16,12 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use crate::regular::{Links, describe};
 use crate::render::RecordedWarning;
@@ -32,6 +31,7 @@ pub use recover::{Recovery, recover};
 // The render stage builds the files; diff, the CLI and the tests name them from here.
 use crate::regular;
 pub use crate::render::Files;
+use crate::render::{Digest, FileSink, Out, Sink};
 
 /// A relative path of plain file names joined by `/`: no root, no `..`, `.` or empty part,
 /// no backslash, NUL or control character. Every bundle path is built from fixed names and
@@ -96,30 +96,56 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Adds `index.json` to the files: every other file with its digest, and the warnings.
+/// `index.json` as it is written: the same fields as [`Index`], with the files listed
+/// straight from their digests.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexOut<'a> {
+    generator: &'a str,
+    version: &'a str,
+    migration: &'a str,
+    kubernetes_version: &'a str,
+    spec_digest: &'a str,
+    rule_levels: &'a BTreeMap<String, String>,
+    files: IndexFiles<'a>,
+    warnings: Vec<IndexWarning>,
+}
+
+struct IndexFiles<'a>(&'a BTreeMap<String, Digest>);
+
+impl Serialize for IndexFiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(path, digest)| IndexEntry {
+            path: path.clone(),
+            sha256: digest.hex(),
+            bytes: digest.bytes,
+        }))
+    }
+}
+
+/// Adds `index.json` to the files: every other file with its digest, and the warnings. The
+/// last file of a bundle.
 pub fn seal(
-    mut files: Files,
+    files: &Out,
     migration: &str,
     kubernetes_version: &str,
-    spec_digest: String,
-    rule_levels: BTreeMap<String, String>,
+    spec_digest: &str,
+    rule_levels: &BTreeMap<String, String>,
     warnings: &[RecordedWarning],
-) -> Files {
-    let index = Index {
-        generator: GENERATOR.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        migration: migration.into(),
-        kubernetes_version: kubernetes_version.into(),
+) {
+    let digests = files.with_digests(|digests| {
+        let mut listed = digests.clone();
+        listed.remove(INDEX);
+        listed
+    });
+    let index = IndexOut {
+        generator: GENERATOR,
+        version: env!("CARGO_PKG_VERSION"),
+        migration,
+        kubernetes_version,
         spec_digest,
         rule_levels,
-        files: files
-            .iter()
-            .map(|(path, content)| IndexEntry {
-                path: path.to_string(),
-                sha256: sha256_hex(content),
-                bytes: content.len() as u64,
-            })
-            .collect(),
+        files: IndexFiles(&digests),
         warnings: warnings
             .iter()
             .map(|w| IndexWarning {
@@ -129,10 +155,10 @@ pub fn seal(
             })
             .collect(),
     };
-    let mut json = serde_json::to_string_pretty(&index).unwrap_or_default();
-    json.push('\n');
-    files.insert(INDEX, json);
-    files
+    files.insert_with(INDEX, |w| {
+        serde_json::to_writer_pretty(&mut *w, &index)?;
+        w.write_all(b"\n")
+    });
 }
 
 #[derive(Debug)]
@@ -163,6 +189,8 @@ pub enum WriteError {
         path: PathBuf,
         error: io::Error,
     },
+    /// The render stage failed while the bundle was being written (a template error).
+    Render(String),
 }
 
 /// A path for a message, with control characters escaped: file names in a directory are
@@ -226,6 +254,7 @@ impl fmt::Display for WriteError {
                 shown(path)
             ),
             WriteError::Io { path, error } => write!(f, "{}: {error}", shown(path)),
+            WriteError::Render(message) => f.write_str(message),
         }
     }
 }
@@ -249,6 +278,8 @@ pub struct WriteOptions {
 #[derive(Debug, Default)]
 pub struct Written {
     pub recovered: Vec<Recovery>,
+    /// The number of files written, `index.json` included.
+    pub files: usize,
 }
 
 /// Writes the files as the bundle directory `dir`, atomically.
@@ -277,43 +308,58 @@ fn on_file_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     }
 }
 
-/// Writes every file under `staging`: the folders first, once each, then the files on the
-/// file pool. Creating thousands of small files is the cost of a large bundle.
-fn write_files(
-    files: &Files,
-    staging: &Path,
-    before_file: &(dyn Fn(&str) -> io::Result<()> + Sync),
-) -> Result<(), WriteError> {
-    let folders: BTreeSet<&Path> = files
-        .iter()
-        .filter_map(|(path, _)| Path::new(path).parent())
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .collect();
-    for folder in folders {
-        let folder = staging.join(folder);
-        std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
-    }
-    let entries: Vec<(&str, &[u8])> = files.iter().collect();
-    let failed = AtomicBool::new(false);
-    let write_one = |&(path, content): &(&str, &[u8])| -> Result<(), WriteError> {
-        // Another file failed: the staging folder is about to be removed.
-        if failed.load(Ordering::Relaxed) {
-            return Ok(());
+/// The staging folder as a [`Sink`]: each file is created as it is rendered, its folders
+/// first (once each). A path that is not a plain relative path fails the write before
+/// anything is created for it.
+struct Staging<'a> {
+    root: &'a Path,
+    folders: Mutex<BTreeSet<PathBuf>>,
+    before_file: &'a (dyn Fn(&str) -> io::Result<()> + Sync),
+    unsafe_path: Mutex<Option<String>>,
+}
+
+impl Sink for Staging<'_> {
+    fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
+        if !is_safe_relative(path) {
+            let mut first = self.unsafe_path.lock().unwrap_or_else(PoisonError::into_inner);
+            first.get_or_insert_with(|| path.to_string());
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a plain relative path",
+            ));
         }
-        let target = staging.join(path);
-        let written = before_file(path).and_then(|()| std::fs::write(&target, content));
-        written.map_err(|error| {
-            failed.store(true, Ordering::Relaxed);
-            WriteError::Io {
-                path: target,
-                error,
+        (self.before_file)(path)?;
+        if let Some(folder) = Path::new(path).parent().filter(|f| !f.as_os_str().is_empty()) {
+            let mut made = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
+            if !made.contains(folder) {
+                std::fs::create_dir_all(self.root.join(folder))?;
+                made.insert(folder.to_path_buf());
             }
-        })
-    };
-    let results: Vec<Result<(), WriteError>> =
-        on_file_pool(|| entries.par_iter().map(write_one).collect());
-    // The first failure in file order is the one reported.
-    results.into_iter().collect()
+        }
+        let file = std::fs::File::create_new(self.root.join(path))?;
+        Ok(Box::new(StagedFile(io::BufWriter::with_capacity(
+            64 * 1024,
+            file,
+        ))))
+    }
+}
+
+struct StagedFile(io::BufWriter<std::fs::File>);
+
+impl io::Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl FileSink for StagedFile {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        self.0.into_inner().map_err(io::IntoInnerError::into_error)?;
+        Ok(())
+    }
 }
 
 /// The folder `dir` sits in, and the name its temporary siblings are built from.
@@ -344,6 +390,36 @@ pub fn write_with(
             path: path.to_string(),
         });
     }
+    let entries: Vec<(&str, &[u8])> = files.iter().collect();
+    write_streaming_with(dir, options, before_file, |out| {
+        on_file_pool(|| {
+            entries
+                .par_iter()
+                .for_each(|(path, content)| out.insert(*path, content));
+        });
+        Ok(())
+    })
+}
+
+/// Writes the bundle directory `dir` atomically from files handed over as `render` makes
+/// them: each is written into the staging folder at once and only its digest is kept, so a
+/// bundle of any size is written in the memory of its largest file. `render` ends with the
+/// index ([`seal`]). A failure of `render` (its message) or of a write leaves `dir` as it
+/// was.
+pub fn write_streaming(
+    dir: &Path,
+    options: WriteOptions,
+    render: impl FnOnce(&Out) -> Result<(), String>,
+) -> Result<Written, WriteError> {
+    write_streaming_with(dir, options, &|_| Ok(()), render)
+}
+
+fn write_streaming_with(
+    dir: &Path,
+    options: WriteOptions,
+    before_file: &(dyn Fn(&str) -> io::Result<()> + Sync),
+    render: impl FnOnce(&Out) -> Result<(), String>,
+) -> Result<Written, WriteError> {
     let recovered = recover(dir)?;
     let existing = inspect(dir, options)?;
     let (parent, name) = parent_and_name(dir);
@@ -354,7 +430,27 @@ pub fn write_with(
     // A folder of that name that this run did not make is not ours to remove: fail instead.
     std::fs::create_dir(&staging).map_err(io_error(&staging))?;
     let result = (|| {
-        write_files(files, &staging, before_file)?;
+        let sink = Staging {
+            root: &staging,
+            folders: Mutex::default(),
+            before_file,
+            unsafe_path: Mutex::default(),
+        };
+        let out = Out::new(&sink);
+        let rendered = render(&out);
+        let finished = out.finish();
+        if let Some(path) = sink
+            .unsafe_path
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
+            return Err(WriteError::UnsafePath { path });
+        }
+        rendered.map_err(WriteError::Render)?;
+        let digests = finished.map_err(|e| WriteError::Io {
+            path: staging.join(&e.path),
+            error: e.error,
+        })?;
         match existing {
             Existing::Nothing => {}
             Existing::Replaceable => {
@@ -372,16 +468,16 @@ pub fn write_with(
                 error,
             });
         }
-        Ok(())
+        Ok(digests.len())
     })();
     match result {
-        Ok(()) => {
+        Ok(files) => {
             if matches!(existing, Existing::Replaceable) {
                 // Only the previous bundle, which inspect() proved holds nothing but its
                 // own listed files (or an empty directory).
                 let _ = remove_bundle(&retired);
             }
-            Ok(Written { recovered })
+            Ok(Written { recovered, files })
         }
         Err(error) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -507,7 +603,7 @@ fn inspect(dir: &Path, options: WriteOptions) -> Result<Existing, WriteError> {
 /// directories are listed: a symbolic link (which is never followed), FIFO, socket or device
 /// anywhere under `dir` is an error, so nothing is read through one and nothing a user put
 /// there is ever deleted.
-fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
+pub fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     Ok(list_entries(dir)?.0)
 }
 
@@ -550,6 +646,38 @@ fn list_entries(dir: &Path) -> Result<(Vec<String>, Vec<String>), WriteError> {
 pub fn read(dir: &Path) -> Result<Files, WriteError> {
     let mut files = Files::new();
     for path in list_files(dir)? {
+        let full = dir.join(&path);
+        let content = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
+        files.insert(path, content);
+    }
+    Ok(files)
+}
+
+/// Each file of a bundle directory with its digest (for `diff`, which then reads only the
+/// files that differ): the files are hashed as they are read, never held together.
+pub fn digests(dir: &Path) -> Result<BTreeMap<String, Digest>, WriteError> {
+    let paths = list_files(dir)?;
+    let hash_one = |path: &String| -> Result<Digest, WriteError> {
+        let full = dir.join(path);
+        let bytes = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
+        Ok(Digest {
+            sha256: Sha256::digest(&bytes).into(),
+            bytes: bytes.len() as u64,
+        })
+    };
+    let hashed: Vec<Result<Digest, WriteError>> =
+        on_file_pool(|| paths.par_iter().map(hash_one).collect());
+    paths
+        .into_iter()
+        .zip(hashed)
+        .map(|(path, digest)| Ok((path, digest?)))
+        .collect()
+}
+
+/// The files of a bundle directory at these paths (those it has).
+pub fn read_only(dir: &Path, paths: &BTreeSet<String>) -> Result<Files, WriteError> {
+    let mut files = Files::new();
+    for path in list_files(dir)?.into_iter().filter(|p| paths.contains(p)) {
         let full = dir.join(&path);
         let content = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
         files.insert(path, content);

@@ -7,9 +7,8 @@
 //! `kubectl apply` of objects already as they are changes nothing: the folder is idempotent.
 
 use super::manifests::routes;
-use super::manifests::{Manifest, Phases};
+use super::manifests::Manifest;
 use crate::model::Spec;
-use crate::plan::Plan;
 use crate::plan::abort::AbortPlan;
 
 /// The objects of `manifests/<folder>/`, or none when the strategy moves traffic outside
@@ -21,15 +20,4 @@ pub fn objects(spec: &Spec, abort: &AbortPlan) -> Vec<Manifest> {
     let mut objects = routes::legacy_objects(spec);
     objects.extend(routes::traffic_objects(spec, &abort.state));
     objects
-}
-
-/// Adds the abort's folder to the manifests the bundle writes.
-pub fn add_folder(spec: &Spec, plan: &Plan, phases: &mut Phases) {
-    let Some(abort) = &plan.abort else {
-        return;
-    };
-    let objects = objects(spec, abort);
-    if let Some(folder) = abort.folder.as_ref().filter(|_| !objects.is_empty()) {
-        phases.folders.insert(folder.clone(), objects);
-    }
 }

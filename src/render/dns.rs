@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 
 use crate::plan::Plan;
 use crate::plan::dns::{DnsPlan, Zone};
-use crate::render::Files;
+use crate::render::Out;
 use crate::render::yaml;
 
-pub fn write(plan: &Plan, files: &mut Files) {
+pub fn write(plan: &Plan, files: &Out) {
     let Some(dns) = &plan.dns else { return };
     let mut changes = serde_json::to_string_pretty(dns).unwrap_or_default();
     changes.push('\n');

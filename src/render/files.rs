@@ -1,6 +1,10 @@
 //! The bundle's files as the render stage produces them: relative paths and their bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::sync::{Mutex, PoisonError};
+
+use sha2::{Digest as _, Sha256};
 
 /// The bundle's files by relative path (`/`-separated), in a stable order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,5 +41,225 @@ impl Files {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+/// One file's SHA-256 and size, as `index.json` lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digest {
+    pub sha256: [u8; 32],
+    pub bytes: u64,
+}
+
+impl Digest {
+    pub fn hex(&self) -> String {
+        let mut out = String::with_capacity(64);
+        for byte in self.sha256 {
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+        }
+        out
+    }
+}
+
+/// Where the rendered files go, one at a time: the folder being written, the bundle on disk
+/// being verified, or memory. Shared by the render threads.
+pub trait Sink: Sync {
+    /// A writer for the file at `path`; its `finish` is called once every byte is written.
+    fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>>;
+    /// Whether rendering may stop now: the sink knows its answer already (verify `--quiet`
+    /// at the first difference).
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// One file on its way into a [`Sink`].
+pub trait FileSink: Write {
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+/// The render stage's output: every file is handed to the sink as soon as it is rendered,
+/// and only its digest stays, so memory is bounded by what is being rendered, not by the
+/// bundle. The first failure stops the writes and is returned by [`Out::finish`].
+pub struct Out<'a> {
+    sink: &'a dyn Sink,
+    digests: Mutex<BTreeMap<String, Digest>>,
+    failure: Mutex<Option<(String, io::Error)>>,
+}
+
+/// Why an [`Out`] did not take every file.
+#[derive(Debug)]
+pub struct OutError {
+    pub path: String,
+    pub error: io::Error,
+}
+
+impl<'a> Out<'a> {
+    pub fn new(sink: &'a dyn Sink) -> Self {
+        Out {
+            sink,
+            digests: Mutex::new(BTreeMap::new()),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Adds a file. Its path is checked by the sink that writes to disk (a plain relative
+    /// path, in every build profile).
+    pub fn insert(&self, path: impl Into<String>, content: impl AsRef<[u8]>) {
+        let content = content.as_ref();
+        self.insert_with(path, |w| w.write_all(content));
+    }
+
+    /// Adds a file written piece by piece (a large JSON document straight from its value).
+    pub fn insert_with(
+        &self,
+        path: impl Into<String>,
+        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) {
+        let path = path.into();
+        if self.stopped() {
+            return;
+        }
+        let result = self.sink.open(&path).and_then(|file| {
+            let mut tee = Tee {
+                file,
+                hasher: Sha256::new(),
+                bytes: 0,
+            };
+            fill(&mut tee)?;
+            let digest = Digest {
+                sha256: tee.hasher.finalize().into(),
+                bytes: tee.bytes,
+            };
+            tee.file.finish()?;
+            Ok(digest)
+        });
+        match result {
+            Ok(digest) => {
+                lock(&self.digests).insert(path, digest);
+            }
+            Err(error) => {
+                lock(&self.failure).get_or_insert((path, error));
+            }
+        }
+    }
+
+    /// Whether further files would be dropped: a write failed, or the sink has its answer.
+    pub fn stopped(&self) -> bool {
+        self.sink.done() || lock(&self.failure).is_some()
+    }
+
+    /// The paths added so far, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        lock(&self.digests).keys().cloned().collect()
+    }
+
+    /// Runs `read` over the digests added so far, in path order.
+    pub fn with_digests<R>(&self, read: impl FnOnce(&BTreeMap<String, Digest>) -> R) -> R {
+        read(&lock(&self.digests))
+    }
+
+    /// Every file's digest, or the first failure.
+    pub fn finish(self) -> Result<BTreeMap<String, Digest>, OutError> {
+        let failure = self.failure.into_inner().unwrap_or_else(PoisonError::into_inner);
+        match failure {
+            Some((path, error)) => Err(OutError { path, error }),
+            None => Ok(self
+                .digests
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)),
+        }
+    }
+}
+
+/// A lock whose holder panicked still guards consistent data here (inserts are whole).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes through to the file and hashes on the way.
+struct Tee<'a> {
+    file: Box<dyn FileSink + 'a>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.file.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        self.bytes += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Keeps the files in memory: every one, or only the paths asked for (the second pass of a
+/// diff, which needs the bytes of the files that differ only).
+#[derive(Default)]
+pub struct Memory {
+    only: Option<BTreeSet<String>>,
+    files: Mutex<Files>,
+}
+
+impl Memory {
+    pub fn new() -> Self {
+        Memory::default()
+    }
+
+    /// Keeps these paths and digests the rest.
+    pub fn only(paths: BTreeSet<String>) -> Self {
+        Memory {
+            only: Some(paths),
+            files: Mutex::default(),
+        }
+    }
+
+    pub fn into_files(self) -> Files {
+        self.files.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Sink for Memory {
+    fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
+        let keep = self.only.as_ref().is_none_or(|only| only.contains(path));
+        Ok(Box::new(MemoryFile {
+            memory: self,
+            path: keep.then(|| path.to_string()),
+            bytes: Vec::new(),
+        }))
+    }
+}
+
+struct MemoryFile<'a> {
+    memory: &'a Memory,
+    /// None: digest only.
+    path: Option<String>,
+    bytes: Vec<u8>,
+}
+
+impl Write for MemoryFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.path.is_some() {
+            self.bytes.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FileSink for MemoryFile<'_> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        if let Some(path) = self.path {
+            lock(&self.memory.files).insert(path, self.bytes);
+        }
+        Ok(())
     }
 }

@@ -12,6 +12,7 @@
 //! escaped twice; numbers and booleans print as they are.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::path::Path;
 
 use minijinja::value::{Value, ValueKind};
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub mod abort;
 pub mod dns;
 mod files;
+mod lazy;
 pub mod manifests;
 pub mod runbook;
 pub mod table;
@@ -34,7 +36,7 @@ use crate::model::Spec;
 use crate::plan::Plan;
 use crate::regular::{self, Links};
 
-pub use files::Files;
+pub use files::{Digest, FileSink, Files, Memory, Out, OutError, Sink};
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -261,7 +263,8 @@ pub fn recorded_warnings(diagnostics: &[Diagnostic]) -> Vec<RecordedWarning> {
 struct Context<'a> {
     version: &'static str,
     spec: &'a crate::plan::view::SpecView,
-    plan: &'a Plan,
+    /// The plan, each field turned into template values only when a template reads it.
+    plan: Value,
     warnings: &'a [RecordedWarning],
     /// Rule id → configured level (`allow`, `warn`, `deny`).
     rule_levels: &'a BTreeMap<String, String>,
@@ -333,54 +336,35 @@ struct PlanJson<'a> {
     runbooks: &'a [runbook::Runbook],
 }
 
-/// Renders the bundle's files (all but `index.json`, which the bundle stage adds).
+/// Renders the bundle's files (all but `index.json`, which the bundle stage adds) into
+/// `files`, each handed on as soon as it is rendered.
 pub fn render(
     renderer: &Renderer,
     spec: &Spec,
-    plan: &Plan,
+    plan: &Arc<Plan>,
     warnings: &[RecordedWarning],
     rule_levels: &BTreeMap<String, String>,
-) -> Result<Files, RenderError> {
-    let mut files = Files::new();
-    let mut context = Context {
-        version: env!("CARGO_PKG_VERSION"),
-        spec: &plan.spec,
-        plan,
-        warnings,
-        rule_levels,
-        files: Vec::new(),
-        manifest_folders: BTreeMap::new(),
-        gantt: gantt(plan),
-        timeline: timeline::build(plan),
-    };
+    files: &Out,
+) -> Result<(), RenderError> {
     let runbooks = runbook::build(spec, plan);
-    let mut plan_json = serde_json::to_string_pretty(&PlanJson {
-        plan,
-        runbooks: &runbooks,
-    })
-    .unwrap_or_default();
-    plan_json.push('\n');
-    files.insert("plan.json", plan_json);
-    dns::write(plan, &mut files);
-    tools::write(spec, plan, &mut files)?;
-    let mut phases = manifests::build(spec, plan);
-    abort::add_folder(spec, plan, &mut phases);
-    context.manifest_folders = phases
-        .folders
-        .iter()
-        .map(|(folder, list)| (folder.clone(), list.len()))
-        .collect();
-    manifests::write(&phases, &mut files);
-    files.insert(
-        "reports/network.md",
-        renderer.render("reports/network.md.j2", &context)?,
-    );
-    files.insert(
-        "reports/sizing.md",
-        renderer.render("reports/sizing.md.j2", &context)?,
-    );
-    files.insert(context.timeline.path, context.timeline.svg.clone());
+    // plan.json is the largest file: written as it is serialized, never held whole.
+    files.insert_with("plan.json", |w| {
+        serde_json::to_writer_pretty(
+            &mut *w,
+            &PlanJson {
+                plan,
+                runbooks: &runbooks,
+            },
+        )?;
+        w.write_all(b"\n")
+    });
+    dns::write(plan, files);
+    tools::write(spec, plan, files)?;
+    let manifest_folders = manifests::write(spec, plan, files);
     for (i, book) in runbooks.iter().enumerate() {
+        if files.stopped() {
+            return Ok(());
+        }
         let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
             spec: &plan.spec,
@@ -393,6 +377,7 @@ pub fn render(
             renderer.render("runbook.md.j2", &runbook)?,
         );
     }
+    drop(runbooks);
     if let (Some(abort), Some(book)) = (&plan.abort, runbook::abort::build(spec, plan)) {
         let context = AbortContext {
             spec: &plan.spec,
@@ -404,24 +389,53 @@ pub fn render(
             renderer.render("abort.md.j2", &context)?,
         );
     }
-    context.files = files
-        .paths()
-        .filter(|p| {
-            !p.starts_with("manifests/")
-                && !p.starts_with("runbooks/")
-                && !p.starts_with("dns/octodns/")
-        })
-        .map(str::to_string)
-        .collect();
-    context.files.push("index.json".into());
-    context.files.push("README.md".into());
-    context.files.sort();
-    files.insert(
-        "README.md",
-        renderer.render("bundle-readme.md.j2", &context)?,
+    let timeline = timeline::build(plan);
+    files.insert(timeline.path, &timeline.svg);
+    let mut context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        spec: &plan.spec,
+        plan: Value::from_object(lazy::Lazy::new(Arc::clone(plan))),
+        warnings,
+        rule_levels,
+        files: Vec::new(),
+        manifest_folders,
+        gantt: gantt(plan),
+        timeline,
+    };
+    // The reports are listed in the README: they are the last files but the README itself.
+    let listed = |path: &str| {
+        !path.starts_with("manifests/")
+            && !path.starts_with("runbooks/")
+            && !path.starts_with("dns/octodns/")
+    };
+    context.files = files.paths().into_iter().filter(|p| listed(p)).collect();
+    context.files.extend(
+        ["reports/network.md", "reports/sizing.md", INDEX, README]
+            .into_iter()
+            .filter(|p| !context.files.iter().any(|f| f == p))
+            .map(str::to_string)
+            .collect::<Vec<_>>(),
     );
-    Ok(files)
+    context.files.sort();
+    // A fresh lazy plan for each template: what one read is dropped before the next.
+    let lazy_plan = || Value::from_object(lazy::Lazy::new(Arc::clone(plan)));
+    files.insert(
+        "reports/network.md",
+        renderer.render("reports/network.md.j2", &context)?,
+    );
+    context.plan = lazy_plan();
+    files.insert(
+        "reports/sizing.md",
+        renderer.render("reports/sizing.md.j2", &context)?,
+    );
+    context.plan = lazy_plan();
+    files.insert(README, renderer.render("bundle-readme.md.j2", &context)?);
+    Ok(())
 }
+
+/// The bundle's own README and its index, which the bundle stage writes last.
+const README: &str = "README.md";
+const INDEX: &str = "index.json";
 
 #[cfg(test)]
 mod tests {

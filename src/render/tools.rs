@@ -10,7 +10,7 @@ use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::images::IMAGES_FILE;
 use crate::plan::images::full_reference;
-use crate::render::Files;
+use crate::render::Out;
 use crate::render::{RenderError, yaml};
 
 /// A value that would change a config's lines: a line break, another control character
@@ -37,7 +37,7 @@ fn folder_name(name: &str) -> Result<&str, RenderError> {
     Ok(name)
 }
 
-pub fn write(spec: &Spec, plan: &Plan, files: &mut Files) -> Result<(), RenderError> {
+pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> Result<(), RenderError> {
     if spec.images.is_some() {
         // image-syncer's `--images` file: source reference → target reference.
         let images: BTreeMap<String, String> = plan

@@ -16,6 +16,7 @@ mod storage;
 mod workloads;
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
@@ -26,7 +27,7 @@ use crate::model::Spec;
 use crate::plan::Plan;
 use crate::plan::ingress::INGRESS_PATCH;
 use crate::plan::rollout::{self, PhaseKind};
-use crate::render::Files;
+use crate::render::Out;
 
 pub use custom::CustomResource;
 pub use routes::ack_match_expression;
@@ -171,7 +172,7 @@ fn deploy_folder(plan: &Plan) -> Option<&str> {
 
 /// Copies each config's files, as the load stage read them, beside the deploy folder's
 /// kustomization. (A file that was not read is a config-file rule error: no bundle.)
-pub fn write_config_files(spec: &Spec, plan: &Plan, configs: &ConfigFiles, files: &mut Files) {
+pub fn write_config_files(spec: &Spec, plan: &Plan, configs: &ConfigFiles, files: &Out) {
     let Some(folder) = deploy_folder(plan) else {
         return;
     };
@@ -183,7 +184,7 @@ pub fn write_config_files(spec: &Spec, plan: &Plan, configs: &ConfigFiles, files
                         "manifests/{folder}/{}",
                         config_file(&config.name, key_of(file))
                     ),
-                    bytes.clone(),
+                    bytes,
                 );
             }
         }
@@ -194,29 +195,19 @@ pub fn rollback_folder(phase_id: &str) -> String {
     format!("rollback/{phase_id}")
 }
 
+/// The manifests of the bundle, by folder, built whole (the abort folder aside): for tests
+/// and tools that look at the objects. The bundle itself is written by [`write`], a unit at
+/// a time.
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
-    // The phases are independent; at 1,000 services building them is most of a compile.
-    // rayon spreads them over the cores (work stealing evens out the heavy phases) and
-    // collects them in phase order.
-    let built: Vec<_> = plan
-        .phases
+    let built: Vec<_> = units(spec, plan, false)
         .par_iter()
-        .map(|phase| phase_objects(spec, phase))
+        .map(|unit| unit_objects(spec, plan, unit))
         .collect();
-    for (phase, (forward, rollback)) in plan.phases.iter().zip(built) {
-        if !forward.is_empty() {
-            phases.folders.insert(phase.id.clone(), forward);
+    for (folder, objects) in built.into_iter().flatten() {
+        if !objects.is_empty() {
+            phases.folders.entry(folder).or_default().extend(objects);
         }
-        if !rollback.is_empty() {
-            phases.folders.insert(rollback_folder(&phase.id), rollback);
-        }
-    }
-    // The NetworkPolicies arrive with the workloads (rolling the deploy back deletes them).
-    if let Some(folder) = deploy_folder(plan)
-        && let Some(objects) = phases.folders.get_mut(folder)
-    {
-        objects.extend(network_policy::objects(spec, &plan.network_policy));
     }
     if let Some(folder) = deploy_folder(plan)
         && !spec.configs.is_empty()
@@ -231,6 +222,86 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     phases
 }
 
+/// A share of the manifest work: what one thread builds and writes at once. The deploy
+/// folder is split by service, so that the memory a compile holds is that of a service's
+/// objects, not of the bundle's largest folder.
+enum Unit<'p> {
+    /// The deploy folder's objects other than the services' own.
+    DeployShared(&'p rollout::Phase),
+    /// One service's own objects (workload, Services, PodDisruptionBudget).
+    Service(&'p crate::model::Service),
+    /// Any other phase: its folder and its rollback's.
+    Phase(&'p rollout::Phase),
+    /// `manifests/<abort folder>/`.
+    Abort,
+}
+
+fn units<'p>(spec: &'p Spec, plan: &'p Plan, with_abort: bool) -> Vec<Unit<'p>> {
+    let mut units = Vec::new();
+    for phase in &plan.phases {
+        if phase.kind == PhaseKind::Deploy {
+            units.push(Unit::DeployShared(phase));
+            units.extend(spec.services.iter().map(Unit::Service));
+        } else {
+            units.push(Unit::Phase(phase));
+        }
+    }
+    if with_abort {
+        units.push(Unit::Abort);
+    }
+    units
+}
+
+/// The objects of one unit, by folder.
+fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit) -> Vec<(String, Vec<Manifest>)> {
+    match unit {
+        Unit::DeployShared(phase) => {
+            let mut objects = deploy_shared_objects(spec, phase);
+            // The NetworkPolicies arrive with the workloads (rolling the deploy back
+            // deletes them).
+            objects.extend(network_policy::objects(spec, &plan.network_policy));
+            vec![(phase.id.clone(), objects)]
+        }
+        Unit::Service(service) => match deploy_folder(plan) {
+            Some(folder) => vec![(
+                folder.to_string(),
+                workloads::service_objects(spec, service),
+            )],
+            None => Vec::new(),
+        },
+        Unit::Phase(phase) => {
+            let (forward, rollback) = phase_objects(spec, phase);
+            vec![
+                (phase.id.clone(), forward),
+                (rollback_folder(&phase.id), rollback),
+            ]
+        }
+        Unit::Abort => match &plan.abort {
+            Some(abort) => match &abort.folder {
+                Some(folder) => vec![(folder.clone(), crate::render::abort::objects(spec, abort))],
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+    }
+}
+
+/// The deploy folder's objects but the services' own ([`workloads::service_objects`]).
+fn deploy_shared_objects(spec: &Spec, phase: &rollout::Phase) -> Vec<Manifest> {
+    let mut objects = vec![workloads::namespace(spec)];
+    objects.extend(storage::objects(spec));
+    objects.extend(secret_store::objects(spec));
+    objects.extend(workloads::shared_objects(spec));
+    objects.extend(routes::test_routes(spec));
+    if !rollout::moves_dns_first(spec.rollout.strategy) {
+        objects.extend(routes::plain_production_routes(spec));
+        objects.extend(routes::plain_catch_all(spec));
+    }
+    objects.extend(routes::legacy_objects(spec));
+    objects.extend(routes::traffic_objects(spec, &phase.after));
+    objects
+}
+
 /// The objects a phase applies (or deletes) and those its rollback applies.
 ///
 /// A traffic phase: the objects it changes, in their new state, and the same objects in the
@@ -241,21 +312,8 @@ pub fn build(spec: &Spec, plan: &Plan) -> Phases {
 /// grows with the services times their own steps.)
 fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Manifest>) {
     match phase.kind {
-        PhaseKind::Deploy => {
-            let mut objects = vec![workloads::namespace(spec)];
-            objects.extend(storage::objects(spec));
-            objects.extend(secret_store::objects(spec));
-            objects.extend(workloads::objects(spec));
-            objects.extend(routes::test_routes(spec));
-            if !rollout::moves_dns_first(spec.rollout.strategy) {
-                objects.extend(routes::plain_production_routes(spec));
-                objects.extend(routes::plain_catch_all(spec));
-            }
-            objects.extend(routes::legacy_objects(spec));
-            objects.extend(routes::traffic_objects(spec, &phase.after));
-            // Rolling back the deploy deletes what it created: its own folder.
-            (objects, Vec::new())
-        }
+        // Built by units of its own (see [`Unit`]).
+        PhaseKind::Deploy => (Vec::new(), Vec::new()),
         kind if kind.moves_traffic() && phase.forward == rollout::Action::Apply => {
             // Build only the routes of services whose share moves (all of them when the
             // routes settle), then keep those whose manifest really differs.
@@ -333,30 +391,54 @@ struct Kustomization {
     config_map_generator: Vec<ConfigMapGenerator>,
 }
 
-/// Adds `manifests/…` to the bundle's files.
-pub fn write(phases: &Phases, files: &mut Files) {
-    for (folder, manifests) in &phases.folders {
-        let mut names = Vec::with_capacity(manifests.len());
-        for manifest in manifests {
-            let name = manifest.file_name();
-            files.insert(format!("manifests/{folder}/{name}"), manifest.yaml.clone());
-            names.push(name);
+/// Writes `manifests/…` into the bundle's files, a unit at a time over the cores, and
+/// returns the number of objects in each folder.
+pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
+    let names: Mutex<BTreeMap<String, Vec<String>>> = Mutex::default();
+    units(spec, plan, true).par_iter().for_each(|unit| {
+        if files.stopped() {
+            return;
         }
-        names.sort();
+        for (folder, manifests) in unit_objects(spec, plan, unit) {
+            if manifests.is_empty() {
+                continue;
+            }
+            let mut own = Vec::with_capacity(manifests.len());
+            for manifest in manifests {
+                let name = manifest.file_name();
+                files.insert(format!("manifests/{folder}/{name}"), manifest.yaml);
+                own.push(name);
+            }
+            let mut names = names.lock().unwrap_or_else(PoisonError::into_inner);
+            names.entry(folder).or_default().extend(own);
+        }
+    });
+    let names = names.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let deploy = deploy_folder(plan);
+    let mut counts = BTreeMap::new();
+    for (folder, mut resources) in names {
+        resources.sort();
+        counts.insert(folder.clone(), resources.len());
+        let generators = if Some(folder.as_str()) == deploy && !spec.configs.is_empty() {
+            generators(spec)
+        } else {
+            Vec::new()
+        };
         let kustomization = Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
-            resources: names,
-            config_map_generator: phases.generators.get(folder).cloned().unwrap_or_default(),
+            resources,
+            config_map_generator: generators,
         };
         files.insert(
             format!("manifests/{folder}/kustomization.yaml"),
             to_yaml(&kustomization),
         );
     }
-    for (path, patch) in &phases.patches {
-        files.insert(path.clone(), patch.yaml.clone());
+    if let Some(patch) = routes::ingress_controller_patch(plan) {
+        files.insert(INGRESS_PATCH, patch.yaml);
     }
+    counts
 }
 
 /// Metadata every object carries: its name, its namespace (for namespaced kinds), the

@@ -58,15 +58,16 @@ pub fn namespace(spec: &Spec) -> Manifest {
 /// The ServiceAccount, Role and RoleBinding of the pods that wait for a Job.
 pub const JOB_WAITER: &str = "cutover-job-waiter";
 
-pub fn objects(spec: &Spec) -> Vec<Manifest> {
+/// One service's own objects: its workload, Services and PodDisruptionBudget.
+pub fn service_objects(spec: &Spec, service: &SpecService) -> Vec<Manifest> {
     let mut out = Vec::new();
-    for service in &spec.services {
+    {
         let source = format!("services[{}]", service.name);
         if service.one_shot {
             // Nothing connects to a Job: it has no Service, and no PodDisruptionBudget (a
             // drain may interrupt it; the Job's backoff runs it again).
             out.push(Manifest::new(&job(spec, service, &source), &service.name));
-            continue;
+            return out;
         }
         if service.stateful {
             out.push(Manifest::new(
@@ -93,6 +94,13 @@ pub fn objects(spec: &Spec) -> Vec<Manifest> {
         }
         out.push(Manifest::new(&pdb(spec, service, &source), &service.name));
     }
+    out
+}
+
+/// The objects the workloads share: the ServiceAccounts of services that talk to the API,
+/// and the identity of the init containers that wait for Jobs.
+pub fn shared_objects(spec: &Spec) -> Vec<Manifest> {
+    let mut out = Vec::new();
     // The identity of a service that talks to the API: its own, so that the Role the
     // operator binds to it reaches no other pod.
     for service in spec.services.iter().filter(|s| s.kubernetes_api) {
