@@ -576,16 +576,16 @@ fn compile(
         Err(e) => return console.failure(&e.to_string()),
     };
     console.diagnostics(&checked.diagnostics)?;
+    let warnings = checked.diagnostics.len();
     // Each file goes to the staging folder as it is rendered: the bundle is never held.
     let options = bundle::WriteOptions { force };
     let written = bundle::write_streaming(out, options, |files| {
-        crate::compile_checked_into(&checked, &renderer, files).map_err(|e| e.to_string())
+        crate::compile_owned_into(checked, &renderer, files).map_err(|e| e.to_string())
     });
     match written {
         Err(e) => console.failure(&e.to_string()),
         Ok(written) => {
             print_recovery(console, &written.recovered)?;
-            let warnings = checked.diagnostics.len();
             console.summary(&format!(
                 "wrote {} ({} files, {} warning{})\n",
                 out.display(),

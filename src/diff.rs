@@ -107,7 +107,9 @@ impl<'a> Side<'a> {
 
     fn files(&self, paths: BTreeSet<String>, options: &Options) -> Result<Files, Failure> {
         match self {
-            Side::Dir(dir) => bundle::read_only(dir, &paths).map_err(|e| Failure::Io(e.to_string())),
+            Side::Dir(dir) => {
+                bundle::read_only(dir, &paths).map_err(|e| Failure::Io(e.to_string()))
+            }
             Side::Spec(spec) => {
                 let memory = Memory::only(paths);
                 crate::compile_file_to(spec, options, &memory)?;
@@ -176,7 +178,10 @@ pub fn verify(
         stale: Mutex::default(),
     };
     let streamed = crate::compile_file_to(spec, options, &against)?;
-    let mut stale = against.stale.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut stale = against
+        .stale
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     if !(first_only && !stale.is_empty()) {
         stale.extend(
             present

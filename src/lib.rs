@@ -215,14 +215,13 @@ pub fn compile_file_to(
     let renderer = render::Renderer::new(options.templates.as_deref())
         .map_err(|e| Failure::Io(e.to_string()))?;
     let files = render::Out::new(sink);
-    compile_checked_into(&checked, &renderer, &files).map_err(|e| Failure::Io(e.to_string()))?;
+    // Returned to the caller; the compile drops its own copy with the spec.
+    let warnings = checked.diagnostics.clone();
+    compile_owned_into(checked, &renderer, &files).map_err(|e| Failure::Io(e.to_string()))?;
     let digests = files
         .finish()
         .map_err(|e| Failure::Io(format!("{}: {}", e.path, e.error)))?;
-    Ok(Streamed {
-        digests,
-        warnings: checked.diagnostics,
-    })
+    Ok(Streamed { digests, warnings })
 }
 
 /// Stages 3 to 5 for a spec that passed its checks, into memory.
@@ -246,6 +245,67 @@ pub fn compile_checked_into(
     renderer: &render::Renderer,
     files: &render::Out,
 ) -> Result<(), render::RenderError> {
+    render_from_checked(checked, renderer, files)?.finish(renderer, files)
+}
+
+/// [`compile_checked_into`] that drops the spec (and what loading it kept) once the files
+/// that read it are written: the reports and the index read the plan only.
+pub fn compile_owned_into(
+    mut checked: Checked,
+    renderer: &render::Renderer,
+    files: &render::Out,
+) -> Result<(), render::RenderError> {
+    // Positions serve diagnostics only, and the checks are done: at 5,000 services the map
+    // of every value's position is the largest thing loading keeps.
+    checked.loaded.map = load::SourceMap::default();
+    let rest = render_from_checked(&checked, renderer, files)?;
+    drop(checked);
+    rest.finish(renderer, files)
+}
+
+/// What is left to write once the spec's files are: the reports, the README and the index.
+struct Remaining {
+    plan: std::sync::Arc<plan::Plan>,
+    warnings: Vec<render::RecordedWarning>,
+    levels: std::collections::BTreeMap<String, String>,
+    manifest_folders: std::collections::BTreeMap<String, usize>,
+    migration: String,
+    kubernetes_version: String,
+    spec_digest: String,
+}
+
+impl Remaining {
+    fn finish(
+        self,
+        renderer: &render::Renderer,
+        files: &render::Out,
+    ) -> Result<(), render::RenderError> {
+        render::render_reports(
+            renderer,
+            &self.plan,
+            &self.warnings,
+            &self.levels,
+            self.manifest_folders,
+            files,
+        )?;
+        drop(self.plan);
+        bundle::seal(
+            files,
+            &self.migration,
+            &self.kubernetes_version,
+            &self.spec_digest,
+            &self.levels,
+            &self.warnings,
+        );
+        Ok(())
+    }
+}
+
+fn render_from_checked(
+    checked: &Checked,
+    renderer: &render::Renderer,
+    files: &render::Out,
+) -> Result<Remaining, render::RenderError> {
     let spec = &checked.loaded.spec;
     let plan = std::sync::Arc::new(plan::build(spec, &checked.sizing));
     let warnings = render::recorded_warnings(&checked.diagnostics);
@@ -256,18 +316,17 @@ pub fn compile_checked_into(
         .iter()
         .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
-    render::render(renderer, spec, &plan, &warnings, &levels, files)?;
+    let manifest_folders = render::render_from_spec(renderer, spec, &plan, files)?;
     render::manifests::write_config_files(spec, &plan, &checked.configs, files);
-    drop(plan);
-    bundle::seal(
-        files,
-        &spec.metadata.name,
-        &spec.target.kubernetes_version,
-        &spec_digest(spec),
-        &levels,
-        &warnings,
-    );
-    Ok(())
+    Ok(Remaining {
+        plan,
+        warnings,
+        levels,
+        manifest_folders,
+        migration: spec.metadata.name.clone(),
+        kubernetes_version: spec.target.kubernetes_version.clone(),
+        spec_digest: spec_digest(spec),
+    })
 }
 
 /// SHA-256 of the spec's canonical JSON form, hashed as it is serialized.

@@ -321,7 +321,10 @@ struct Staging<'a> {
 impl Sink for Staging<'_> {
     fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
         if !is_safe_relative(path) {
-            let mut first = self.unsafe_path.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut first = self
+                .unsafe_path
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             first.get_or_insert_with(|| path.to_string());
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -329,7 +332,10 @@ impl Sink for Staging<'_> {
             ));
         }
         (self.before_file)(path)?;
-        if let Some(folder) = Path::new(path).parent().filter(|f| !f.as_os_str().is_empty()) {
+        if let Some(folder) = Path::new(path)
+            .parent()
+            .filter(|f| !f.as_os_str().is_empty())
+        {
             let mut made = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
             if !made.contains(folder) {
                 std::fs::create_dir_all(self.root.join(folder))?;
@@ -357,7 +363,9 @@ impl io::Write for StagedFile {
 
 impl FileSink for StagedFile {
     fn finish(self: Box<Self>) -> io::Result<()> {
-        self.0.into_inner().map_err(io::IntoInnerError::into_error)?;
+        self.0
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
         Ok(())
     }
 }

@@ -6,8 +6,8 @@
 //! also works once the decommission phase has deleted them (while the old cluster runs).
 //! `kubectl apply` of objects already as they are changes nothing: the folder is idempotent.
 
-use super::manifests::routes;
 use super::manifests::Manifest;
+use super::manifests::routes;
 use crate::model::Spec;
 use crate::plan::abort::AbortPlan;
 

@@ -162,7 +162,10 @@ impl<'a> Out<'a> {
 
     /// Every file's digest, or the first failure.
     pub fn finish(self) -> Result<BTreeMap<String, Digest>, OutError> {
-        let failure = self.failure.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let failure = self
+            .failure
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         match failure {
             Some((path, error)) => Err(OutError { path, error }),
             None => Ok(self
@@ -220,7 +223,9 @@ impl Memory {
     }
 
     pub fn into_files(self) -> Files {
-        self.files.into_inner().unwrap_or_else(PoisonError::into_inner)
+        self.files
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

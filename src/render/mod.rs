@@ -12,8 +12,8 @@
 //! escaped twice; numbers and booleans print as they are.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::path::Path;
+use std::sync::Arc;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
@@ -346,6 +346,25 @@ pub fn render(
     rule_levels: &BTreeMap<String, String>,
     files: &Out,
 ) -> Result<(), RenderError> {
+    let manifest_folders = render_from_spec(renderer, spec, plan, files)?;
+    render_reports(
+        renderer,
+        plan,
+        warnings,
+        rule_levels,
+        manifest_folders,
+        files,
+    )
+}
+
+/// The files that read the spec: plan.json, DNS, tools, manifests and runbooks. Returns the
+/// number of objects in each manifest folder, for the README.
+pub fn render_from_spec(
+    renderer: &Renderer,
+    spec: &Spec,
+    plan: &Arc<Plan>,
+    files: &Out,
+) -> Result<BTreeMap<String, usize>, RenderError> {
     let runbooks = runbook::build(spec, plan);
     // plan.json is the largest file: written as it is serialized, never held whole.
     files.insert_with("plan.json", |w| {
@@ -363,7 +382,7 @@ pub fn render(
     let manifest_folders = manifests::write(spec, plan, files);
     for (i, book) in runbooks.iter().enumerate() {
         if files.stopped() {
-            return Ok(());
+            return Ok(manifest_folders);
         }
         let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
@@ -389,12 +408,28 @@ pub fn render(
             renderer.render("abort.md.j2", &context)?,
         );
     }
+    Ok(manifest_folders)
+}
+
+/// The files that read the plan only (the timeline, the reports and the README), rendered
+/// after those that read the spec, so that a compile may drop the spec first.
+pub fn render_reports(
+    renderer: &Renderer,
+    plan: &Arc<Plan>,
+    warnings: &[RecordedWarning],
+    rule_levels: &BTreeMap<String, String>,
+    manifest_folders: BTreeMap<String, usize>,
+    files: &Out,
+) -> Result<(), RenderError> {
+    if files.stopped() {
+        return Ok(());
+    }
     let timeline = timeline::build(plan);
     files.insert(timeline.path, &timeline.svg);
     let mut context = Context {
         version: env!("CARGO_PKG_VERSION"),
         spec: &plan.spec,
-        plan: Value::from_object(lazy::Lazy::new(Arc::clone(plan))),
+        plan: lazy::Lazy::value(Arc::clone(plan)),
         warnings,
         rule_levels,
         files: Vec::new(),
@@ -418,7 +453,7 @@ pub fn render(
     );
     context.files.sort();
     // A fresh lazy plan for each template: what one read is dropped before the next.
-    let lazy_plan = || Value::from_object(lazy::Lazy::new(Arc::clone(plan)));
+    let lazy_plan = || lazy::Lazy::value(Arc::clone(plan));
     files.insert(
         "reports/network.md",
         renderer.render("reports/network.md.j2", &context)?,

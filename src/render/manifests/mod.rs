@@ -44,9 +44,10 @@ pub struct Manifest {
     /// `false` for kustomize patches, which are not whole objects (the validators skip them).
     pub whole_object: bool,
     pub yaml: String,
-    /// The object as compact JSON, to prove the YAML parses back to exactly it. A string, not
-    /// a `serde_json::Value`: at 1,000 services the value trees were a third of the memory.
-    json: String,
+    /// The object as compact JSON, in builds with debug assertions (the tests'), so that they
+    /// prove the YAML parses back to exactly the object built. Release builds do not keep
+    /// it: a compile holds the YAML it writes and nothing else.
+    json: Option<String>,
 }
 
 impl Manifest {
@@ -58,13 +59,16 @@ impl Manifest {
             name: name.to_string(),
             whole_object: true,
             yaml: crate::render::yaml::from_value(&value),
-            json: value.to_string(),
+            json: cfg!(debug_assertions).then(|| value.to_string()),
         }
     }
 
-    /// The object as data.
+    /// The object as data: as built (debug builds), or as its YAML reads.
     pub fn value(&self) -> serde_json::Value {
-        serde_json::from_str(&self.json).unwrap_or_default()
+        match &self.json {
+            Some(json) => serde_json::from_str(json).unwrap_or_default(),
+            None => crate::load::parse_yaml_value(&self.yaml).unwrap_or_default(),
+        }
     }
 
     /// `<kind>-<name>.yaml`, lowercased kind.
@@ -200,9 +204,15 @@ pub fn rollback_folder(phase_id: &str) -> String {
 /// a time.
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
-    let built: Vec<_> = units(spec, plan, false)
+    let built: Vec<Vec<(String, Vec<Manifest>)>> = units(spec, plan, false)
         .par_iter()
-        .map(|unit| unit_objects(spec, plan, unit))
+        .map(|unit| {
+            let mut objects = Vec::new();
+            unit_objects(spec, plan, unit, &mut |folder, list| {
+                objects.push((folder.to_string(), list));
+            });
+            objects
+        })
         .collect();
     for (folder, objects) in built.into_iter().flatten() {
         if !objects.is_empty() {
@@ -230,11 +240,17 @@ enum Unit<'p> {
     DeployShared(&'p rollout::Phase),
     /// One service's own objects (workload, Services, PodDisruptionBudget).
     Service(&'p crate::model::Service),
+    /// Some of the deploy folder's NetworkPolicies (one a service), by position in the plan.
+    Policies(std::ops::Range<usize>),
     /// Any other phase: its folder and its rollback's.
     Phase(&'p rollout::Phase),
     /// `manifests/<abort folder>/`.
     Abort,
 }
+
+/// NetworkPolicies built in one unit: small enough to bound memory, large enough that the
+/// units are not mostly overhead.
+const POLICIES_A_UNIT: usize = 64;
 
 fn units<'p>(spec: &'p Spec, plan: &'p Plan, with_abort: bool) -> Vec<Unit<'p>> {
     let mut units = Vec::new();
@@ -242,6 +258,14 @@ fn units<'p>(spec: &'p Spec, plan: &'p Plan, with_abort: bool) -> Vec<Unit<'p>> 
         if phase.kind == PhaseKind::Deploy {
             units.push(Unit::DeployShared(phase));
             units.extend(spec.services.iter().map(Unit::Service));
+            // The NetworkPolicies arrive with the workloads (rolling the deploy back
+            // deletes them).
+            let policies = plan.network_policy.policies.len();
+            units.extend(
+                (0..policies)
+                    .step_by(POLICIES_A_UNIT)
+                    .map(|start| Unit::Policies(start..policies.min(start + POLICIES_A_UNIT))),
+            );
         } else {
             units.push(Unit::Phase(phase));
         }
@@ -252,42 +276,51 @@ fn units<'p>(spec: &'p Spec, plan: &'p Plan, with_abort: bool) -> Vec<Unit<'p>> 
     units
 }
 
-/// The objects of one unit, by folder.
-fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit) -> Vec<(String, Vec<Manifest>)> {
+/// Hands the objects of one unit to `emit`, by folder, a group of services at a time.
+fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit, emit: &mut dyn FnMut(&str, Vec<Manifest>)) {
+    let deploy = deploy_folder(plan);
     match unit {
         Unit::DeployShared(phase) => {
-            let mut objects = deploy_shared_objects(spec, phase);
-            // The NetworkPolicies arrive with the workloads (rolling the deploy back
-            // deletes them).
-            objects.extend(network_policy::objects(spec, &plan.network_policy));
-            vec![(phase.id.clone(), objects)]
+            emit(&phase.id, deploy_shared_objects(spec));
+            for group in routes::traffic_groups(spec) {
+                emit(
+                    &phase.id,
+                    routes::traffic_objects_in(spec, &phase.after, &group, |_| true),
+                );
+            }
         }
-        Unit::Service(service) => match deploy_folder(plan) {
-            Some(folder) => vec![(
-                folder.to_string(),
-                workloads::service_objects(spec, service),
-            )],
-            None => Vec::new(),
-        },
-        Unit::Phase(phase) => {
-            let (forward, rollback) = phase_objects(spec, phase);
-            vec![
-                (phase.id.clone(), forward),
-                (rollback_folder(&phase.id), rollback),
-            ]
+        Unit::Service(service) => {
+            if let Some(folder) = deploy {
+                emit(folder, workloads::service_objects(spec, service));
+            }
         }
-        Unit::Abort => match &plan.abort {
-            Some(abort) => match &abort.folder {
-                Some(folder) => vec![(folder.clone(), crate::render::abort::objects(spec, abort))],
-                None => Vec::new(),
-            },
-            None => Vec::new(),
-        },
+        Unit::Policies(positions) => {
+            if let Some(folder) = deploy {
+                let policies =
+                    network_policy::objects_in(spec, &plan.network_policy, positions.clone());
+                emit(folder, policies);
+            }
+        }
+        Unit::Phase(phase) => phase_objects(spec, phase, emit),
+        Unit::Abort => {
+            if let Some(abort) = &plan.abort
+                && let Some(folder) = &abort.folder
+            {
+                emit(folder, routes::legacy_objects(spec));
+                for group in routes::traffic_groups(spec) {
+                    emit(
+                        folder,
+                        routes::traffic_objects_in(spec, &abort.state, &group, |_| true),
+                    );
+                }
+            }
+        }
     }
 }
 
-/// The deploy folder's objects but the services' own ([`workloads::service_objects`]).
-fn deploy_shared_objects(spec: &Spec, phase: &rollout::Phase) -> Vec<Manifest> {
+/// The deploy folder's objects but the services' own ([`workloads::service_objects`]) and
+/// the traffic objects (built by groups of services).
+fn deploy_shared_objects(spec: &Spec) -> Vec<Manifest> {
     let mut objects = vec![workloads::namespace(spec)];
     objects.extend(storage::objects(spec));
     objects.extend(secret_store::objects(spec));
@@ -298,7 +331,6 @@ fn deploy_shared_objects(spec: &Spec, phase: &rollout::Phase) -> Vec<Manifest> {
         objects.extend(routes::plain_catch_all(spec));
     }
     objects.extend(routes::legacy_objects(spec));
-    objects.extend(routes::traffic_objects(spec, &phase.after));
     objects
 }
 
@@ -310,51 +342,65 @@ fn deploy_shared_objects(spec: &Spec, phase: &rollout::Phase) -> Vec<Manifest> {
 /// first moves the traffic, applying the second rolls it back. (Objects the phase leaves as
 /// they are stay out of both: a wave's step touches only the wave's routes, so the bundle
 /// grows with the services times their own steps.)
-fn phase_objects(spec: &Spec, phase: &rollout::Phase) -> (Vec<Manifest>, Vec<Manifest>) {
+fn phase_objects(spec: &Spec, phase: &rollout::Phase, emit: &mut dyn FnMut(&str, Vec<Manifest>)) {
+    let rollback = rollback_folder(&phase.id);
     match phase.kind {
         // Built by units of its own (see [`Unit`]).
-        PhaseKind::Deploy => (Vec::new(), Vec::new()),
+        PhaseKind::Deploy => {}
         kind if kind.moves_traffic() && phase.forward == rollout::Action::Apply => {
             // Build only the routes of services whose share moves (all of them when the
-            // routes settle), then keep those whose manifest really differs.
+            // routes settle), then keep those whose manifest really differs; a group of
+            // services at a time.
             let settles = phase.before.settled != phase.after.settled;
             let moves = |name: &str| {
                 settles || phase.before.services.get(name) != phase.after.services.get(name)
             };
-            let (forward, rollback) = changed_objects(
-                routes::traffic_objects_of(spec, &phase.before, moves),
-                routes::traffic_objects_of(spec, &phase.after, moves),
-            );
-            if forward.is_empty() {
+            let groups = routes::traffic_groups(spec);
+            let mut changed = false;
+            for group in &groups {
+                let (forward, back) = changed_objects(
+                    routes::traffic_objects_in(spec, &phase.before, group, moves),
+                    routes::traffic_objects_in(spec, &phase.after, group, moves),
+                );
+                changed |= !forward.is_empty();
+                emit(&phase.id, forward);
+                emit(&rollback, back);
+            }
+            if !changed {
                 // The runbook applies this folder: never leave it empty.
-                (
-                    routes::traffic_objects(spec, &phase.after),
-                    routes::traffic_objects(spec, &phase.before),
-                )
-            } else {
-                (forward, rollback)
+                for group in &groups {
+                    emit(
+                        &phase.id,
+                        routes::traffic_objects_in(spec, &phase.after, group, |_| true),
+                    );
+                    emit(
+                        &rollback,
+                        routes::traffic_objects_in(spec, &phase.before, group, |_| true),
+                    );
+                }
             }
         }
         PhaseKind::Complete if !routes::restorations(spec, phase).is_empty() => {
             // dns-weights and client under `new`: `complete` deletes the catch-all by
             // command; its rollback re-creates it from here.
-            (Vec::new(), routes::plain_catch_all(spec))
+            emit(&rollback, routes::plain_catch_all(spec));
         }
         PhaseKind::Decommission => {
             // The legacy backend, the canary objects, inert since the move completed, and the
             // catch-all routes to the legacy backend where the settled state kept them.
-            let mut objects = routes::legacy_objects(spec);
-            objects.extend(
-                routes::traffic_objects(spec, &phase.before)
+            emit(&phase.id, routes::legacy_objects(spec));
+            for group in routes::traffic_groups(spec) {
+                let inert = routes::traffic_objects_in(spec, &phase.before, &group, |_| true)
                     .into_iter()
-                    .filter(|m| m.name.ends_with("-canary") || m.name.ends_with("-catch-all")),
-            );
-            if routes::catch_all_present(spec, &phase.before) {
-                objects.extend(routes::plain_catch_all(spec));
+                    .filter(|m| m.name.ends_with("-canary") || m.name.ends_with("-catch-all"))
+                    .collect();
+                emit(&phase.id, inert);
             }
-            (objects, Vec::new())
+            if routes::catch_all_present(spec, &phase.before) {
+                emit(&phase.id, routes::plain_catch_all(spec));
+            }
         }
-        _ => (Vec::new(), Vec::new()),
+        _ => {}
     }
 }
 
@@ -396,12 +442,9 @@ struct Kustomization {
 pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
     let names: Mutex<BTreeMap<String, Vec<String>>> = Mutex::default();
     units(spec, plan, true).par_iter().for_each(|unit| {
-        if files.stopped() {
-            return;
-        }
-        for (folder, manifests) in unit_objects(spec, plan, unit) {
-            if manifests.is_empty() {
-                continue;
+        unit_objects(spec, plan, unit, &mut |folder, manifests| {
+            if manifests.is_empty() || files.stopped() {
+                return;
             }
             let mut own = Vec::with_capacity(manifests.len());
             for manifest in manifests {
@@ -410,8 +453,8 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
                 own.push(name);
             }
             let mut names = names.lock().unwrap_or_else(PoisonError::into_inner);
-            names.entry(folder).or_default().extend(own);
-        }
+            names.entry(folder.to_string()).or_default().extend(own);
+        });
     });
     let names = names.into_inner().unwrap_or_else(PoisonError::into_inner);
     let deploy = deploy_folder(plan);

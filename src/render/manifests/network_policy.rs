@@ -20,8 +20,13 @@ use crate::plan::network_policy::{NetworkPolicyPlan, Peer, Policy, PortRef, Rule
 /// The label Kubernetes sets on every namespace to its name (from 1.21 on).
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-pub fn objects(spec: &Spec, plan: &NetworkPolicyPlan) -> Vec<Manifest> {
-    plan.policies
+/// The policies at these positions of the plan's list.
+pub fn objects_in(
+    spec: &Spec,
+    plan: &NetworkPolicyPlan,
+    positions: std::ops::Range<usize>,
+) -> Vec<Manifest> {
+    plan.policies[positions]
         .iter()
         .map(|policy| Manifest::new(&network_policy(spec, policy), &policy.name))
         .collect()

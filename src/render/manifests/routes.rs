@@ -14,7 +14,7 @@
 //! lists goes to the shared legacy backend (`source.entrypoint`) through a `/` route, so
 //! moving DNS to the new ingress breaks no unlisted URI.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Service as K8sService, ServicePort, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
@@ -571,6 +571,54 @@ pub fn traffic_objects(spec: &Spec, state: &TrafficState) -> Vec<Manifest> {
     traffic_objects_of(spec, state, |_| true)
 }
 
+/// A share of a traffic state's objects, built together: a few dozen routed services at a
+/// time, so that a phase that moves thousands holds a group's objects, not the phase's.
+pub enum TrafficGroup<'s> {
+    /// Every object at once: Istio, where a VirtualService spans every service of its host.
+    All,
+    /// These services' own objects.
+    Services(BTreeSet<&'s str>),
+    /// The catch-all routes, which belong to a host, not to a service.
+    CatchAll,
+}
+
+/// The groups a traffic state's objects are built in: together they give exactly
+/// [`traffic_objects_of`].
+pub fn traffic_groups(spec: &Spec) -> Vec<TrafficGroup<'_>> {
+    if router(spec.rollout.strategy, spec.rollout.controller) == Router::Istio {
+        return vec![TrafficGroup::All];
+    }
+    let names: Vec<&str> = routed(spec).map(|s| s.name.as_str()).collect();
+    let mut groups: Vec<TrafficGroup> = names
+        .chunks(SERVICES_A_GROUP)
+        .map(|group| TrafficGroup::Services(group.iter().copied().collect()))
+        .collect();
+    groups.push(TrafficGroup::CatchAll);
+    groups
+}
+
+/// [`traffic_objects_of`] for one group of [`traffic_groups`].
+pub fn traffic_objects_in(
+    spec: &Spec,
+    state: &TrafficState,
+    group: &TrafficGroup,
+    include: impl Fn(&str) -> bool,
+) -> Vec<Manifest> {
+    match group {
+        TrafficGroup::All => traffic_objects_of(spec, state, include),
+        TrafficGroup::Services(names) => traffic_objects_parts(
+            spec,
+            state,
+            |name| names.contains(name) && include(name),
+            false,
+        ),
+        TrafficGroup::CatchAll => traffic_objects_parts(spec, state, |_| false, true),
+    }
+}
+
+/// Services in a group of [`traffic_groups`].
+const SERVICES_A_GROUP: usize = 64;
+
 /// [`traffic_objects`] restricted to the routes of the services `include` accepts (for
 /// Istio, every VirtualService with a route to one of them). A traffic phase uses it to build
 /// only the objects whose share it changes: at 1,000 services most of them stay put.
@@ -578,6 +626,17 @@ pub fn traffic_objects_of(
     spec: &Spec,
     state: &TrafficState,
     include: impl Fn(&str) -> bool,
+) -> Vec<Manifest> {
+    traffic_objects_parts(spec, state, include, true)
+}
+
+/// [`traffic_objects_of`], with the catch-all routes or without them (Istio's always come
+/// with its VirtualServices).
+fn traffic_objects_parts(
+    spec: &Spec,
+    state: &TrafficState,
+    include: impl Fn(&str) -> bool,
+    with_catch_all: bool,
 ) -> Vec<Manifest> {
     let router = router(spec.rollout.strategy, spec.rollout.controller);
     if !matches!(
@@ -676,7 +735,7 @@ pub fn traffic_objects_of(
             }
         }
     }
-    if catch_all_present(spec, state) {
+    if with_catch_all && catch_all_present(spec, state) {
         match router {
             Router::GatewayApi => out.extend(catch_all_http_routes(spec)),
             _ => out.extend(catch_all_ingresses(spec, ingress_class(router))),
