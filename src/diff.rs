@@ -165,8 +165,13 @@ pub fn verify(
     options: &Options,
     first_only: bool,
 ) -> Result<Verdict, Failure> {
-    // The listing refuses a link, FIFO or device anywhere in the bundle before any file in
-    // it is opened.
+    // The spec's errors come first (as when the bundle is missing too); then the listing,
+    // which refuses a link, FIFO or device anywhere in the bundle before any file in it is
+    // opened.
+    let checked = crate::check_file(spec, options)?;
+    if crate::diagnostic::has_errors(&checked.diagnostics) {
+        return Err(Failure::Spec(checked.diagnostics));
+    }
     let present: BTreeSet<String> = bundle::list_files(dir)
         .map_err(|e| Failure::Io(e.to_string()))?
         .into_iter()
@@ -177,12 +182,13 @@ pub fn verify(
         first_only,
         stale: Mutex::default(),
     };
-    let streamed = crate::compile_file_to(spec, options, &against)?;
+    let streamed = crate::compile_checked_to(checked, options, &against)?;
     let mut stale = against
         .stale
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
-    if !(first_only && !stale.is_empty()) {
+    // Under first_only, one difference is the answer: the folder is not listed for more.
+    if !first_only || stale.is_empty() {
         stale.extend(
             present
                 .into_iter()

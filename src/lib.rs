@@ -208,7 +208,15 @@ pub fn compile_file_to(
     options: &Options,
     sink: &dyn render::Sink,
 ) -> Result<Streamed, Failure> {
-    let checked = check_file(spec, options)?;
+    compile_checked_to(check_file(spec, options)?, options, sink)
+}
+
+/// [`compile_file_to`] for a spec already checked (its errors, if any, are the failure).
+pub fn compile_checked_to(
+    checked: Checked,
+    options: &Options,
+    sink: &dyn render::Sink,
+) -> Result<Streamed, Failure> {
     if diagnostic::has_errors(&checked.diagnostics) {
         return Err(Failure::Spec(checked.diagnostics));
     }

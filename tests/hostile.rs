@@ -1,8 +1,10 @@
 //! Hostile input: every file in `tests/fixtures/hostile/`, plus generated ones too large to
 //! commit (over the size limit, 10,000 services), must end in a diagnostic or a valid
-//! result within 2 s, in bounded memory, and never panic. Each runs as a separate process
-//! under an address-space limit, so a stack overflow or a runaway allocation fails the test
-//! instead of the test runner.
+//! result, in bounded memory and bounded time, and never panic. Each runs as a separate
+//! process under an address-space limit, so a stack overflow or a runaway allocation fails
+//! the test instead of the test runner. The time bound only catches a run that never ends
+//! (a blow-up of nested aliases, say): how fast these runs are is measured by
+//! `benches/streaming.py`, not asserted on a machine whose load no test controls.
 
 mod common;
 
@@ -12,14 +14,19 @@ use std::time::{Duration, Instant};
 
 /// Address space allowed to one run (the binary itself maps a few hundred MiB).
 const MEMORY_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
-const TIME_LIMIT: Duration = Duration::from_secs(2);
+/// Far above any honest run (the 10,000-service spec is checked in well under a second on
+/// an idle machine): a run past it is stuck.
+const HANG_LIMIT: Duration = Duration::from_secs(60);
 
 fn run_bounded(args: &[&str]) -> (Option<i32>, String, Duration) {
     let binary = env!("CARGO_BIN_EXE_cutover");
     let has_prlimit = Path::new("/usr/bin/prlimit").exists();
     let mut command = if has_prlimit {
         let mut c = Command::new("/usr/bin/prlimit");
-        c.arg(format!("--as={MEMORY_LIMIT}")).arg(binary);
+        // CPU seconds, not wall time: a stuck run is killed (SIGXCPU) whatever the load.
+        c.arg(format!("--as={MEMORY_LIMIT}"))
+            .arg(format!("--cpu={}", HANG_LIMIT.as_secs()))
+            .arg(binary);
         c
     } else {
         Command::new(binary)
@@ -67,7 +74,7 @@ fn generated(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn hostile_files_end_in_a_diagnostic_or_a_result_quickly_and_never_panic() {
+fn hostile_files_end_in_a_diagnostic_or_a_result_and_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = common::fixtures("hostile");
     assert!(files.len() >= 25, "the committed corpus");
@@ -82,7 +89,7 @@ fn hostile_files_end_in_a_diagnostic_or_a_result_quickly_and_never_panic() {
             matches!(code, Some(0 | 1)),
             "{name} ended with {code:?} (a crash, a signal or the memory limit):\n{output}"
         );
-        assert!(elapsed < TIME_LIMIT, "{name} took {elapsed:?}");
+        assert!(elapsed < HANG_LIMIT, "{name} took {elapsed:?}: stuck");
         if code == Some(1) {
             let has_rule = output.lines().any(|l| {
                 let l = l.trim();

@@ -1,13 +1,17 @@
 //! Stage 5, bundle: the rendered files written byte-for-byte reproducibly and atomically.
 //!
-//! Files are kept sorted by path; `index.json` lists each with its SHA-256. The bundle is
-//! written into a temporary sibling directory and renamed into place, so a failed run never
-//! leaves a half-written or mixed bundle. An existing directory is replaced only when it is a
+//! Each file is written into a temporary sibling directory as soon as it is rendered, and
+//! only its SHA-256 is kept; `index.json` lists them all, sorted by path, and is written
+//! last. The directory is then renamed into place, so a failed run never leaves a
+//! half-written or mixed bundle, and a bundle of any size is written in the memory of the
+//! work that renders it ([`write_streaming`]). An existing directory is replaced only when it is a
 //! cutover bundle holding nothing but the files its own index lists: nothing a user wrote is
 //! ever deleted.
 //!
-//! Every file path is checked before anything is written, in every build profile (a plain
-//! relative path: [`is_safe_relative`]); the leftovers of a run that was killed are put right
+//! Every file path is checked before its file is written, in every build profile (a plain
+//! relative path: [`is_safe_relative`]; one that is not fails the run, and the staging folder
+//! goes with it); no file is written twice (`create_new`: two objects of one name are a bug,
+//! never a silent overwrite); the leftovers of a run that was killed are put right
 //! first ([`recover`]); and a bundle is read back as regular files and directories only: a
 //! symbolic link, FIFO, socket or device in it is an error, never followed or read
 //! ([`crate::regular`]).

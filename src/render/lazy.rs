@@ -399,7 +399,7 @@ macro_rules! refuse_compounds {
     };
 }
 
-impl<'p> ser::Serializer for &'p mut Probe {
+impl ser::Serializer for &mut Probe {
     type Ok = ();
     type Error = Elsewhere;
     type SerializeSeq = Self;
