@@ -56,8 +56,8 @@ pub struct Spec {
     #[schemars(title = "Source cluster", example = serde_json::json!({"platform": "swarm", "name": "swarm-hello", "entrypoint": {"address": "203.0.113.10"}}))]
     pub source: SourceCluster,
     /// When the migration runs: its start, and (when the plan's holds do not bound it) its
-    /// end. A self-managed Kubernetes source's certificates must outlive it
-    /// (`source/certificate-window`).
+    /// end. A self-managed Kubernetes source's certificates must outlive it: the prepare
+    /// runbook checks them against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Migration window", example = serde_json::json!({"start": "2026-12-10T22:00:00+08:00", "certificateMargin": "7d"}))]
     pub window: Option<Window>,

@@ -509,7 +509,12 @@ impl FromStr for DateTime {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let help = "write an RFC 3339 date-time with its offset, such as `2026-12-10T22:00:00+08:00` or `2026-12-10T14:00:00Z`";
-        let bad = || format!("`{}` is not a date-time: {help}", crate::markdown::visible(text));
+        let bad = || {
+            format!(
+                "`{}` is not a date-time: {help}",
+                crate::markdown::visible(text)
+            )
+        };
         let b = text.as_bytes();
         // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or ±HH:MM.
         if b.len() < 20 || b.len() > 40 || !text.is_ascii() {

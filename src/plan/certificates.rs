@@ -23,7 +23,10 @@ use crate::shell::Line;
 pub const SECONDS_LEFT: &str = "CERT_SECONDS_LEFT";
 
 /// Where kubeadm keeps the control plane's certificates, and the kubelet its own.
-pub const PKI_FILES: [&str; 2] = ["/etc/kubernetes/pki/*.crt", "/etc/kubernetes/pki/etcd/*.crt"];
+pub const PKI_FILES: [&str; 2] = [
+    "/etc/kubernetes/pki/*.crt",
+    "/etc/kubernetes/pki/etcd/*.crt",
+];
 pub const KUBELET_FILES: [&str; 2] = [
     "/var/lib/kubelet/pki/*.crt",
     "/var/lib/kubelet/pki/kubelet-client-current.pem",
@@ -101,12 +104,18 @@ pub fn plan(spec: &Spec, phases: &[Phase]) -> Option<CertificatePlan> {
             deadline_epoch,
         }
     });
-    let deadline = window.as_ref().map(|w| (w.deadline_epoch, w.deadline.as_str()));
+    let deadline = window
+        .as_ref()
+        .map(|w| (w.deadline_epoch, w.deadline.as_str()));
     let mut control_plane_commands = vec![
         // Every certificate and kubeconfig kubeadm manages, with its expiry and its CA's.
         Line::new("sudo kubeadm certs check-expiration").build(),
     ];
-    control_plane_commands.extend(checks(deadline, &[&PKI_FILES[..], &KUBELET_FILES[..]].concat(), true));
+    control_plane_commands.extend(checks(
+        deadline,
+        &[&PKI_FILES[..], &KUBELET_FILES[..]].concat(),
+        true,
+    ));
     let node_commands = checks(deadline, &KUBELET_FILES, false);
     Some(CertificatePlan {
         phase,

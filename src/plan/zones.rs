@@ -86,7 +86,12 @@ pub const VPC_VAR: &str = "VPC_ID";
 
 fn private_zone(spec: &Spec, phase: String) -> Option<PhaseCommands> {
     // An existing zone (`create: false`) is verified in prepare, not created.
-    let pz = spec.dns.as_ref()?.private_zone.as_ref().filter(|pz| pz.create)?;
+    let pz = spec
+        .dns
+        .as_ref()?
+        .private_zone
+        .as_ref()
+        .filter(|pz| pz.create)?;
     let zone_id = private_zone_var(&pz.zone);
     Some(PhaseCommands {
         phase,

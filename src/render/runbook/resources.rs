@@ -58,7 +58,11 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
     for (i, db) in databases.iter().enumerate() {
         let instance = &db.target.instance;
         let source = format!("data.databases[{}].target.instance", db.name);
-        let mut commands = if i == 0 { vpc_lines.clone() } else { Vec::new() };
+        let mut commands = if i == 0 {
+            vpc_lines.clone()
+        } else {
+            Vec::new()
+        };
         let step = if is_rds(instance) {
             commands.push(
                 Line::new("aliyun rds DescribeDBInstanceAttribute")
@@ -147,7 +151,10 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
         let (title, detail, commands) = if bucket.create {
             (
                 format!("Create bucket {} in {}", code(&bucket.name), text(region)),
-                format!("The spec asks for it ({}): the bucket is created private, in the cluster's region, then checked.", text(&bucket.source)),
+                format!(
+                    "The spec asks for it ({}): the bucket is created private, in the cluster's region, then checked.",
+                    text(&bucket.source)
+                ),
                 vec![
                     Line::new("ossutil mb")
                         .arg(format!("oss://{}", bucket.name))
@@ -158,8 +165,15 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
             )
         } else {
             (
-                format!("Verify bucket {} is in {}", code(&bucket.name), text(region)),
-                format!("The bucket must exist in the cluster's region, whose internal endpoint the pods use ({}): the line fails when it is missing or elsewhere. Set `create: true` to have this runbook create it.", text(&bucket.source)),
+                format!(
+                    "Verify bucket {} is in {}",
+                    code(&bucket.name),
+                    text(region)
+                ),
+                format!(
+                    "The bucket must exist in the cluster's region, whose internal endpoint the pods use ({}): the line fails when it is missing or elsewhere. Set `create: true` to have this runbook create it.",
+                    text(&bucket.source)
+                ),
                 vec![stat],
             )
         };
@@ -167,7 +181,10 @@ pub(super) fn verify(spec: &Spec, book: &mut Runbook) {
             step(Role::Operations, title, bucket.source.clone())
                 .detail(detail)
                 .commands(commands)
-                .expect(format!("the line prints `Location : oss-{}` and returns 0", text(region))),
+                .expect(format!(
+                    "the line prints `Location : oss-{}` and returns 0",
+                    text(region)
+                )),
         );
     }
     if let Some(pz) = existing_zone {
@@ -206,7 +223,9 @@ enum FileSystem {
 
 /// RDS instance ids: MySQL and SQL Server (`rm-`), PostgreSQL (`pgm-`), MariaDB (`mr-`).
 fn is_rds(instance: &str) -> bool {
-    ["rm-", "pgm-", "mr-"].iter().any(|p| instance.starts_with(p))
+    ["rm-", "pgm-", "mr-"]
+        .iter()
+        .any(|p| instance.starts_with(p))
 }
 
 /// A General-purpose NAS mount target's domain starts with its file system's id, then `-`
@@ -215,7 +234,11 @@ fn is_rds(instance: &str) -> bool {
 pub fn file_system_id(server: &str) -> Option<String> {
     let label = server.split('.').next()?;
     let (id, suffix) = label.rsplit_once('-')?;
-    let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     let id_ok = match id.strip_prefix("extreme-") {
         Some(rest) => ok(rest),
         None => ok(id),
@@ -249,13 +272,21 @@ fn buckets(spec: &Spec) -> Vec<Bucket> {
         if storage.kind == StorageType::Oss
             && let Some(bucket) = &storage.bucket
         {
-            add(bucket, format!("storage[{}].bucket", storage.name), storage.create);
+            add(
+                bucket,
+                format!("storage[{}].bucket", storage.name),
+                storage.create,
+            );
         }
     }
     if let Some(data) = &spec.data {
         for store in &data.object_stores {
             if let Some(bucket) = bucket_of(&store.target) {
-                add(bucket, format!("data.objectStores[{}].target", store.name), store.create);
+                add(
+                    bucket,
+                    format!("data.objectStores[{}].target", store.name),
+                    store.create,
+                );
             }
         }
         if let Some(bucket) = data.backups.as_deref().and_then(bucket_of) {
