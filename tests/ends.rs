@@ -316,7 +316,8 @@ fn create_true_makes_the_bucket_and_an_existing_zone_is_verified_not_created() {
     assert!(prepare.contains("aliyun pvtz DescribeZoneInfo --ZoneId"));
     assert!(prepare.contains("any(. == $vpc)"));
     let data = file(&c, "runbooks/02-data.md");
-    assert!(!data.contains("aliyun pvtz AddZone"), "{data}");
+    assert!(!data.contains("aliyun pvtz AddZone --"), "{data}");
+    assert!(!data.contains("aliyun pvtz BindZoneVpc"), "{data}");
     let plan: serde_json::Value = serde_json::from_str(&file(&c, "plan.json")).unwrap();
     assert!(plan["zones"].get("privateZone").is_none());
 }
@@ -345,7 +346,7 @@ fn check_mount_is_an_exec_liveness_probe_on_the_mount_path() {
     let container = &doc["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(
         container["livenessProbe"]["exec"]["command"],
-        serde_json::json!(["ls", "-d", "/var/avatars"]),
+        serde_json::json!(["ls", "-d", "--", "/var/avatars"]),
         "{path}"
     );
     assert_eq!(container["livenessProbe"]["timeoutSeconds"], 5);

@@ -661,8 +661,9 @@ pub struct Storage {
     #[schemars(title = "Credentials Secret", example = &"oss-avatars-credentials")]
     pub credentials_secret: Option<String>,
     /// OSS: the prepare runbook creates the bucket (`ossutil mb`) instead of verifying that
-    /// it exists in the cluster's region (default false). NAS mount targets and disks are
-    /// always verified: the cloud names them, so the spec cannot name one still to create.
+    /// it exists in the cluster's region (default false); other types ignore it. NAS mount
+    /// targets are always verified: the cloud names them, so the spec cannot name one still
+    /// to create.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[schemars(title = "Create", example = true)]
     pub create: bool,
@@ -879,7 +880,7 @@ pub struct VolumeMount {
     #[serde(default)]
     #[schemars(title = "Read-only", example = true)]
     pub read_only: bool,
-    /// OSS and NAS: the container's liveness probe becomes `ls -d` on this mount path
+    /// OSS and NAS: the container's liveness probe becomes `ls -d --` on this mount path
     /// (exec, 5 s timeout), so that a lost FUSE or NFS mount restarts the container and
     /// shows; the HTTP or TCP health check stays the readiness probe. Default false: the
     /// image must hold `ls` (a distroless image has none).

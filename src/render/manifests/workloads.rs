@@ -716,7 +716,7 @@ fn main_container(
     }
 }
 
-/// The liveness probe of a service whose volumes ask for it (`volumes[].checkMount`): `ls -d`
+/// The liveness probe of a service whose volumes ask for it (`volumes[].checkMount`): `ls -d --`
 /// on each such mount path, run in the container (no shell: each path is one argument). A
 /// lost ossfs (FUSE) mount answers "Transport endpoint is not connected" and a hung NFS
 /// mount outlasts the timeout (exec probes honour `timeoutSeconds` since Kubernetes 1.20):
@@ -734,7 +734,8 @@ fn mount_probe(service: &SpecService, timings: &ProbeTimings) -> Option<Probe> {
     if paths.is_empty() || service.one_shot {
         return None;
     }
-    let mut command = vec!["ls".to_string(), "-d".to_string()];
+    // `--`: a path is never read as an option, whatever it starts with.
+    let mut command = vec!["ls".to_string(), "-d".to_string(), "--".to_string()];
     command.extend(paths);
     Some(Probe {
         exec: Some(ExecAction {

@@ -13,7 +13,7 @@
 //! ossutil `stat` (its `Location : oss-<region>` line) and `mb`,
 //! <https://www.alibabacloud.com/help/en/oss/developer-reference/stat>; PrivateZone
 //! DescribeZones and DescribeZoneInfo (`BindVpcs.Vpc[].VpcId`),
-//! <https://www.alibabacloud.com/help/en/privatezone/latest/describezoneinfo>.
+//! <https://help.aliyun.com/zh/dns/api-pvtz-2018-01-01-describezoneinfo>.
 
 use super::commands::cluster_id;
 use super::{Role, Runbook, code, step, text};
