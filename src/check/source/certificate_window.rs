@@ -49,7 +49,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 root().window().end(),
                 "not after the start",
                 format!(
-                    "the window ends at `{end}` ({} UTC), not after its start `{}` ({} UTC): the certificate check would accept certificates that expire mid-migration",
+                    "the window ends at `{end}` ({}), not after its start `{}` ({}): the certificate check would accept certificates that expire mid-migration",
                     end.plus(0),
                     window.start,
                     window.start.plus(0)
