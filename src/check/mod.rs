@@ -18,6 +18,7 @@ mod ingress;
 mod storage;
 mod rollout;
 mod data;
+mod source;
 mod verification;
 mod dns;
 pub(crate) mod config;

@@ -32,7 +32,7 @@ pub use secrets::{
     Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
 };
 pub use security::{Capability, SecurityContext};
-pub use units::{Address, Cidr, Duration, Percent, Quantity};
+pub use units::{Address, Cidr, DateTime, Duration, Percent, Quantity};
 
 /// The only `apiVersion` this version of cutover reads.
 pub const API_VERSION: &str = "cutover.dev/v1alpha1";
@@ -55,6 +55,12 @@ pub struct Spec {
     /// The cluster the services leave.
     #[schemars(title = "Source cluster", example = serde_json::json!({"platform": "swarm", "name": "swarm-hello", "entrypoint": {"address": "203.0.113.10"}}))]
     pub source: SourceCluster,
+    /// When the migration runs: its start, and (when the plan's holds do not bound it) its
+    /// end. A self-managed Kubernetes source's certificates must outlive it: the prepare
+    /// runbook checks them against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Migration window", example = serde_json::json!({"start": "2026-12-10T22:00:00+08:00", "certificateMargin": "7d"}))]
+    pub window: Option<Window>,
     /// The ACK cluster the services move to.
     #[schemars(title = "Target cluster", example = serde_json::json!({
         "name": "ack-hello",
@@ -234,6 +240,28 @@ pub struct SourceCluster {
     #[schemars(title = "Test domain", example = &"swarm-test.piggymetrics.example")]
     pub test_domain: Option<String>,
 }
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Window {
+    /// When the prepare phase starts, as an RFC 3339 date-time with its offset.
+    #[schemars(title = "Start", example = &"2026-12-10T22:00:00+08:00")]
+    pub start: DateTime,
+    /// When the migration is over (default: the start plus every phase's hold, the phases
+    /// without a hold counted as taking no time); set it when preparing, copying or
+    /// verifying takes days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "End", example = &"2026-12-17T22:00:00+08:00")]
+    pub end: Option<DateTime>,
+    /// How long the source cluster's certificates must stay valid after the window's end
+    /// (default `7d`): room for a late rollback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Certificate margin", example = &"7d")]
+    pub certificate_margin: Option<Duration>,
+}
+
+/// The margin a certificate must outlive the window by when the spec gives none.
+pub const DEFAULT_CERTIFICATE_MARGIN_SECONDS: u64 = 7 * 86_400;
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -632,6 +660,13 @@ pub struct Storage {
     #[serde(default)]
     #[schemars(title = "Credentials Secret", example = &"oss-avatars-credentials")]
     pub credentials_secret: Option<String>,
+    /// OSS: the prepare runbook creates the bucket (`ossutil mb`) instead of verifying that
+    /// it exists in the cluster's region (default false); other types ignore it. NAS mount
+    /// targets are always verified: the cloud names them, so the spec cannot name one still
+    /// to create.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(title = "Create", example = true)]
+    pub create: bool,
     /// Refused: AccessKeys never go into a spec (use `credentialsSecret`).
     #[serde(default)]
     #[schemars(title = "AccessKey id (refused)", example = serde_json::Value::Null)]
@@ -845,6 +880,13 @@ pub struct VolumeMount {
     #[serde(default)]
     #[schemars(title = "Read-only", example = true)]
     pub read_only: bool,
+    /// OSS and NAS: the container's liveness probe becomes `ls -d --` on this mount path
+    /// (exec, 5 s timeout), so that a lost FUSE or NFS mount restarts the container and
+    /// shows; the HTTP or TCP health check stays the readiness probe. Default false: the
+    /// image must hold `ls` (a distroless image has none).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(title = "Check the mount", example = true)]
+    pub check_mount: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -997,6 +1039,11 @@ pub struct ObjectStore {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Block", example = &"100.64.0.0/10")]
     pub cidr: Option<Cidr>,
+    /// The prepare runbook creates the target bucket (`ossutil mb`) instead of verifying
+    /// that it exists in the cluster's region (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(title = "Create", example = true)]
+    pub create: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -1285,6 +1332,12 @@ pub struct PrivateZone {
         }
     ]))]
     pub records: Vec<DnsRecord>,
+    /// The data runbook creates the zone and binds it to the cluster's VPC (default true);
+    /// false: the zone exists, and the prepare runbook verifies that it is bound to the
+    /// cluster's VPC.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[schemars(title = "Create", example = false)]
+    pub create: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -202,7 +202,7 @@ macro_rules! spec_paths {
 
 spec_paths! {
     Spec => SpecAt {
-        api_version, kind, metadata: MetadataAt, source: SourceClusterAt,
+        api_version, kind, metadata: MetadataAt, source: SourceClusterAt, window: WindowAt,
         target: TargetClusterAt, storage: [StorageAt], secrets: [SecretAt],
         configs: [ConfigAt], services: [ServiceAt],
         images: ImagesAt, data: DataAt, rollout: RolloutAt, dns: DnsAt,
@@ -210,6 +210,7 @@ spec_paths! {
     }
     Metadata => MetadataAt { name, owner }
     SourceCluster => SourceClusterAt { platform, name, entrypoint: EntrypointAt, stack, test_domain }
+    Window => WindowAt { start, end, certificate_margin }
     Entrypoint => EntrypointAt { address, port, backends }
     TargetCluster => TargetClusterAt {
         name, edition, region, zones: [], kubernetes_version, namespace,
@@ -231,8 +232,8 @@ spec_paths! {
     IngressController => IngressControllerAt { replicas, dedicated_nodes, gateway }
     Storage => StorageAt {
         name, kind as "type", provisioning, category, size, reclaim_policy, scratch, disk_id,
-        zone, server, path, nfs_version, bucket, endpoint, credentials_secret, access_key_id,
-        access_key_secret,
+        zone, server, path, nfs_version, bucket, endpoint, credentials_secret, create,
+        access_key_id, access_key_secret,
     }
     Service => ServiceAt {
         name, image, replicas, port, protocol, publish: PublishAt, ports: [ExtraPortAt],
@@ -256,7 +257,7 @@ spec_paths! {
     ResourceList => ResourceListAt { cpu, memory }
     Health => HealthAt { path, tcp, port, interval, timeout, retries, start_period }
     HttpRoute => HttpRouteAt { host, path }
-    VolumeMount => VolumeMountAt { storage, mount_path, read_only }
+    VolumeMount => VolumeMountAt { storage, mount_path, read_only, check_mount }
     Images => ImagesAt { target, pull_secret, helper_image, kubectl_image }
     Data => DataAt { databases: [DatabaseAt], object_stores: [ObjectStoreAt], backups }
     Database => DatabaseAt {
@@ -265,7 +266,7 @@ spec_paths! {
     }
     DatabaseSource => DatabaseSourceAt { host, port }
     DatabaseTarget => DatabaseTargetAt { instance, port, cidr }
-    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint, cidr }
+    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint, cidr, create }
     Rollout => RolloutAt {
         strategy, controller, match_rule as "match": MatchAt, waves: [WaveAt], gates: [GateAt],
         default_gates, unrouted_paths,
@@ -280,7 +281,7 @@ spec_paths! {
     }
     Ttl => TtlAt { normal, cutover }
     DnsRecord => DnsRecordAt { name, kind as "type", value }
-    PrivateZone => PrivateZoneAt { zone, records: [DnsRecordAt] }
+    PrivateZone => PrivateZoneAt { zone, records: [DnsRecordAt], create }
     Verification => VerificationAt { checks: [VerificationCheckAt] }
     VerificationCheck => VerificationCheckAt { name, request, expect }
 }

@@ -439,6 +439,183 @@ text_type!(
     "An IP address, such as `203.0.113.10`."
 );
 
+/// A point in time written as an RFC 3339 date-time (`2026-12-10T22:00:00+08:00`), kept as
+/// written and as seconds since the Unix epoch (UTC).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DateTime {
+    text: String,
+    epoch: i64,
+}
+
+impl DateTime {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub fn epoch(&self) -> i64 {
+        self.epoch
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The instant `seconds` later, written in UTC (`2026-12-11T04:00:00Z`).
+    pub fn plus(&self, seconds: i64) -> DateTime {
+        let epoch = self.epoch.saturating_add(seconds);
+        DateTime {
+            text: utc_text(epoch),
+            epoch,
+        }
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count from 1970-01-01 (`civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// `epoch` as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_text(epoch: i64) -> String {
+    let (days, rest) = (epoch.div_euclid(86_400), epoch.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+impl FromStr for DateTime {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let help = "write an RFC 3339 date-time with its offset, such as `2026-12-10T22:00:00+08:00` or `2026-12-10T14:00:00Z`";
+        let bad = || {
+            format!(
+                "`{}` is not a date-time: {help}",
+                crate::markdown::visible(text)
+            )
+        };
+        let b = text.as_bytes();
+        // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or ±HH:MM.
+        if b.len() < 20 || b.len() > 40 || !text.is_ascii() {
+            return Err(bad());
+        }
+        let digits = |from: usize, to: usize| -> Option<i64> {
+            let part = &text[from..to];
+            part.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| part.parse().ok())
+                .flatten()
+        };
+        let separators = b[4] == b'-'
+            && b[7] == b'-'
+            && matches!(b[10], b'T' | b't')
+            && b[13] == b':'
+            && b[16] == b':';
+        let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+            digits(0, 4),
+            digits(5, 7),
+            digits(8, 10),
+            digits(11, 13),
+            digits(14, 16),
+            digits(17, 19),
+        ) else {
+            return Err(bad());
+        };
+        if !separators {
+            return Err(bad());
+        }
+        let mut rest = &text[19..];
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if n == 0 {
+                return Err(bad());
+            }
+            rest = &fraction[n..];
+        }
+        let offset = match rest {
+            "Z" | "z" => 0,
+            _ => {
+                let o = rest.as_bytes();
+                if o.len() != 6 || !matches!(o[0], b'+' | b'-') || o[3] != b':' {
+                    return Err(bad());
+                }
+                let two = |part: &str| -> Option<i64> {
+                    part.bytes()
+                        .all(|c| c.is_ascii_digit())
+                        .then(|| part.parse().ok())
+                        .flatten()
+                };
+                let (Some(hours), Some(minutes)) = (two(&rest[1..3]), two(&rest[4..6])) else {
+                    return Err(bad());
+                };
+                if hours > 23 || minutes > 59 {
+                    return Err(bad());
+                }
+                let sign = if o[0] == b'-' { -1 } else { 1 };
+                sign * (hours * 3600 + minutes * 60)
+            }
+        };
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        if !(1970..=9999).contains(&year)
+            || day < 1
+            || day > days_in_month
+            || hour > 23
+            || minute > 59
+            || second > 59
+        {
+            return Err(bad());
+        }
+        let epoch = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+            - offset;
+        Ok(DateTime {
+            text: text.to_string(),
+            epoch,
+        })
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+text_type!(
+    DateTime,
+    "an RFC 3339 date-time like `2026-12-10T22:00:00+08:00`",
+    "DateTime",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$",
+    "An RFC 3339 date-time with its offset: `2026-12-10T22:00:00+08:00`, `2026-12-10T14:00:00Z`."
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! and traffic, DNS changes, runbooks. The renderers read the results.
 
 pub mod abort;
+pub mod certificates;
 pub mod dns;
 pub mod gates;
 pub mod images;
@@ -44,6 +45,9 @@ pub struct Plan {
     /// Everything back on the old cluster in one step, from any phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abort: Option<abort::AbortPlan>,
+    /// A self-managed Kubernetes source: the window and the certificate pre-flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<certificates::CertificatePlan>,
     /// The spec values the documents print, for the templates; not in `plan.json`, which
     /// is the plan's decisions (the bundle's index records the spec's digest).
     #[serde(skip)]
@@ -84,6 +88,7 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         strategy: spec.rollout.strategy,
         abort: abort::plan(spec, &phases, dns.as_ref()),
         zones: zones::plan(spec, &phases),
+        certificates: certificates::plan(spec, &phases),
         l4_decommission: l4::decommission(spec, &phases),
         dns,
         phases,

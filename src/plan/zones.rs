@@ -85,7 +85,13 @@ fn test_record(spec: &Spec, phase: String) -> Option<TestRecord> {
 pub const VPC_VAR: &str = "VPC_ID";
 
 fn private_zone(spec: &Spec, phase: String) -> Option<PhaseCommands> {
-    let pz = spec.dns.as_ref()?.private_zone.as_ref()?;
+    // An existing zone (`create: false`) is verified in prepare, not created.
+    let pz = spec
+        .dns
+        .as_ref()?
+        .private_zone
+        .as_ref()
+        .filter(|pz| pz.create)?;
     let zone_id = private_zone_var(&pz.zone);
     Some(PhaseCommands {
         phase,

@@ -19,7 +19,7 @@ use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapKeySelector, ConfigMapProjection, Container, ContainerPort,
     DownwardAPIProjection, DownwardAPIVolumeFile, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    HTTPGetAction, KeyToPath, LocalObjectReference, Namespace, ObjectFieldSelector,
+    ExecAction, HTTPGetAction, KeyToPath, LocalObjectReference, Namespace, ObjectFieldSelector,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource,
     ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
@@ -715,13 +715,50 @@ fn main_container(
         env: (!env.is_empty()).then_some(env),
         resources: Some(resources(service)),
         startup_probe: has_probes.then(|| probe(timings.startup_period, timings.startup_failures)),
-        liveness_probe: has_probes.then(|| probe(timings.liveness_period, timings.failures)),
+        liveness_probe: mount_probe(service, &timings)
+            .or_else(|| has_probes.then(|| probe(timings.liveness_period, timings.failures))),
         readiness_probe: has_probes.then(|| probe(timings.readiness_period, timings.failures)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         security_context: Some(container_security(identity)),
         ..Container::default()
     }
 }
+
+/// The liveness probe of a service whose volumes ask for it (`volumes[].checkMount`): `ls -d --`
+/// on each such mount path, run in the container (no shell: each path is one argument). A
+/// lost ossfs (FUSE) mount answers "Transport endpoint is not connected" and a hung NFS
+/// mount outlasts the timeout (exec probes honour `timeoutSeconds` since Kubernetes 1.20):
+/// either fails the probe, the container restarts and the restarts show. It reads only the
+/// mount point's own entry, not the bucket's listing, so it is cheap on OSS, and it needs
+/// neither a writable root filesystem nor root (ossfs mounts with `allow_other`). The
+/// health check stays the readiness (and startup) probe.
+fn mount_probe(service: &SpecService, timings: &ProbeTimings) -> Option<Probe> {
+    let paths: Vec<String> = service
+        .volumes
+        .iter()
+        .filter(|v| v.check_mount)
+        .map(|v| v.mount_path.clone())
+        .collect();
+    if paths.is_empty() || service.one_shot {
+        return None;
+    }
+    // `--`: a path is never read as an option, whatever it starts with.
+    let mut command = vec!["ls".to_string(), "-d".to_string(), "--".to_string()];
+    command.extend(paths);
+    Some(Probe {
+        exec: Some(ExecAction {
+            command: Some(command),
+        }),
+        period_seconds: Some(timings.liveness_period),
+        timeout_seconds: Some(MOUNT_PROBE_TIMEOUT),
+        failure_threshold: Some(timings.failures),
+        ..Probe::default()
+    })
+}
+
+/// Seconds `ls -d` on a mount path may take: a healthy mount answers from the kernel's or
+/// ossfs's attribute cache at once; a hung one never does.
+pub const MOUNT_PROBE_TIMEOUT: i32 = 5;
 
 /// A variable: its written value, or a reference to a Secret's or config's key (kustomize
 /// rewrites a config's name to the generated ConfigMap's).

@@ -71,7 +71,13 @@ pub(super) fn data(spec: &Spec, plan: &crate::plan::Plan, book: &mut Runbook) {
                 .expect("the task is Stopped"),
         );
     }
-    if let Some(pz) = spec.dns.as_ref().and_then(|d| d.private_zone.as_ref()) {
+    // An existing zone (`create: false`) was verified in prepare.
+    if let Some(pz) = spec
+        .dns
+        .as_ref()
+        .and_then(|d| d.private_zone.as_ref())
+        .filter(|pz| pz.create)
+    {
         let zone_id = dns_plan::private_zone_var(&pz.zone);
         // Created below; a rollback from a new shell finds it again by its name.
         book.lookup(&zone_id, dns_plan::private_zone_lookup(&pz.zone));

@@ -217,8 +217,11 @@ fn secrets_filled(spec: &Spec) -> Vec<String> {
 
 pub(super) fn storage_note(storage: &Storage) -> Option<String> {
     match (storage.kind, storage.provisioning) {
+        // The ACK manual: an upgrade restarts the kubelet and the ossfs driver, the OSS
+        // directory becomes unavailable, and the pods that use the bucket must be created
+        // again; a health check on the directory restarts them (seed 003, l. 1888).
         (StorageType::Oss, _) => Some(format!(
-            "{} is OSS: it suits low-I/O shared files, and a cluster upgrade restarts the OSS driver, which remounts it (`{}`).",
+            "{} is OSS: it suits low-I/O shared files (`{}`). A cluster upgrade restarts the kubelet and the ossfs driver, and the mount does not come back by itself: the OSS directory stays unavailable in the running pods until they are created again (`kubectl rollout restart` of each service that mounts it, after every upgrade). `checkMount: true` on the volume gives the container a liveness probe on the mount path, so that a lost mount restarts it and shows.",
             code(&storage.name),
             RuleId::StorageOssIo
         )),

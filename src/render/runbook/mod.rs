@@ -23,7 +23,9 @@ mod gates;
 mod ids;
 mod images;
 mod ports;
+mod preflight;
 mod prepare;
+mod resources;
 mod traffic;
 mod verify;
 
@@ -193,7 +195,11 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 .as_ref()
                 .and_then(|d| d.phases.iter().find(|p| p.phase == phase.id));
             match phase.kind {
-                PhaseKind::Prepare => prepare::prepare(spec, plan, &mut book),
+                PhaseKind::Prepare => {
+                    preflight::certificates(spec, plan, &mut book);
+                    prepare::prepare(spec, plan, &mut book);
+                    resources::verify(spec, &mut book);
+                }
                 PhaseKind::Data => {
                     data::data(spec, plan, &mut book);
                     data::volume_copies(spec, &mut book);
