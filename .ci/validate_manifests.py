@@ -3,7 +3,7 @@
 Usage: python3 .ci/validate_manifests.py BUNDLE_DIR...
 
 Each bundle's index.json names its target Kubernetes version; its whole objects under
-manifests/ (not the kustomizations, not the config files copied under a phase's configs/
+manifests/ and tools/copy/ (not the kustomizations, not the config files copied under a phase's configs/
 folder for its configMapGenerator, not the Istio, Gateway API, External Secrets and
 ack-secret-manager kinds, which the project's own tests check against their published
 field names) are validated with
@@ -39,6 +39,8 @@ def objects(bundle: pathlib.Path):
         if str(document.get("apiVersion", "")).startswith(CUSTOM_GROUPS):
             continue
         yield path
+    # The static PV and claim of each `snapshot` copy, applied by the last traffic phase.
+    yield from sorted((bundle / "tools" / "copy").rglob("*.yaml"))
 
 
 def main() -> int:

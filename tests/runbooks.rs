@@ -703,9 +703,10 @@ fn the_backups_purge_lists_then_removes_in_a_separate_step() {
     let dir = tempfile::tempdir().unwrap();
     let spec = std::fs::read_to_string("examples/piggymetrics.yaml")
         .unwrap()
+        // The example's own location, made one without a final `/`.
         .replacen(
-            "\ndata:\n",
-            "\ndata:\n  backups: oss://piggymetrics-backups/cutover\n",
+            "backups: oss://piggymetrics-backups/migration/",
+            "backups: oss://piggymetrics-backups/cutover",
             1,
         );
     let runbooks = runbooks_of_text(&dir, "backups.yaml", &spec);

@@ -667,6 +667,12 @@ pub struct Storage {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[schemars(title = "Create", example = true)]
     pub create: bool,
+    /// Disks that hold data: how the old volume's data reaches the new one (`method`:
+    /// `snapshot`, `rsync` or `dump`) and how long writes may stop for the final pass
+    /// (`freeze`). Without it a data disk is copied with `rsync` (warned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Copy", example = serde_json::json!({"method": "rsync", "freeze": "30m"}))]
+    pub copy: Option<VolumeCopy>,
     /// Refused: AccessKeys never go into a spec (use `credentialsSecret`).
     #[serde(default)]
     #[schemars(title = "AccessKey id (refused)", example = serde_json::Value::Null)]
@@ -675,6 +681,110 @@ pub struct Storage {
     #[serde(default)]
     #[schemars(title = "AccessKey secret (refused)", example = serde_json::Value::Null)]
     pub access_key_secret: Option<String>,
+}
+
+/// How a disk volume's data is copied: the first pass while the old side serves, the
+/// final pass at `complete` with its writers stopped.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum CopyMethod {
+    /// A snapshot of the source cloud disk, a new disk from it in the target zone, and a
+    /// static PV bound to that disk (static disks whose source is an Alibaba Cloud disk).
+    Snapshot,
+    /// `rsync` while the old side serves, then a final `rsync -a --delete` with its
+    /// writers stopped.
+    Rsync,
+    /// A database kept in the volume: its dump piped into the new side's database.
+    Dump,
+}
+
+/// The database a `dump` copy reads and writes with its own tools.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum DumpEngine {
+    /// `pg_dumpall` piped into `psql`.
+    Postgresql,
+    /// `mysqldump --all-databases` piped into `mysql`.
+    Mysql,
+    /// `mongodump --archive` piped into `mongorestore --archive`.
+    Mongodb,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeCopy {
+    /// `snapshot` (cloud disks), `rsync` (any files) or `dump` (a database kept in the
+    /// volume).
+    #[schemars(title = "Method", example = &"snapshot")]
+    pub method: CopyMethod,
+    /// `snapshot` only: the old side's cloud disk, in `target.region`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Source disk id", example = &"d-bp1source000000000001")]
+    pub source_disk_id: Option<String>,
+    /// `dump` only: `postgresql`, `mysql` or `mongodb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Engine", example = &"postgresql")]
+    pub engine: Option<DumpEngine>,
+    /// The longest the writers may stay stopped for the final pass (default `30m`): the
+    /// plan and the runbook state it, and past it the runbook rolls back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Freeze window", example = &"30m")]
+    pub freeze: Option<Duration>,
+}
+
+/// The freeze window when the spec names none.
+pub const DEFAULT_FREEZE: &str = "30m";
+
+impl VolumeCopy {
+    pub fn freeze(&self) -> Duration {
+        self.freeze
+            .clone()
+            .unwrap_or_else(|| DEFAULT_FREEZE.parse().expect("a duration"))
+    }
+}
+
+impl Storage {
+    /// A disk whose data moves: not a scratch area.
+    pub fn holds_migrated_data(&self) -> bool {
+        self.kind == StorageType::Disk && !self.scratch
+    }
+
+    /// The copy of a data disk: the spec's, else `rsync` with the default freeze.
+    pub fn copy_or_default(&self) -> Option<VolumeCopy> {
+        if !self.holds_migrated_data() {
+            return None;
+        }
+        Some(self.copy.clone().unwrap_or(VolumeCopy {
+            method: CopyMethod::Rsync,
+            source_disk_id: None,
+            engine: None,
+            freeze: None,
+        }))
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -1044,6 +1154,26 @@ pub struct ObjectStore {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[schemars(title = "Create", example = true)]
     pub create: bool,
+    /// How often ossimport's incremental mode copies what changed, from the data phase
+    /// until the final pass at `complete` (default `1h`; ossimport's minimum is `15m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Incremental interval", example = &"1h")]
+    pub incremental_interval: Option<Duration>,
+}
+
+/// ossimport's incremental interval when the spec names none (its documentation advises
+/// no less than an hour).
+pub const DEFAULT_INCREMENTAL_INTERVAL: &str = "1h";
+
+/// ossimport's smallest `incrementalModeInterval`, in seconds.
+pub const MIN_INCREMENTAL_INTERVAL: u64 = 900;
+
+impl ObjectStore {
+    pub fn incremental_interval(&self) -> Duration {
+        self.incremental_interval
+            .clone()
+            .unwrap_or_else(|| DEFAULT_INCREMENTAL_INTERVAL.parse().expect("a duration"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -233,8 +233,10 @@ spec_paths! {
     Storage => StorageAt {
         name, kind as "type", provisioning, category, size, reclaim_policy, scratch, disk_id,
         zone, server, path, nfs_version, bucket, endpoint, credentials_secret, create,
+        copy: VolumeCopyAt,
         access_key_id, access_key_secret,
     }
+    VolumeCopy => VolumeCopyAt { method, source_disk_id, engine, freeze }
     Service => ServiceAt {
         name, image, replicas, port, protocol, publish: PublishAt, ports: [ExtraPortAt],
         one_shot, resources: ResourcesAt, health: HealthAt, stateful, routes: [HttpRouteAt],
@@ -266,7 +268,7 @@ spec_paths! {
     }
     DatabaseSource => DatabaseSourceAt { host, port }
     DatabaseTarget => DatabaseTargetAt { instance, port, cidr }
-    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint, cidr, create }
+    ObjectStore => ObjectStoreAt { name, source, target, source_endpoint, cidr, create, incremental_interval }
     Rollout => RolloutAt {
         strategy, controller, match_rule as "match": MatchAt, waves: [WaveAt], gates: [GateAt],
         default_gates, unrouted_paths,

@@ -4,6 +4,7 @@
 
 pub mod abort;
 pub mod certificates;
+pub mod copies;
 pub mod dns;
 pub mod gates;
 pub mod images;
@@ -42,6 +43,9 @@ pub struct Plan {
     /// The NetworkPolicies: per service who may reach it and what it may reach, and the
     /// verify phase's probes.
     pub network_policy: network_policy::NetworkPolicyPlan,
+    /// How the data keeps up: object stores in ossimport's incremental mode until the last
+    /// traffic phase, each data disk's copy method and freeze window, and the backups.
+    pub data_copies: copies::CopyPlan,
     /// Everything back on the old cluster in one step, from any phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abort: Option<abort::AbortPlan>,
@@ -90,6 +94,7 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         zones: zones::plan(spec, &phases),
         certificates: certificates::plan(spec, &phases),
         l4_decommission: l4::decommission(spec, &phases),
+        data_copies: copies::plan(spec, &phases),
         dns,
         phases,
         name: spec.metadata.name.clone(),

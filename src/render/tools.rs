@@ -61,7 +61,25 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> Result<(), RenderError> {
             ossimport_job(spec, store)?,
         );
     }
+    // The PV and claim of each `snapshot` copy, applied by the last traffic phase's
+    // runbook once the new disk exists.
+    for storage in &spec.storage {
+        if storage
+            .copy_or_default()
+            .is_some_and(|c| c.method == crate::model::CopyMethod::Snapshot)
+        {
+            let (pv, claim) = crate::render::manifests::copy::snapshot_objects(spec, storage);
+            let dir = copy_dir(storage);
+            files.insert(format!("{dir}/pv.yaml"), pv.yaml);
+            files.insert(format!("{dir}/pvc.yaml"), claim.yaml);
+        }
+    }
     Ok(())
+}
+
+/// The folder of a `snapshot` copy's PV and claim.
+pub fn copy_dir(storage: &crate::model::Storage) -> String {
+    format!("tools/copy/{}", storage.name)
 }
 
 /// The source's type, endpoint, bucket and prefix for ossimport.
@@ -103,11 +121,23 @@ fn ossimport_job(spec: &Spec, store: &crate::model::ObjectStore) -> Result<Strin
     let (dest_bucket, dest_prefix) = target.split_once('/').unwrap_or((target, ""));
     let needs_keys = kind != "local";
     let placeholder = |what: &str| format!("<fill in: {what}; never commit it>");
+    // Standalone mode keeps its job name `local_test` (ossimport's README: "please do not
+    // change it"); each store runs in its own unpacked ossimport. Incremental mode copies
+    // everything once, then what changed every `incrementalModeInterval` seconds (900 at
+    // least), until the final pass at `complete` (`isIncremental=false`,
+    // `isSkipExistFile=true`: a last full scan that copies what differs in size or time).
+    // https://github.com/aliyun/ossimport/blob/master/README.md,
+    // https://github.com/aliyun/ossimport/blob/master/conf/s3/job.cfg
     let lines: Vec<(&str, String)> = vec![
-        ("jobName", format!("cutover-{}", store.name)),
+        ("jobName", "local_test".into()),
         ("jobType", "import".into()),
-        ("isIncremental", "false".into()),
+        ("isIncremental", "true".into()),
+        (
+            "incrementalModeInterval",
+            store.incremental_interval().seconds().to_string(),
+        ),
         ("importSince", "0".into()),
+        ("isSkipExistFile", "false".into()),
         ("srcType", kind.into()),
         (
             "srcAccessKey",

@@ -370,6 +370,9 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
                 add(path, value, grammar);
             }
         }
+        if let Some(id) = s.copy.as_ref().and_then(|c| c.source_disk_id.as_ref()) {
+            add(at.copy().source_disk_id(), id, Grammar::DiskId);
+        }
     }
     for (i, s) in spec.services.iter().enumerate() {
         add(

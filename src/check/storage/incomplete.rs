@@ -3,7 +3,7 @@
 use crate::check::Ctx;
 use crate::diagnostic::Diagnostic;
 use crate::model::path::{SpecPath, root};
-use crate::model::{Provisioning, StorageType};
+use crate::model::{CopyMethod, Provisioning, Storage, StorageType};
 use crate::rules::{Level, Rule, RuleId, Scope, Status};
 
 pub static RULE: Rule = Rule {
@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     status: Status::Checked,
     scope: Scope::Spec,
     locked: None,
-    summary: "Each storage type has its fields: a static disk its `diskId` and `zone`; a dynamic disk its `category`; NAS its `server` and `path`; OSS its `bucket`, `endpoint` and `credentialsSecret`. Fields of another type are refused.",
+    summary: "Each storage type has its fields: a static disk its `diskId` and `zone`; a dynamic disk its `category`; NAS its `server` and `path`; OSS its `bucket`, `endpoint` and `credentialsSecret`; a `copy` only on a disk that holds data, `snapshot` on a static disk with its `sourceDiskId`, `dump` with its `engine`. Fields of another type or method are refused.",
     rationale: "A volume missing its identity cannot be mounted; a field of another type is a sign of a mixed-up entry.",
     bad: "type: nas\nserver: x.nas.aliyuncs.com   # no path",
     good: "type: nas\nserver: x.nas.aliyuncs.com\npath: /reports",
@@ -91,6 +91,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
+        copy_fields(ctx, i, storage, out);
         for (name, set, path) in present {
             if set && !allowed.contains(&name) {
                 out.push(
@@ -108,4 +109,75 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `copy`: only on a disk that holds data; each method with its own field and no other's.
+fn copy_fields(ctx: &Ctx, i: usize, storage: &Storage, out: &mut Vec<Diagnostic>) {
+    let Some(copy) = &storage.copy else {
+        return;
+    };
+    let at = root().storage().at(i).copy();
+    if !storage.holds_migrated_data() {
+        out.push(
+            ctx.error(
+                RULE.id,
+                at.method(),
+                "no disk data to copy",
+                format!(
+                    "storage `{}` is not a disk that holds data (NAS, OSS or `scratch`), so it takes no `copy`",
+                    storage.name
+                ),
+            )
+            .help("remove `copy`: NAS is copied with rsync in the data phase, OSS with ossimport (`data.objectStores`), and a scratch disk starts empty"),
+        );
+        return;
+    }
+    let mut need = |ok: bool, path: SpecPath, label: &str, message: String, help: &str| {
+        if !ok {
+            out.push(
+                ctx.error(RULE.id, path, label, message)
+                    .help(help.to_string()),
+            );
+        }
+    };
+    let name = &storage.name;
+    let snapshot = copy.method == CopyMethod::Snapshot;
+    let dump = copy.method == CopyMethod::Dump;
+    need(
+        !snapshot || copy.source_disk_id.is_some(),
+        at.method(),
+        "snapshot without its source disk",
+        format!("storage `{name}` is copied by snapshot without `copy.sourceDiskId`"),
+        "add `sourceDiskId`: the old side's cloud disk (`d-...`), in `target.region`",
+    );
+    need(
+        !snapshot || storage.provisioning == Some(Provisioning::Static),
+        at.method(),
+        "snapshot needs a static disk",
+        format!(
+            "storage `{name}` is copied by snapshot, but a snapshot becomes a new disk that only a static PV can name"
+        ),
+        "set `provisioning: static` with the disk's `zone` (the new disk is created there), or copy with `rsync`",
+    );
+    need(
+        snapshot || copy.source_disk_id.is_none(),
+        at.source_disk_id(),
+        "not a field of this method",
+        format!("storage `{name}` takes `sourceDiskId` only with `method: snapshot`"),
+        "remove `sourceDiskId`, or correct `method`",
+    );
+    need(
+        !dump || copy.engine.is_some(),
+        at.method(),
+        "dump without its engine",
+        format!("storage `{name}` is copied by dump without `copy.engine`"),
+        "add `engine: postgresql | mysql | mongodb`",
+    );
+    need(
+        dump || copy.engine.is_none(),
+        at.engine(),
+        "not a field of this method",
+        format!("storage `{name}` takes `engine` only with `method: dump`"),
+        "remove `engine`, or correct `method`",
+    );
 }

@@ -6,6 +6,7 @@ pub(super) mod disk_zone;
 pub(super) mod disk_size;
 pub(super) mod reclaim_delete;
 pub(super) mod incomplete;
+pub(super) mod copy_method;
 pub(super) mod static_disk;
 pub(super) mod stateful_claims;
 pub(super) mod nas;

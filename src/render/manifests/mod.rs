@@ -8,6 +8,7 @@
 //! copied under its `configs/<config>/` folder, which hold data, not manifests.
 
 mod config;
+pub mod copy;
 mod custom;
 mod network_policy;
 pub mod routes;

@@ -74,7 +74,12 @@ fn istio_catch_all_patches(spec: &Spec, phase: &Phase) -> (Vec<String>, Vec<Stri
     (remove, add)
 }
 
-pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
+pub(super) fn decommission(
+    spec: &Spec,
+    plan: &crate::plan::Plan,
+    phase: &Phase,
+    book: &mut Runbook,
+) {
     let region = &spec.target.region;
     let old = spec.source.entrypoint.address.to_string();
     book.steps.push(
@@ -139,6 +144,8 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 .expect("no new connections on that SLB for at least the last day"),
         );
     }
+    // Before anything is deleted: a backup of every migrated store, checked.
+    super::data::backups(spec, plan, book);
     if let Some(data) = &spec.data {
         for db in data.databases.iter().filter(|db| db.sync != SyncMode::Full) {
             let (job, _) = dts_job_id(book, region, db);
@@ -205,7 +212,7 @@ pub(super) fn decommission(spec: &Spec, phase: &Phase, book: &mut Runbook) {
                 );
                 book.steps.push(
                     step(Role::Operations, format!("Delete the migration's backups in {} (cannot be undone)", code(backups)), "data.backups")
-                        .detail(format!("This deletes every object under {} for good: it cannot be undone. Compare with the listing of the step before and run it only if that listing holds nothing else; ossutil asks once more before it deletes.", code(backups)))
+                        .detail(format!("Only once the rollback window has closed and the backups this runbook wrote are no longer needed: this deletes every object under {} for good, and it cannot be undone. Compare with the listing of the step before and run it only if that listing holds nothing else; ossutil asks once more before it deletes.", code(backups)))
                         .commands([Line::new("ossutil rm -r").arg(backups).build()])
                         .expect("`ossutil ls` lists nothing under the prefix"),
                 );

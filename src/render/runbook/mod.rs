@@ -202,7 +202,7 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                 }
                 PhaseKind::Data => {
                     data::data(spec, plan, &mut book);
-                    data::volume_copies(spec, &mut book);
+                    data::volume_copies(spec, plan, &mut book);
                 }
                 PhaseKind::Images => images::images(spec, plan, &mut book),
                 PhaseKind::Deploy => deploy::deploy(spec, plan, phase, &mut book),
@@ -211,10 +211,17 @@ pub fn build(spec: &Spec, plan: &Plan) -> Vec<Runbook> {
                     verify::network_policies(plan, &mut book);
                 }
                 PhaseKind::Decommission => {
-                    decommission::decommission(spec, phase, &mut book);
+                    decommission::decommission(spec, plan, phase, &mut book);
                     decommission::l4_old_servers(spec, plan, &mut book);
                 }
-                _ => traffic::traffic(spec, plan, phase, &mut book),
+                _ => {
+                    traffic::traffic(spec, plan, phase, &mut book);
+                    if crate::plan::copies::last_traffic_phase(&plan.phases)
+                        .is_some_and(|last| last.id == phase.id)
+                    {
+                        data::final_pass(spec, plan, &mut book);
+                    }
+                }
             }
             if dns.is_none() && dns::manual_dns_switch(plan, phase) {
                 let (forward, back) = dns::manual_dns(spec);
