@@ -96,7 +96,10 @@ fn each_pool_gets_its_create_request_with_ack_field_names() {
 
     let ingress = json(&files, "tools/ack/nodepool-ingress.json");
     let group = &ingress["scaling_group"];
-    assert_eq!(group["instance_types"], serde_json::json!(["ecs.c7.2xlarge"]));
+    assert_eq!(
+        group["instance_types"],
+        serde_json::json!(["ecs.c7.2xlarge"])
+    );
     assert_eq!(group["image_type"], "ContainerOS");
     assert_eq!(group["instance_charge_type"], "PostPaid");
     assert!(group.get("period").is_none());
@@ -118,7 +121,7 @@ fn the_prepare_runbook_creates_each_pool_from_its_file() {
     let files = common::compile(Path::new(EXAMPLE)).files;
     let prepare = text(&files, "runbooks/01-prepare.md");
     for line in [
-        "VPC_ID=$(aliyun cs GET /clusters/\"$CLUSTER_ID\" | jq -er '.vpc_id | values | tostring')",
+        "VPC_ID=$(aliyun cs GET /clusters/\"$CLUSTER_ID\" | jq -er '[.vpc_id | values | tostring] | if length == 1 then .[0] else error(\"found \\(length) VPC ids of the cluster, expected exactly one\") end')",
         "VSWITCH_ID_VSW_E=$(aliyun vpc DescribeVSwitches --RegionId cn-shanghai --VpcId \"$VPC_ID\" --PageSize 50 | jq -er --arg cidr 192.168.0.0/20",
         "aliyun cs POST /clusters/\"$CLUSTER_ID\"/nodepools --header Content-Type=application/json --body \"$(jq --arg v0 \"$VSWITCH_ID_VSW_E\" --arg v1 \"$VSWITCH_ID_VSW_F\" '.scaling_group.vswitch_ids = [$v0, $v1]' tools/ack/nodepool-java.json)\"",
         "tools/ack/nodepool-ingress.json)\"",
@@ -172,8 +175,8 @@ fn the_ingress_controller_gets_resources_from_its_peak_rate() {
     assert_eq!(container["name"], "nginx-ingress-controller");
     assert_eq!(container["resources"]["requests"]["cpu"], "2500m");
     assert_eq!(container["resources"]["limits"]["memory"], "4Gi");
-    let sizing = String::from_utf8(compiled.files.get("reports/sizing.md").unwrap().to_vec())
-        .unwrap();
+    let sizing =
+        String::from_utf8(compiled.files.get("reports/sizing.md").unwrap().to_vec()).unwrap();
     assert!(sizing.contains("## Ingress controller load"), "{sizing}");
     assert!(
         sizing.contains("each of the other 2 carries 6000 requests per second"),
@@ -255,13 +258,22 @@ fn hostile_values_in_every_new_string_field_are_refused() {
         ("instanceTypes: [ecs.c7.2xlarge]", "instanceTypes: [{}]"),
         ("workload: java", "workload: {}"),
         ("workload: java", "{}: java"),
-        ("{ key: dedicated, value: ingress", "{ key: {}, value: ingress"),
-        ("{ key: dedicated, value: ingress", "{ key: dedicated, value: {}"),
+        (
+            "{ key: dedicated, value: ingress",
+            "{ key: {}, value: ingress",
+        ),
+        (
+            "{ key: dedicated, value: ingress",
+            "{ key: dedicated, value: {}",
+        ),
         (
             "size: 120Gi, encrypted: true, kmsKeyId: 0e478b7a-4262-4802-b8cb-00d3fb40e001 }",
             "size: 120Gi, encrypted: true, kmsKeyId: {} }",
         ),
-        ("    keyPair: ledger-ops\n    - name: ingress", "    keyPair: {}\n    - name: ingress"),
+        (
+            "    keyPair: ledger-ops\n    - name: ingress",
+            "    keyPair: {}\n    - name: ingress",
+        ),
     ];
     let spec = std::fs::read_to_string(EXAMPLE).unwrap();
     for (from, to) in fields {
@@ -271,8 +283,9 @@ fn hostile_values_in_every_new_string_field_are_refused() {
             let text = spec.replacen(from, &to.replace("{}", &quoted), 1);
             let errors = errors(&text);
             assert!(
-                errors.iter().any(|e| e.starts_with("sizing/node-pools")
-                    || e.starts_with("spec/value")),
+                errors
+                    .iter()
+                    .any(|e| e.starts_with("sizing/node-pools") || e.starts_with("spec/value")),
                 "{to} = {value:?} was not refused: {errors:?}"
             );
         }
@@ -282,8 +295,16 @@ fn hostile_values_in_every_new_string_field_are_refused() {
 #[test]
 fn huge_numbers_are_refused_not_wrapped() {
     for (from, to, rule) in [
-        ("size: { desired: 3 }", "size: { desired: 4294967295 }", "sizing/node-pools"),
-        ("size: { min: 6, max: 10 }", "size: { min: 6, max: 2001 }", "sizing/node-pools"),
+        (
+            "size: { desired: 3 }",
+            "size: { desired: 4294967295 }",
+            "sizing/node-pools",
+        ),
+        (
+            "size: { min: 6, max: 10 }",
+            "size: { min: 6, max: 2001 }",
+            "sizing/node-pools",
+        ),
         (
             "size: { min: 6, max: 10 }",
             "size: { min: 6, max: 99999999999999999999 }",
@@ -314,8 +335,8 @@ fn huge_numbers_are_refused_not_wrapped() {
 #[test]
 fn the_request_body_encodes_any_string_as_json() {
     let spec = std::fs::read_to_string(EXAMPLE).unwrap();
-    let loaded = cutover::load::load_source(SourceFile::new("pools.yaml", &spec, Format::Yaml))
-        .unwrap();
+    let loaded =
+        cutover::load::load_source(SourceFile::new("pools.yaml", &spec, Format::Yaml)).unwrap();
     let mut spec = loaded.spec.clone();
     for (i, value) in HOSTILE.iter().enumerate() {
         spec.target.node_pools[0]

@@ -1,5 +1,6 @@
 //! The vCPU and memory of the common ECS instance types, for the CPU:memory ratio check of
-//! pinned node pool types (`sizing/instance-ratio`) and the capacity they give.
+//! pinned node pool types ([`crate::rules::RuleId::SizingInstanceRatio`]) and the capacity
+//! they give.
 //!
 //! Source: the ECS instance family pages, which list each enterprise-level x86 family's
 //! sizes with their vCPUs and memory: general-purpose `g` families have 4 GiB per vCPU,

@@ -552,7 +552,7 @@ pub struct IngressController {
     pub dedicated_nodes: Option<u32>,
     /// The peak requests per second the controller must carry: sizes its CPU and memory
     /// (requests = limits) with one replica lost, and the sizing report states the load.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(title = "Peak requests per second", example = 4000)]
     pub peak_requests_per_second: Option<u32>,
     /// gateway-api and istio: the Gateway routes attach to, as `namespace/name` (default:

@@ -234,7 +234,10 @@ pub fn derive(spec: &Spec) -> Sizing {
     let planned_nodes = if spec.target.node_pools.is_empty() {
         workers.as_ref().map_or(0, |w| w.instances) + ingress_nodes
     } else {
-        pools.iter().map(|p| p.nodes).fold(0u32, u32::saturating_add)
+        pools
+            .iter()
+            .map(|p| p.nodes)
+            .fold(0u32, u32::saturating_add)
     };
     let gateway = spec.target.ingress_controller.as_ref().and_then(|i| {
         i.peak_requests_per_second
@@ -418,10 +421,10 @@ fn pools(spec: &Spec, workers: Option<&Workers>, dedicated: u32) -> Vec<Pool> {
                 nodes: count,
                 autoscaling,
                 image: pool.image.into(),
-                billing: pool.billing.charge_type.describe(
-                    pool.billing.period,
-                    pool.billing.period_unit,
-                ),
+                billing: pool
+                    .billing
+                    .charge_type
+                    .describe(pool.billing.period, pool.billing.period_unit),
             }
         })
         .collect()

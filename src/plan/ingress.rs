@@ -57,16 +57,16 @@ pub struct Resources {
 /// `None` for ALB and Gateway API implementations, whose data plane ACK manages.
 pub fn plan(spec: &Spec, sizing: &Sizing) -> Option<IngressControllerPlan> {
     let settings = spec.target.ingress_controller.as_ref()?;
-    let (deployment, namespace, container) =
-        match (spec.rollout.strategy, spec.rollout.controller) {
-            (Strategy::Istio, _) => ("istio-ingressgateway", "istio-system", "istio-proxy"),
-            (_, Some(Controller::Alb | Controller::GatewayApi)) => return None,
-            _ => (
-                "nginx-ingress-controller",
-                "kube-system",
-                "nginx-ingress-controller",
-            ),
-        };
+    let (deployment, namespace, container) = match (spec.rollout.strategy, spec.rollout.controller)
+    {
+        (Strategy::Istio, _) => ("istio-ingressgateway", "istio-system", "istio-proxy"),
+        (_, Some(Controller::Alb | Controller::GatewayApi)) => return None,
+        _ => (
+            "nginx-ingress-controller",
+            "kube-system",
+            "nginx-ingress-controller",
+        ),
+    };
     // The ingress pool labels its nodes when ACK creates them: the runbook counts them.
     let dedicated = sizing.ingress_nodes;
     let kubectl = || Line::new("kubectl").opt("-n", namespace);

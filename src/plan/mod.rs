@@ -81,7 +81,9 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         ic
     });
     let network_policy = network_policy::plan(spec, &phases);
-    let pools = node_pools::plan(spec, &sizing.pools, node_pools::CLUSTER);
+    // The prepare phase creates them.
+    let prepare = phases.first().map(|p| p.id.clone()).unwrap_or_default();
+    let pools = node_pools::plan(spec, &sizing.pools, node_pools::CLUSTER, &prepare);
     Plan {
         images: images::moves(spec, network_policy.runs_helper()),
         network_policy,

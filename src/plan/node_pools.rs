@@ -20,10 +20,10 @@
 
 use serde::Serialize;
 
+use crate::model::Spec;
 use crate::model::node_pools::{ChargeType, INGRESS_NODE_LABEL, PoolDisk, PoolRole};
 use crate::model::sizing::Pool;
 use crate::model::units::GIB;
-use crate::model::Spec;
 use crate::shell::{self, Line, Piece};
 
 /// The folder of the request bodies in the bundle.
@@ -37,6 +37,8 @@ pub const CLUSTER: &str = "CLUSTER_ID";
 pub struct NodePoolPlan {
     pub name: String,
     pub role: &'static str,
+    /// The runbook that creates it (the prepare phase's).
+    pub phase: String,
     /// `tools/ack/nodepool-<name>.json`.
     pub file: String,
     /// The request body, as the file holds it.
@@ -179,7 +181,8 @@ pub fn body(spec: &Spec, pool: &Pool) -> CreateNodePool {
                 .collect()
         })
         .unwrap_or_default();
-    if pool.role == <&str>::from(PoolRole::Ingress) && !labels.iter().any(|l| l.key == INGRESS_NODE_LABEL)
+    if pool.role == <&str>::from(PoolRole::Ingress)
+        && !labels.iter().any(|l| l.key == INGRESS_NODE_LABEL)
     {
         labels.push(KeyValue {
             key: INGRESS_NODE_LABEL.into(),
@@ -242,7 +245,7 @@ pub fn vswitch_lookups(spec: &Spec, cluster: &str) -> Vec<String> {
             "VPC_ID",
             Line::new("aliyun cs GET")
                 .word(&[Piece::Lit("/clusters/"), Piece::Var(cluster)])
-                .pipe(shell::jq_field(".vpc_id")),
+                .pipe(shell::jq_one(&[], ".vpc_id", "VPC ids of the cluster")),
         )
         .build(),
     ];
@@ -284,7 +287,10 @@ pub fn create_command(spec: &Spec, cluster: &str, file: &str) -> String {
         list.push(format!("$v{i}"));
     }
     let jq = jq
-        .arg(format!(".scaling_group.vswitch_ids = [{}]", list.join(", ")))
+        .arg(format!(
+            ".scaling_group.vswitch_ids = [{}]",
+            list.join(", ")
+        ))
         .arg(file);
     Line::new("aliyun cs POST")
         .word(&[
@@ -299,7 +305,7 @@ pub fn create_command(spec: &Spec, cluster: &str, file: &str) -> String {
 }
 
 /// A plan per pool of the sizing; `cluster` is the variable that holds the cluster's id.
-pub fn plan(spec: &Spec, pools: &[Pool], cluster: &str) -> Vec<NodePoolPlan> {
+pub fn plan(spec: &Spec, pools: &[Pool], cluster: &str, phase: &str) -> Vec<NodePoolPlan> {
     pools
         .iter()
         .map(|pool| {
@@ -307,6 +313,7 @@ pub fn plan(spec: &Spec, pools: &[Pool], cluster: &str) -> Vec<NodePoolPlan> {
             NodePoolPlan {
                 name: pool.name.clone(),
                 role: pool.role,
+                phase: phase.to_string(),
                 body: body(spec, pool),
                 commands: vec![create_command(spec, cluster, &file)],
                 file,

@@ -40,17 +40,26 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             );
         } else if !names.insert(pool.name.as_str()) {
             out.push(
-                ctx.error(RULE.id, here.name(), "named twice", format!(
-                    "two node pools are named `{}`", pool.name
-                ))
+                ctx.error(
+                    RULE.id,
+                    here.name(),
+                    "named twice",
+                    format!("two node pools are named `{}`", pool.name),
+                )
                 .help("give each pool its own name"),
             );
         }
         if pool.instance_types.len() > 10 {
             out.push(
-                ctx.error(RULE.id, here.instance_types(), "more than 10", format!(
-                    "{} instance types: ACK takes 1 to 10 per pool", pool.instance_types.len()
-                ))
+                ctx.error(
+                    RULE.id,
+                    here.instance_types(),
+                    "more than 10",
+                    format!(
+                        "{} instance types: ACK takes 1 to 10 per pool",
+                        pool.instance_types.len()
+                    ),
+                )
                 .help("keep the 10 you prefer"),
             );
         }
@@ -77,7 +86,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
         if pool.role == PoolRole::Ingress
-            && pool.labels.get(INGRESS_NODE_LABEL).is_some_and(|v| v != "true")
+            && pool
+                .labels
+                .get(INGRESS_NODE_LABEL)
+                .is_some_and(|v| v != "true")
         {
             out.push(
                 ctx.error(RULE.id, here.labels().key(INGRESS_NODE_LABEL), "not true", format!(
@@ -96,7 +108,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 (Some(d), None, None) if d > MAX_POOL_NODES => {
                     Some(format!("{d} nodes: a pool holds at most {MAX_POOL_NODES}"))
                 }
-                (None, min, Some(max)) if max > MAX_POOL_NODES || max == 0 || min.unwrap_or(0) > max => {
+                (None, min, Some(max))
+                    if max > MAX_POOL_NODES || max == 0 || min.unwrap_or(0) > max =>
+                {
                     Some(format!(
                         "min {} and max {max}: ACK needs 0 ≤ min ≤ max ≤ {MAX_POOL_NODES} and max ≥ 1",
                         min.unwrap_or(0)
@@ -121,11 +135,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 };
                 if !billing.period.is_some_and(|p| allowed.contains(&p)) {
                     out.push(
-                        ctx.error(RULE.id, here.billing().period(), "period", format!(
-                            "a subscription (PrePaid) needs a period ACK sells: {} {}",
-                            allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-                            <&str>::from(unit)
-                        ))
+                        ctx.error(
+                            RULE.id,
+                            here.billing().period(),
+                            "period",
+                            format!(
+                                "a subscription (PrePaid) needs a period ACK sells: {} {}",
+                                allowed
+                                    .iter()
+                                    .map(u32::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                <&str>::from(unit)
+                            ),
+                        )
                         .help("set `period`, such as `period: 12` with `periodUnit: Month`"),
                     );
                 }
@@ -147,13 +170,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|d| (d, crate::model::path::SpecPath::from(here.system_disk())))
             .chain(pool.data_disks.iter().flatten().enumerate().map(|(j, d)| {
-                (d, crate::model::path::SpecPath::from(here.data_disks().at(j)))
+                (
+                    d,
+                    crate::model::path::SpecPath::from(here.data_disks().at(j)),
+                )
             }));
         for (disk, path) in disks {
             if disk.kms_key_id.is_some() && !disk.encrypted {
                 out.push(
-                    ctx.error(RULE.id, path, "KMS key without encryption", "a KMS key is set on a disk that is not encrypted")
-                        .help("set `encrypted: true`, or leave `kmsKeyId` out"),
+                    ctx.error(
+                        RULE.id,
+                        path,
+                        "KMS key without encryption",
+                        "a KMS key is set on a disk that is not encrypted",
+                    )
+                    .help("set `encrypted: true`, or leave `kmsKeyId` out"),
                 );
             }
         }
@@ -166,8 +197,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         .collect();
     if let [_, second, ..] = ingress[..] {
         out.push(
-            ctx.error(RULE.id, at().at(second).role(), "second ingress pool", "more than one node pool is the ingress pool")
-                .help("keep one pool with `role: ingress`"),
+            ctx.error(
+                RULE.id,
+                at().at(second).role(),
+                "second ingress pool",
+                "more than one node pool is the ingress pool",
+            )
+            .help("keep one pool with `role: ingress`"),
         );
     }
     let dedicated = ctx
@@ -213,8 +249,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
     if !pools.is_empty() && workers.is_empty() {
         out.push(
-            ctx.error(RULE.id, at(), "no worker pool", "no node pool runs the services: every pool is the ingress pool")
-                .help("add a pool with `role: workers` (the default)"),
+            ctx.error(
+                RULE.id,
+                at(),
+                "no worker pool",
+                "no node pool runs the services: every pool is the ingress pool",
+            )
+            .help("add a pool with `role: workers` (the default)"),
         );
     }
 }

@@ -106,13 +106,26 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             ctx.error(
                 RULE.id,
                 root().target().ingress_controller().peak_requests_per_second(),
-                format!("{} per replica", gateway.cpu),
+                format!("{} cores per replica", cores_of(gateway.cpu_milli_each)),
                 format!(
-                    "{} requests per second need {} CPU per controller replica, more than a {vcpu}-vCPU node of the pool `{}` has",
-                    gateway.peak_requests_per_second, gateway.cpu, pool.name
+                    "{} requests per second need {} cores per controller replica (each of the {} replicas left after losing one carries {}), more than a {vcpu}-vCPU node of the pool `{}` has",
+                    gateway.peak_requests_per_second,
+                    cores_of(gateway.cpu_milli_each),
+                    gateway.serving_replicas,
+                    gateway.requests_per_second_each,
+                    pool.name
                 ),
             )
             .help("run more replicas, or pin a larger type for the pool the controller runs on"),
         );
+    }
+}
+
+/// Millicores as cores for people: `2.5`, `8`.
+fn cores_of(milli: u64) -> String {
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{:.1}", milli as f64 / 1000.0)
     }
 }

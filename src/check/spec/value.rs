@@ -364,7 +364,11 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
         if let Some(key) = &pool.key_pair {
             add(at.key_pair(), key, Grammar::Name);
         }
-        if let Some(key) = pool.system_disk.as_ref().and_then(|d| d.kms_key_id.as_ref()) {
+        if let Some(key) = pool
+            .system_disk
+            .as_ref()
+            .and_then(|d| d.kms_key_id.as_ref())
+        {
             add(at.system_disk().kms_key_id(), key, Grammar::Name);
         }
         for (j, disk) in pool.data_disks.iter().flatten().enumerate() {

@@ -64,7 +64,14 @@ pub(super) fn prepare(spec: &Spec, plan: &Plan, book: &mut Runbook) {
         plan.sizing
             .pools
             .iter()
-            .map(|p| format!("{} ({} × {})", p.name, p.nodes, p.instance_types.join(" or ")))
+            .map(|p| {
+                format!(
+                    "{} ({} × {})",
+                    p.name,
+                    p.nodes,
+                    p.instance_types.join(" or ")
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
         if t.node_pools.is_empty() {
@@ -195,7 +202,9 @@ fn pools(spec: &Spec, plan: &Plan, cluster: &str, book: &mut Runbook) {
         let declared = pool.index.and_then(|i| t.node_pools.get(i));
         let (system, data) = match declared {
             Some(p) => (
-                p.system_disk.clone().unwrap_or_else(|| PoolDisk::plain(&t.nodes.system_disk)),
+                p.system_disk
+                    .clone()
+                    .unwrap_or_else(|| PoolDisk::plain(&t.nodes.system_disk)),
                 p.data_disks
                     .clone()
                     .unwrap_or_else(|| t.nodes.data_disk.iter().map(PoolDisk::plain).collect()),
@@ -213,7 +222,13 @@ fn pools(spec: &Spec, plan: &Plan, cluster: &str, book: &mut Runbook) {
                 source.to_string()
             }
         };
-        let list = |items: Vec<String>| if items.is_empty() { "-".to_string() } else { items.join(", ") };
+        let list = |items: Vec<String>| {
+            if items.is_empty() {
+                "-".to_string()
+            } else {
+                items.join(", ")
+            }
+        };
         let mut step = step(
             Role::Operations,
             format!("Create the node pool {}", code(&pool.name)),
@@ -298,7 +313,8 @@ fn pools(spec: &Spec, plan: &Plan, cluster: &str, book: &mut Runbook) {
         } else {
             "the answer holds the new pool's `nodepool_id`"
         };
-        book.steps.push(step.commands(request.commands.clone()).expect(expect));
+        book.steps
+            .push(step.commands(request.commands.clone()).expect(expect));
     }
     book.steps.push(
         step(Role::Operations, "Confirm the nodes are Ready", "target")
