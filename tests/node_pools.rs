@@ -147,7 +147,7 @@ fn the_ingress_controller_gets_resources_from_its_peak_rate() {
     let compiled = common::compile(Path::new(EXAMPLE));
     let loaded = cutover::load::load_source(SourceFile::new(
         "pools.yaml",
-        &std::fs::read_to_string(EXAMPLE).unwrap(),
+        std::fs::read_to_string(EXAMPLE).unwrap(),
         Format::Yaml,
     ))
     .unwrap();

@@ -115,7 +115,7 @@ pub fn gateway_load(peak: u32, replicas: u32) -> GatewayLoad {
     let milli = (each * 1000).div_ceil(GATEWAY_RPS_PER_CORE);
     let cpu_milli_each = milli.div_ceil(500).max(2) * 500;
     let memory_gib_each = (cpu_milli_each * 4).div_ceil(3000).max(2);
-    let cpu = if cpu_milli_each % 1000 == 0 {
+    let cpu = if cpu_milli_each.is_multiple_of(1000) {
         (cpu_milli_each / 1000).to_string()
     } else {
         format!("{cpu_milli_each}m")

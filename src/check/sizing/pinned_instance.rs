@@ -123,7 +123,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 /// Millicores as cores for people: `2.5`, `8`.
 fn cores_of(milli: u64) -> String {
-    if milli % 1000 == 0 {
+    if milli.is_multiple_of(1000) {
         (milli / 1000).to_string()
     } else {
         format!("{:.1}", milli as f64 / 1000.0)
