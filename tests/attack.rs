@@ -416,6 +416,9 @@ fn config_shape(files: &cutover::bundle::Files) -> BTreeMap<String, String> {
                 ),
                 Err(e) => format!("unreadable YAML: {e}"),
             }
+        } else if path.starts_with("tools/") && path.ends_with(".json") {
+            // A request body (tools/ack): a payload may change a value, never add a key.
+            json_shape(&text)
         } else if path.ends_with(".svg") {
             svg_shape(&text)
         } else {
@@ -425,6 +428,35 @@ fn config_shape(files: &cutover::bundle::Files) -> BTreeMap<String, String> {
         out.insert(path.to_string(), shape);
     }
     out
+}
+
+/// A JSON file's keys, at every depth, in order (array items by position).
+fn json_shape(text: &str) -> String {
+    fn walk(value: &Value, path: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    let here = format!("{path}.{key}");
+                    out.push(here.clone());
+                    walk(inner, &here, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => {
+            let mut out = Vec::new();
+            walk(&value, "", &mut out);
+            out.join(",")
+        }
+        Err(e) => format!("unreadable JSON: {e}"),
+    }
 }
 
 /// What a picture is made of: well-formed XML of drawing elements only (a payload may change

@@ -88,16 +88,21 @@ fn the_prepare_runbook_lists_every_cluster_setting_with_its_source() {
     for row in [
         "| Pod CIDR | 10.16.0.0/16 | `target.network.podCidr` |",
         "| Service CIDR | 10.17.0.0/20 | `target.network.serviceCidr` |",
-        "| Worker instance type | ecs.r7.4xlarge (16 cores, 128 GiB) | `target.nodes` |",
-        "| Workers | 10 |",
+        "| Instance types | ecs.r7.4xlarge (16 cores, 128 GiB) (picked from the sizing) | `target.nodes` |",
+        "| Nodes | 10 | `target.nodes.totalCores, target.nodes.faultTolerance` |",
+        "| Nodes | 3 | `target.ingressController.dedicatedNodes` |",
     ] {
         assert!(prepare.contains(row), "{row} missing:\n{prepare}");
     }
-    assert!(
-        prepare.contains(
-            "kubectl label nodes \"$INGRESS_NODE_1\" node-role.kubernetes.io/ingress=true"
-        )
-    );
+    // The ingress pool labels its nodes at creation: the runbook counts them, nobody labels
+    // them by hand.
+    assert!(prepare.contains(
+        "kubectl get nodes -l node-role.kubernetes.io/ingress=true --no-headers | wc -l"
+    ));
+    assert!(!prepare.contains("kubectl label nodes"), "{prepare}");
+    assert!(prepare.contains(
+        "aliyun cs POST /clusters/\"$CLUSTER_ID\"/nodepools --header Content-Type=application/json --body \"$(jq --arg v0 \"$VSWITCH_ID_VSW_G\" --arg v1 \"$VSWITCH_ID_VSW_H\" '.scaling_group.vswitch_ids = [$v0, $v1]' tools/ack/nodepool-workers.json)\""
+    ), "{prepare}");
 }
 
 #[test]

@@ -68,3 +68,30 @@ pub fn is_iana_service_name(name: &str) -> bool {
         && !name.ends_with('-')
         && !name.contains("--")
 }
+
+/// A Kubernetes label value's name part: at most 63 of `A-Za-z0-9-_.`, starting and ending
+/// with a letter or digit (the empty value is allowed by [`is_label_value`] only).
+fn is_qualified_name_part(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A Kubernetes label (or taint) key: `[prefix/]name`, the prefix a DNS-1123 subdomain.
+pub fn is_label_key(key: &str) -> bool {
+    match key.split_once('/') {
+        Some((prefix, name)) => {
+            !prefix.is_empty() && is_dns_subdomain(prefix) && is_qualified_name_part(name)
+        }
+        None => is_qualified_name_part(key),
+    }
+}
+
+/// A Kubernetes label (or taint) value: empty, or a name part.
+pub fn is_label_value(value: &str) -> bool {
+    value.is_empty() || is_qualified_name_part(value)
+}

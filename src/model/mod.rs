@@ -7,9 +7,11 @@ pub mod dns;
 pub mod gates;
 pub mod hosts;
 pub mod images;
+pub mod instance_types;
 pub mod kubernetes;
 pub mod network;
 pub mod network_policy;
+pub mod node_pools;
 pub mod path;
 pub mod placeholder;
 pub mod ports;
@@ -27,6 +29,7 @@ use strum::{IntoStaticStr, VariantArray};
 
 pub use gates::{Comparison, Gate, GateMetric, MeasuredGate};
 pub use network_policy::{Egress, NetworkPolicyMode};
+pub use node_pools::{Billing, NodePool, PoolDisk, PoolSize, Taint};
 pub use ports::{AddressType, ExtraPort, LegacyBackend, Protocol, Publish, PublishVia};
 pub use secrets::{
     Config, EnvValue, FileMount, Secret, SecretProvider, SecretStoreKind, SecretStoreRef,
@@ -344,6 +347,16 @@ pub struct TargetCluster {
         "dataDisk": {"category": "cloud_essd", "size": "100Gi"}
     }))]
     pub nodes: Nodes,
+    /// Named node pools, each created with its own ACK request (`tools/ack/nodepool-<name>.json`):
+    /// instance types, OS image, billing, disk encryption, labels, taints and size. Without
+    /// them, `nodes` is the one worker pool and `ingressController.dedicatedNodes` the
+    /// ingress pool.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(title = "Node pools", example = serde_json::json!([
+        {"name": "workers", "instanceTypes": ["ecs.r7.4xlarge", "ecs.r8i.4xlarge"], "size": {"desired": 10}},
+        {"name": "ingress", "role": "ingress", "instanceTypes": ["ecs.c7.2xlarge"], "profile": "compute", "size": {"desired": 3}}
+    ]))]
+    pub node_pools: Vec<node_pools::NodePool>,
     /// The ingress controller's replicas and the nodes dedicated to it.
     #[serde(default)]
     #[schemars(title = "Ingress controller", example = serde_json::json!({"replicas": 3, "dedicatedNodes": 3}))]
@@ -565,6 +578,11 @@ pub struct IngressController {
     #[serde(default)]
     #[schemars(title = "Dedicated nodes", example = 3)]
     pub dedicated_nodes: Option<u32>,
+    /// The peak requests per second the controller must carry: sizes its CPU and memory
+    /// (requests = limits) with one replica lost, and the sizing report states the load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Peak requests per second", example = 4000)]
+    pub peak_requests_per_second: Option<u32>,
     /// gateway-api and istio: the Gateway routes attach to, as `namespace/name` (default:
     /// `gateway` in the services' namespace; for istio `istio-system/ingressgateway`).
     #[serde(default)]

@@ -215,8 +215,18 @@ spec_paths! {
     TargetCluster => TargetClusterAt {
         name, edition, region, zones: [], kubernetes_version, namespace,
         entrypoint: EntrypointAt, test_domain, network: NetworkAt, nodes: NodesAt,
-        ingress_controller: IngressControllerAt, addons: [], network_policy,
+        node_pools: [NodePoolAt], ingress_controller: IngressControllerAt, addons: [],
+        network_policy,
     }
+    NodePool => NodePoolAt {
+        name, role, profile, instance_types: [], image, billing: BillingAt,
+        system_disk: PoolDiskAt, data_disks: [PoolDiskAt], labels: {}, taints: [TaintAt],
+        size: PoolSizeAt, key_pair,
+    }
+    Billing => BillingAt { charge_type, period, period_unit, auto_renew }
+    PoolDisk => PoolDiskAt { category, size, encrypted, kms_key_id }
+    Taint => TaintAt { key, value, effect }
+    PoolSize => PoolSizeAt { desired, min, max }
     Network => NetworkAt {
         plugin, vpc, vswitches: [VSwitchAt], pod_cidr, service_cidr, pods_per_node,
         routes: [NetworkRouteAt], other_clusters: [OtherClusterAt],
@@ -229,7 +239,9 @@ spec_paths! {
         data_disk: NodeDiskAt,
     }
     NodeDisk => NodeDiskAt { category, size }
-    IngressController => IngressControllerAt { replicas, dedicated_nodes, gateway }
+    IngressController => IngressControllerAt {
+        replicas, dedicated_nodes, peak_requests_per_second, gateway,
+    }
     Storage => StorageAt {
         name, kind as "type", provisioning, category, size, reclaim_policy, scratch, disk_id,
         zone, server, path, nfs_version, bucket, endpoint, credentials_secret, create,

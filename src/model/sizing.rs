@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::instance_types;
+use super::node_pools::{ChargeType, PoolRole};
 use super::{Edition, Spec, units::GIB};
 
 /// ECS instance sizes (cores) offered across the general-purpose families.
@@ -31,6 +33,124 @@ pub struct Sizing {
     pub masters: Option<Masters>,
     pub requests: Requests,
     pub bare_metal: Option<BareMetal>,
+    /// The node pools the cluster is created with, in spec order (without
+    /// `target.nodePools`: `workers` from `target.nodes`, and `ingress` from
+    /// `ingressController.dedicatedNodes`).
+    pub pools: Vec<Pool>,
+    /// The ingress controller's own load and resources, when its peak rate is given.
+    pub gateway: Option<GatewayLoad>,
+}
+
+/// One node pool as the cluster gets it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pool {
+    pub name: String,
+    pub role: &'static str,
+    /// Where it comes from: `target.nodePools[0]`, or `target.nodes` and
+    /// `target.ingressController.dedicatedNodes` for the implied pools.
+    pub source: String,
+    /// Its index in `target.nodePools`; `None` for an implied pool.
+    #[serde(skip)]
+    pub index: Option<usize>,
+    pub profile: &'static str,
+    pub gib_per_core: u32,
+    /// In order of preference; pinned in the spec or picked from the sizing.
+    pub instance_types: Vec<String>,
+    pub pinned: bool,
+    /// The first type's vCPUs and memory, when known.
+    pub cores_each: Option<u32>,
+    pub memory_gib_each: Option<u32>,
+    /// The nodes it starts with: `desired`, or `min` when it autoscales.
+    pub nodes: u32,
+    pub autoscaling: Option<Autoscaling>,
+    pub image: &'static str,
+    pub billing: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    pub min: u32,
+    pub max: u32,
+}
+
+/// The requests per second one core of the NGINX Ingress controller is planned for: a
+/// conservative planning figure, to be confirmed by a load test. ingress-nginx with its
+/// default settings serves about 20,000 requests per second on a 4-core pod (5,000 a core);
+/// half of that leaves room for TLS handshakes, larger bodies and bursts.
+pub const GATEWAY_RPS_PER_CORE: u64 = 2_500;
+
+/// The ingress controller's own load (003 §2.1; the Istio document checks gateway capacity
+/// against a load test): the peak rate spread over all replicas but one, the CPU that rate
+/// needs per replica at [`GATEWAY_RPS_PER_CORE`], never less than ACK's floor of 1 core
+/// and 2 GiB when limits are set (NGINX Ingress usage notes,
+/// <https://www.alibabacloud.com/help/doc-detail/399745.htm>), and memory at 4 GiB per 3
+/// cores as in ACK's high-load setup (15 cores, 20 GiB;
+/// <https://www.alibabacloud.com/help/doc-detail/202125.htm>). Requests equal limits: the
+/// controller's pods are Guaranteed, as that setup recommends.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayLoad {
+    pub peak_requests_per_second: u32,
+    pub replicas: u32,
+    /// Replicas left to carry the peak when one is lost.
+    pub serving_replicas: u32,
+    pub requests_per_second_each: u64,
+    pub rps_per_core: u64,
+    /// Each replica's CPU and memory (requests = limits), as Kubernetes quantities.
+    pub cpu_milli_each: u64,
+    pub memory_gib_each: u64,
+    pub cpu: String,
+    pub memory: String,
+    pub total_cpu_cores: String,
+    pub total_memory_gib: u64,
+}
+
+/// The gateway's load for `peak` requests per second over `replicas`.
+pub fn gateway_load(peak: u32, replicas: u32) -> GatewayLoad {
+    let serving = replicas.saturating_sub(1).max(1);
+    let each = u64::from(peak).div_ceil(u64::from(serving));
+    // Millicores for the rate, rounded up to half a core, at least one core.
+    let milli = (each * 1000).div_ceil(GATEWAY_RPS_PER_CORE);
+    let cpu_milli_each = milli.div_ceil(500).max(2) * 500;
+    let memory_gib_each = (cpu_milli_each * 4).div_ceil(3000).max(2);
+    let cpu = if cpu_milli_each.is_multiple_of(1000) {
+        (cpu_milli_each / 1000).to_string()
+    } else {
+        format!("{cpu_milli_each}m")
+    };
+    GatewayLoad {
+        peak_requests_per_second: peak,
+        replicas,
+        serving_replicas: serving,
+        requests_per_second_each: each,
+        rps_per_core: GATEWAY_RPS_PER_CORE,
+        cpu_milli_each,
+        memory_gib_each,
+        cpu,
+        memory: format!("{memory_gib_each}Gi"),
+        total_cpu_cores: format!(
+            "{:.1}",
+            (cpu_milli_each * u64::from(replicas)) as f64 / 1000.0
+        ),
+        total_memory_gib: memory_gib_each * u64::from(replicas),
+    }
+}
+
+/// The ECS instance type for a profile and size (g7: 1:4, c7: 1:2, r7: 1:8).
+pub fn instance_type(gib_per_core: u32, cores: u32) -> String {
+    let family = match gib_per_core {
+        2 => "c7",
+        8 => "r7",
+        _ => "g7",
+    };
+    let size = match cores {
+        2 => "large".to_string(),
+        4 => "xlarge".to_string(),
+        c => format!("{}xlarge", c / 4),
+    };
+    format!("ecs.{family}.{size}")
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -106,7 +226,23 @@ pub fn derive(spec: &Spec) -> Sizing {
         .as_ref()
         .and_then(|i| i.dedicated_nodes)
         .unwrap_or(0);
-    let planned_nodes = workers.as_ref().map_or(0, |w| w.instances) + ingress_nodes;
+    let pools = pools(spec, workers.as_ref(), ingress_nodes);
+    let ingress_nodes = pools
+        .iter()
+        .find(|p| p.role == <&str>::from(PoolRole::Ingress))
+        .map_or(0, |p| p.nodes);
+    let planned_nodes = if spec.target.node_pools.is_empty() {
+        workers.as_ref().map_or(0, |w| w.instances) + ingress_nodes
+    } else {
+        pools
+            .iter()
+            .map(|p| p.nodes)
+            .fold(0u32, u32::saturating_add)
+    };
+    let gateway = spec.target.ingress_controller.as_ref().and_then(|i| {
+        i.peak_requests_per_second
+            .map(|peak| gateway_load(peak, i.replicas.max(1)))
+    });
     let masters = (spec.target.edition == Edition::AckDedicated).then(|| masters(planned_nodes));
 
     let mut cpu_milli = 0u128;
@@ -138,6 +274,11 @@ pub fn derive(spec: &Spec) -> Sizing {
             format!("{:.1}%", (ceiling - used) / ceiling * 100.0)
         }
     };
+    // Without dedicated nodes the controller runs beside the services: its load counts.
+    if let Some(g) = gateway.as_ref().filter(|_| ingress_nodes == 0) {
+        cpu_milli += u128::from(g.cpu_milli_each) * u128::from(g.replicas);
+        memory_bytes += u128::from(g.memory_gib_each) * u128::from(g.replicas) * GIB;
+    }
     let cpu_cores = cpu_milli as f64 / 1000.0;
     let memory_gib = memory_bytes as f64 / GIB as f64;
     let requests = Requests {
@@ -179,7 +320,125 @@ pub fn derive(spec: &Spec) -> Sizing {
         masters,
         requests,
         bare_metal,
+        pools,
+        gateway,
     }
+}
+
+/// The pools: the spec's, or the implied `workers` and `ingress`.
+fn pools(spec: &Spec, workers: Option<&Workers>, dedicated: u32) -> Vec<Pool> {
+    let nodes = &spec.target.nodes;
+    let cores = nodes.total_cores;
+    let tolerance = nodes.fault_tolerance.hundredths();
+    let auto = |gib: u32| -> Vec<String> {
+        self::workers(cores, tolerance, gib)
+            .map(|w| vec![instance_type(gib, w.cores_each)])
+            .unwrap_or_default()
+    };
+    let shape = |types: &[String]| types.first().and_then(|t| instance_types::shape(t));
+    if spec.target.node_pools.is_empty() {
+        let types = auto(nodes.profile.gib_per_core());
+        let mut out = vec![Pool {
+            name: "workers".into(),
+            role: PoolRole::Workers.into(),
+            source: "target.nodes".into(),
+            index: None,
+            profile: nodes.profile.into(),
+            gib_per_core: nodes.profile.gib_per_core(),
+            cores_each: workers.map(|w| w.cores_each),
+            memory_gib_each: workers.map(|w| w.memory_gib_each),
+            instance_types: types.clone(),
+            pinned: false,
+            nodes: workers.map_or(0, |w| w.instances),
+            autoscaling: None,
+            image: super::node_pools::ImageType::default().into(),
+            billing: ChargeType::PostPaid.describe(None, None),
+        }];
+        if dedicated > 0 {
+            let mut ingress = out[0].clone();
+            ingress.name = "ingress".into();
+            ingress.role = PoolRole::Ingress.into();
+            ingress.source = "target.ingressController.dedicatedNodes".into();
+            ingress.nodes = dedicated;
+            out.push(ingress);
+        }
+        return out;
+    }
+    let replicas = spec
+        .target
+        .ingress_controller
+        .as_ref()
+        .map_or(0, |i| i.replicas);
+    spec.target
+        .node_pools
+        .iter()
+        .enumerate()
+        .map(|(i, pool)| {
+            let profile = pool.profile.unwrap_or(nodes.profile);
+            let gib = profile.gib_per_core();
+            let pinned = !pool.instance_types.is_empty();
+            let types = if pinned {
+                pool.instance_types.clone()
+            } else {
+                auto(gib)
+            };
+            let first = shape(&types);
+            let size = pool.size.as_ref();
+            let autoscaling = size.and_then(|s| {
+                s.max.map(|max| Autoscaling {
+                    min: s.min.unwrap_or(0),
+                    max,
+                })
+            });
+            let count = size
+                .and_then(|s| s.desired.or(s.min))
+                .unwrap_or_else(|| match pool.role {
+                    PoolRole::Ingress => {
+                        if dedicated > 0 {
+                            dedicated
+                        } else {
+                            replicas
+                        }
+                    }
+                    PoolRole::Workers => match first {
+                        Some(shape) if pinned => {
+                            instances_of(cores, tolerance, shape.vcpu).unwrap_or(0)
+                        }
+                        _ => workers.map_or(0, |w| w.instances),
+                    },
+                });
+            Pool {
+                name: pool.name.clone(),
+                role: pool.role.into(),
+                source: format!("target.nodePools[{i}]"),
+                index: Some(i),
+                profile: profile.into(),
+                gib_per_core: gib,
+                cores_each: first.map(|s| s.vcpu),
+                memory_gib_each: first.map(|s| s.memory_gib),
+                instance_types: types,
+                pinned,
+                nodes: count,
+                autoscaling,
+                image: pool.image.into(),
+                billing: pool
+                    .billing
+                    .charge_type
+                    .describe(pool.billing.period, pool.billing.period_unit),
+            }
+        })
+        .collect()
+}
+
+/// How many instances of `each` cores the cores and the tolerance call for, as
+/// [`workers`] counts them (`None` when one instance is more than the tolerance).
+pub fn instances_of(cores: u32, tolerance_hundredths: u32, each: u32) -> Option<u32> {
+    if cores == 0 || tolerance_hundredths == 0 || each == 0 {
+        return None;
+    }
+    let by_cores = cores.div_ceil(each);
+    let by_tolerance = 10_000u32.div_ceil(tolerance_hundredths);
+    Some(by_cores.max(by_tolerance).max(2))
 }
 
 /// The worker plan: the largest instance whose loss stays within the tolerance, and enough

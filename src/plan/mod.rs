@@ -12,6 +12,7 @@ pub mod ingress;
 pub mod l4;
 pub mod network;
 pub mod network_policy;
+pub mod node_pools;
 pub mod ports;
 pub mod rollout;
 pub mod slb;
@@ -31,6 +32,8 @@ pub struct Plan {
     pub network: network::NetworkPlan,
     pub images: Vec<images::ImageMove>,
     pub ingress_controller: Option<ingress::IngressControllerPlan>,
+    /// The node pools' creation requests, in the order the prepare runbook sends them.
+    pub node_pools: Vec<node_pools::NodePoolPlan>,
     pub strategy: crate::model::Strategy,
     pub phases: Vec<rollout::Phase>,
     /// The DNS change list, when the spec has a `dns` section.
@@ -80,12 +83,15 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         phase.gates = gates::gates(spec, phase);
     }
     let dns = dns::plan(spec, &phases);
-    let ingress_controller = ingress::plan(spec).map(|mut ic| {
+    let ingress_controller = ingress::plan(spec, &sizing).map(|mut ic| {
         // The prepare phase pins it.
         ic.phase = phases.first().map(|p| p.id.clone()).unwrap_or_default();
         ic
     });
     let network_policy = network_policy::plan(spec, &phases);
+    // The prepare phase creates them.
+    let prepare = phases.first().map(|p| p.id.clone()).unwrap_or_default();
+    let pools = node_pools::plan(spec, &sizing.pools, node_pools::CLUSTER, &prepare);
     Plan {
         images: images::moves(spec, network_policy.runs_helper()),
         network_policy,
@@ -101,6 +107,7 @@ pub fn build(spec: &Spec, sizing: &Sizing) -> Plan {
         sizing,
         network,
         ingress_controller,
+        node_pools: pools,
         spec: view::view(spec),
     }
 }

@@ -378,7 +378,7 @@ pub fn build(spec: &Spec, new_servers: u32) -> Vec<Phase> {
         PhaseKind::Prepare,
         "prepare".into(),
         "Prepare the new cluster".into(),
-        "create the ACK cluster and its network, label the ingress nodes, lower the DNS TTL".into(),
+        "create the ACK cluster, its network and its node pools, pin the ingress controller, lower the DNS TTL".into(),
     );
     b.push(
         PhaseKind::Data,

@@ -52,6 +52,23 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> Result<(), RenderError> {
         }
         files.insert(IMAGES_FILE, yaml::to_string(&images));
     }
+    // ACK's CreateClusterNodePool body per pool, from typed structs (plan::node_pools).
+    for pool in &plan.node_pools {
+        if pool.name.is_empty()
+            || !pool
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(RenderError(format!(
+                "target.nodePools[{}]: the name is not a DNS-1123 label, which names its file",
+                pool.name.escape_default()
+            )));
+        }
+        let mut body = serde_json::to_string_pretty(&pool.body).unwrap_or_default();
+        body.push('\n');
+        files.insert(pool.file.clone(), body);
+    }
     for store in spec.data.iter().flat_map(|d| &d.object_stores) {
         files.insert(
             format!(

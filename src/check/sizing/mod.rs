@@ -7,3 +7,7 @@ pub(super) mod bare_metal;
 pub(super) mod capacity;
 pub(super) mod disks;
 pub(super) mod single_zone;
+pub(super) mod node_pools;
+pub(super) mod instance_ratio;
+pub(super) mod unknown_instance_type;
+pub(super) mod pinned_instance;

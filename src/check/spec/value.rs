@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     locked: Some(
         "its values reach shell commands, file paths and config lines of the bundle, where a value that breaks its grammar runs a command, writes outside the bundle or adds a config key",
     ),
-    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths (NAS paths, writable paths), image references, registry namespaces, `METHOD /path` requests, header names; object store names are DNS-1123 labels (they name folders); free text (owner, gates, check names, match values) is one line without control characters; the ports the NetworkPolicies open (`egress`, a database's `target.port`) are not 0.",
+    summary: "Every value that reaches a shell command, a file path or a config line has the form of what it is: region and zone ids, cluster, stack and database names, disk and instance ids, OSS buckets and `oss://` URLs, object store locations, hosts and endpoints, absolute paths (NAS paths, writable paths), image references, registry namespaces, `METHOD /path` requests, header names; object store and node pool names are DNS-1123 labels (they name folders and files); node pools' instance types, key pairs and KMS key ids are names; free text (owner, gates, check names, match values) is one line without control characters; the ports the NetworkPolicies open (`egress`, a database's `target.port`) are not 0.",
     rationale: "The runbooks are pasted into a production shell and the tool configs are read line by line: a `;`, a `$(...)`, a `../` or a line break in a value would run a command, write outside the bundle or add a config key.",
     bad: "data: { backups: \"oss://bk;touch${IFS}/tmp/x;\" }",
     good: "data: { backups: \"oss://shop-backups/migration/\" }",
@@ -354,6 +354,28 @@ fn values_into<'a>(spec: &'a crate::model::Spec, out: &mut Vec<(SpecPath, &'a st
             gateway,
             Grammar::GatewayRef,
         );
+    }
+    for (i, pool) in target.node_pools.iter().enumerate() {
+        let at = root().target().node_pools().at(i);
+        add(at.name(), &pool.name, Grammar::Label);
+        for (j, ty) in pool.instance_types.iter().enumerate() {
+            add(at.instance_types().at(j), ty, Grammar::Name);
+        }
+        if let Some(key) = &pool.key_pair {
+            add(at.key_pair(), key, Grammar::Name);
+        }
+        if let Some(key) = pool
+            .system_disk
+            .as_ref()
+            .and_then(|d| d.kms_key_id.as_ref())
+        {
+            add(at.system_disk().kms_key_id(), key, Grammar::Name);
+        }
+        for (j, disk) in pool.data_disks.iter().flatten().enumerate() {
+            if let Some(key) = &disk.kms_key_id {
+                add(at.data_disks().at(j).kms_key_id(), key, Grammar::Name);
+            }
+        }
     }
     for (i, s) in spec.storage.iter().enumerate() {
         let at = root().storage().at(i);

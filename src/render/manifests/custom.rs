@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Toleration;
+use k8s_openapi::api::core::v1::{Container, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
@@ -245,10 +245,14 @@ pub struct PatchTemplate {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PatchPodSpec {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub node_selector: BTreeMap<String, String>,
     /// Left out when empty: an empty list would clear the controller's own tolerations.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tolerations: Vec<Toleration>,
+    /// The controller's container by name (the strategic merge key), with its resources.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub containers: Vec<Container>,
 }
 
 // ---- Istio: the legacy backend outside the mesh

@@ -16,12 +16,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{Service as K8sService, ServicePort, ServiceSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ResourceRequirements, Service as K8sService, ServicePort, ServiceSpec, Toleration,
+};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -1301,12 +1304,48 @@ pub fn ingress_controller_patch(plan: &Plan) -> Option<Manifest> {
         namespace,
         replicas,
         dedicated_nodes,
+        container,
+        tolerations,
+        resources,
         ..
     } = plan.ingress_controller.as_ref()?;
-    let template = (*dedicated_nodes > 0).then(|| PatchTemplate {
+    let containers: Vec<Container> = resources
+        .iter()
+        .map(|r| {
+            // Requests equal limits: a Guaranteed pod, as ACK's high-load setup recommends.
+            let list = BTreeMap::from([
+                ("cpu".to_string(), Quantity(r.cpu.clone())),
+                ("memory".to_string(), Quantity(r.memory.clone())),
+            ]);
+            Container {
+                name: container.clone(),
+                resources: Some(ResourceRequirements {
+                    requests: Some(list.clone()),
+                    limits: Some(list),
+                    ..ResourceRequirements::default()
+                }),
+                ..Container::default()
+            }
+        })
+        .collect();
+    let template = (*dedicated_nodes > 0 || !containers.is_empty()).then(|| PatchTemplate {
         spec: PatchPodSpec {
-            node_selector: BTreeMap::from([(INGRESS_NODE_LABEL.to_string(), "true".to_string())]),
-            tolerations: Vec::new(),
+            node_selector: if *dedicated_nodes > 0 {
+                BTreeMap::from([(INGRESS_NODE_LABEL.to_string(), "true".to_string())])
+            } else {
+                BTreeMap::new()
+            },
+            tolerations: tolerations
+                .iter()
+                .map(|t| Toleration {
+                    key: Some(t.key.clone()),
+                    operator: Some("Equal".into()),
+                    value: Some(t.value.clone()),
+                    effect: Some(t.effect.to_string()),
+                    ..Toleration::default()
+                })
+                .collect(),
+            containers,
         },
     });
     let metadata = ObjectMeta {
