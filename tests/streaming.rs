@@ -103,7 +103,8 @@ fn a_diff_of_specs_is_the_diff_of_their_bundles() {
     }
 }
 
-/// piggymetrics' bundle with one file changed, one removed and one added.
+/// piggymetrics' bundle with one file changed, one removed, one added, and a folder where a
+/// file should be.
 fn stale_bundle(dir: &Path) -> (PathBuf, PathBuf) {
     let spec = PathBuf::from("examples/piggymetrics.yaml");
     let out = dir.join("piggymetrics");
@@ -112,6 +113,11 @@ fn stale_bundle(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(out.join("README.md"), "edited by hand\n").unwrap();
     std::fs::remove_file(out.join("reports/sizing.md")).unwrap();
     std::fs::write(out.join("notes.txt"), "mine\n").unwrap();
+    // A folder where a file should be: the file is missing, the folder's file is extra.
+    let prepare = out.join("runbooks/01-prepare.md");
+    std::fs::remove_file(&prepare).unwrap();
+    std::fs::create_dir(&prepare).unwrap();
+    std::fs::write(prepare.join("inside.md"), "x\n").unwrap();
     (spec, out)
 }
 
@@ -127,6 +133,8 @@ fn verify_names_every_stale_file_and_stops_at_the_first_when_only_the_code_is_wa
             (Status::Changed, "README.md".to_string()),
             (Status::Added, "notes.txt".to_string()),
             (Status::Removed, "reports/sizing.md".to_string()),
+            (Status::Removed, "runbooks/01-prepare.md".to_string()),
+            (Status::Added, "runbooks/01-prepare.md/inside.md".to_string()),
         ]
     );
     let first = diff::verify(&spec, &out, &options, true).unwrap();
