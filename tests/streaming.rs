@@ -134,7 +134,10 @@ fn verify_names_every_stale_file_and_stops_at_the_first_when_only_the_code_is_wa
             (Status::Added, "notes.txt".to_string()),
             (Status::Removed, "reports/sizing.md".to_string()),
             (Status::Removed, "runbooks/01-prepare.md".to_string()),
-            (Status::Added, "runbooks/01-prepare.md/inside.md".to_string()),
+            (
+                Status::Added,
+                "runbooks/01-prepare.md/inside.md".to_string()
+            ),
         ]
     );
     let first = diff::verify(&spec, &out, &options, true).unwrap();
