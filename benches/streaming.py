@@ -28,7 +28,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
+
+from diff import run as run_kib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "target", "release", "cutover")
@@ -38,16 +39,8 @@ START, END = "<!-- streaming:start -->", "<!-- streaming:end -->"
 
 def run(args, expect=(0,)):
     """Runs a command; returns (wall seconds, peak RSS in MiB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in expect:
-        raise SystemExit(f"{' '.join(args)} exited {code}:\n{stderr}")
-    return elapsed, usage.ru_maxrss / 1024
+    seconds, kib = run_kib(args, expect)
+    return seconds, kib / 1024
 
 
 class Series:

@@ -230,22 +230,10 @@ impl Sink for Against<'_> {
                     return Err(error);
                 }
                 self.record(Status::Removed, path);
-                return Ok(Box::new(Compared {
-                    against: self,
-                    path: path.to_string(),
-                    on_disk: None,
-                    same: false,
-                    chunk: Vec::new(),
-                }));
+                return Ok(Box::new(Compared::new(self, path, None)));
             }
         };
-        Ok(Box::new(Compared {
-            against: self,
-            path: path.to_string(),
-            on_disk: Some(io::BufReader::with_capacity(64 * 1024, file)),
-            same: true,
-            chunk: Vec::new(),
-        }))
+        Ok(Box::new(Compared::new(self, path, Some(file))))
     }
 
     fn done(&self) -> bool {
@@ -266,6 +254,19 @@ struct Compared<'a> {
     on_disk: Option<io::BufReader<std::fs::File>>,
     same: bool,
     chunk: Vec<u8>,
+}
+
+impl<'a> Compared<'a> {
+    /// A file to compare with the one on disk, or none when the bundle lacks it.
+    fn new(against: &'a Against<'a>, path: &str, on_disk: Option<std::fs::File>) -> Self {
+        Compared {
+            against,
+            path: path.to_string(),
+            same: on_disk.is_some(),
+            on_disk: on_disk.map(|file| io::BufReader::with_capacity(64 * 1024, file)),
+            chunk: Vec::new(),
+        }
+    }
 }
 
 impl io::Write for Compared<'_> {

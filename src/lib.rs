@@ -337,18 +337,9 @@ fn render_from_checked(
     })
 }
 
-/// SHA-256 of the spec's canonical JSON form, hashed as it is serialized.
+/// SHA-256 of the spec's canonical JSON form.
 fn spec_digest(spec: &model::Spec) -> String {
-    let memory = render::Memory::only(Default::default());
-    let files = render::Out::new(&memory);
-    files.insert_with("spec.json", |w| {
-        serde_json::to_writer(w, spec).map_err(std::io::Error::other)
-    });
-    files
-        .finish()
-        .ok()
-        .and_then(|digests| digests.get("spec.json").map(render::Digest::hex))
-        .unwrap_or_default()
+    bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default())
 }
 
 /// Where the spec format's JSON Schema is published: its `$id`, and the URL the

@@ -92,12 +92,11 @@ pub struct IndexWarning {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest.iter() {
-        out.push_str(&format!("{byte:02x}"));
+    Digest {
+        sha256: Sha256::digest(bytes).into(),
+        bytes: bytes.len() as u64,
     }
-    out
+    .hex()
 }
 
 /// `index.json` as it is written: the same fields as [`Index`], with the files listed

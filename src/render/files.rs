@@ -150,11 +150,6 @@ impl<'a> Out<'a> {
         self.sink.done() || lock(&self.failure).is_some()
     }
 
-    /// The paths added so far, sorted.
-    pub fn paths(&self) -> Vec<String> {
-        lock(&self.digests).keys().cloned().collect()
-    }
-
     /// Runs `read` over the digests added so far, in path order.
     pub fn with_digests<R>(&self, read: impl FnOnce(&BTreeMap<String, Digest>) -> R) -> R {
         read(&lock(&self.digests))

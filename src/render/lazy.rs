@@ -318,6 +318,24 @@ impl SerializeSeq for ListWalk<'_, '_> {
     }
 }
 
+/// An option and a newtype are what they hold (`None` is converted whole): a walk or a probe
+/// goes on into them.
+macro_rules! transparent {
+    () => {
+        fn serialize_some<V: ?Sized + Serialize>(self, value: &V) -> Result<(), Elsewhere> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_struct<V: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            value: &V,
+        ) -> Result<(), Elsewhere> {
+            value.serialize(self)
+        }
+    };
+}
+
 /// The serializer methods a walk or a probe refuses: a scalar where a struct or a list was
 /// expected.
 macro_rules! refuse {
@@ -418,18 +436,7 @@ impl ser::Serializer for &mut Probe {
         Ok(self)
     }
 
-    // An option and a newtype are what they hold: `None` is converted whole.
-    fn serialize_some<V: ?Sized + Serialize>(self, value: &V) -> Result<(), Elsewhere> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_struct<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        value: &V,
-    ) -> Result<(), Elsewhere> {
-        value.serialize(self)
-    }
+    transparent!();
 
     refuse_compounds!();
 }
@@ -456,17 +463,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Walk<'a> {
         })
     }
 
-    fn serialize_some<V: ?Sized + Serialize>(self, value: &V) -> Result<(), Elsewhere> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_struct<V: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        value: &V,
-    ) -> Result<(), Elsewhere> {
-        value.serialize(self)
-    }
+    transparent!();
 
     refuse_compounds!();
 }

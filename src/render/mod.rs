@@ -443,7 +443,8 @@ pub fn render_reports(
             && !path.starts_with("runbooks/")
             && !path.starts_with("dns/octodns/")
     };
-    context.files = files.paths().into_iter().filter(|p| listed(p)).collect();
+    context.files =
+        files.with_digests(|digests| digests.keys().filter(|p| listed(p)).cloned().collect());
     context.files.extend(
         ["reports/network.md", "reports/sizing.md", INDEX, README]
             .into_iter()

@@ -6,14 +6,12 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    CSIPersistentVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
-    PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeSpec,
-    VolumeNodeAffinity, VolumeResourceRequirements,
+    CSIPersistentVolumeSource, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeSpec, VolumeResourceRequirements,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::storage::{DISK_DRIVER, DISK_ZONE_KEY, PV_LABEL};
+use super::storage::{DISK_DRIVER, PV_LABEL, disk_zone_affinity, size};
 use super::{Manifest, meta};
 use crate::model::{Spec, Storage};
 
@@ -34,7 +32,7 @@ pub fn snapshot_claim_name(storage: &Storage) -> String {
 pub fn snapshot_objects(spec: &Spec, storage: &Storage) -> (Manifest, Manifest) {
     let source = format!("storage[{}].copy", storage.name);
     let name = snapshot_pv_name(spec, storage);
-    let size = BTreeMap::from([("storage".to_string(), Quantity(storage.size.to_string()))]);
+    let size = size(storage);
     let mut metadata = meta(spec, &name, false, source.clone());
     if let Some(labels) = metadata.labels.as_mut() {
         labels.insert(PV_LABEL.into(), name.clone());
@@ -54,18 +52,7 @@ pub fn snapshot_objects(spec: &Spec, storage: &Storage) -> (Manifest, Manifest) 
             persistent_volume_reclaim_policy: Some("Retain".into()),
             storage_class_name: Some(String::new()),
             volume_mode: Some("Filesystem".into()),
-            node_affinity: storage.zone.as_ref().map(|zone| VolumeNodeAffinity {
-                required: Some(NodeSelector {
-                    node_selector_terms: vec![NodeSelectorTerm {
-                        match_expressions: Some(vec![NodeSelectorRequirement {
-                            key: DISK_ZONE_KEY.into(),
-                            operator: "In".into(),
-                            values: Some(vec![zone.clone()]),
-                        }]),
-                        ..NodeSelectorTerm::default()
-                    }],
-                }),
-            }),
+            node_affinity: storage.zone.as_deref().map(disk_zone_affinity),
             ..PersistentVolumeSpec::default()
         }),
         ..PersistentVolume::default()

@@ -45,7 +45,23 @@ fn reclaim(storage: &Storage) -> String {
     }
 }
 
-fn size(storage: &Storage) -> BTreeMap<String, Quantity> {
+/// A cloud disk mounts only on nodes of its own zone.
+pub(super) fn disk_zone_affinity(zone: &str) -> VolumeNodeAffinity {
+    VolumeNodeAffinity {
+        required: Some(NodeSelector {
+            node_selector_terms: vec![NodeSelectorTerm {
+                match_expressions: Some(vec![NodeSelectorRequirement {
+                    key: DISK_ZONE_KEY.into(),
+                    operator: "In".into(),
+                    values: Some(vec![zone.to_string()]),
+                }]),
+                ..NodeSelectorTerm::default()
+            }],
+        }),
+    }
+}
+
+pub(super) fn size(storage: &Storage) -> BTreeMap<String, Quantity> {
     BTreeMap::from([("storage".to_string(), Quantity(storage.size.to_string()))])
 }
 
@@ -121,18 +137,7 @@ fn persistent_volume(spec: &Spec, storage: &Storage, source: &str) -> Persistent
                 fs_type: Some("ext4".into()),
                 ..CSIPersistentVolumeSource::default()
             },
-            storage.zone.as_ref().map(|zone| VolumeNodeAffinity {
-                required: Some(NodeSelector {
-                    node_selector_terms: vec![NodeSelectorTerm {
-                        match_expressions: Some(vec![NodeSelectorRequirement {
-                            key: DISK_ZONE_KEY.into(),
-                            operator: "In".into(),
-                            values: Some(vec![zone.clone()]),
-                        }]),
-                        ..NodeSelectorTerm::default()
-                    }],
-                }),
-            }),
+            storage.zone.as_deref().map(disk_zone_affinity),
             None,
         ),
         StorageType::Nas => {

@@ -449,6 +449,19 @@ fn one_id_array(variable: &str) -> Line {
     Line::new("jq -cn --arg id").var(variable).arg("[$id]")
 }
 
+/// `aliyun ecs <api> <ids> [$id] --waiter`: waits until the resource whose id the variable
+/// holds reaches `state` (`api`, `ids`, `expr` and `state` are fixed text).
+fn wait_for(api: &str, ids: &str, region: &str, variable: &str, expr: &str, state: &str) -> String {
+    Line::new(&format!("aliyun ecs {api}"))
+        .opt("--RegionId", region)
+        .lit(ids)
+        .subst(one_id_array(variable))
+        .lit("--waiter")
+        .arg(format!("expr={expr}"))
+        .arg(format!("to={state}"))
+        .build()
+}
+
 /// The last traffic phase: the final ossimport pass of every object store, and the final
 /// pass of every data disk inside its freeze window.
 pub(super) fn final_pass(spec: &Spec, plan: &crate::plan::Plan, book: &mut Runbook) {
@@ -687,14 +700,14 @@ fn snapshot_pass(
         )
         .build(),
         shell::show(&snapshot),
-        Line::new("aliyun ecs DescribeSnapshots")
-            .opt("--RegionId", region)
-            .lit("--SnapshotIds")
-            .subst(one_id_array(&snapshot))
-            .lit("--waiter")
-            .arg("expr=Snapshots.Snapshot[0].Status")
-            .arg("to=accomplished")
-            .build(),
+        wait_for(
+            "DescribeSnapshots",
+            "--SnapshotIds",
+            region,
+            &snapshot,
+            "Snapshots.Snapshot[0].Status",
+            "accomplished",
+        ),
         Line::assign(
             &disk,
             Line::new("aliyun ecs CreateDisk")
@@ -707,14 +720,14 @@ fn snapshot_pass(
         )
         .build(),
         shell::show(&disk),
-        Line::new("aliyun ecs DescribeDisks")
-            .opt("--RegionId", region)
-            .lit("--DiskIds")
-            .subst(one_id_array(&disk))
-            .lit("--waiter")
-            .arg("expr=Disks.Disk[0].Status")
-            .arg("to=Available")
-            .build(),
+        wait_for(
+            "DescribeDisks",
+            "--DiskIds",
+            region,
+            &disk,
+            "Disks.Disk[0].Status",
+            "Available",
+        ),
         Line::new("kubectl create --dry-run=client -o json")
             .opt("-f", format!("{dir}/pv.yaml"))
             .pipe(
