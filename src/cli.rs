@@ -707,7 +707,7 @@ fn diff(
         Ok(sides) => sides,
         Err(failure) => return report_failure(console, failure),
     };
-    let result = crate::diff::diff(&a, &b);
+    let result = crate::diff::compare_sides(&a, &b);
     let text = match format {
         DiffFormat::Text => crate::diff::render_text(&result, brief),
         DiffFormat::Markdown => crate::diff::render_markdown(&result, brief),

@@ -303,7 +303,7 @@ fn the_abort_folder_is_the_routes_of_the_all_old_state_with_their_legacy_backend
                 .into_iter()
                 .chain(routes::traffic_objects(&spec, &abort.state))
             {
-                expected.insert(m.file_name(), m.yaml.clone());
+                expected.insert(m.file_name(), m.yaml());
             }
             assert!(!expected.is_empty(), "{}", path.display());
             let kustomization = common::yaml(

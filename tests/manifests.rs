@@ -42,12 +42,12 @@ fn every_manifest_parses_back_to_exactly_the_object_built() {
                     .files
                     .get(&path)
                     .unwrap_or_else(|| panic!("{path} missing"));
-                assert_eq!(text, manifest.yaml.as_bytes(), "{path}");
+                assert_eq!(text, manifest.yaml().as_bytes(), "{path}");
                 let documents = common::yaml_documents(text).unwrap();
                 assert_eq!(documents.len(), 1, "{path} holds one document");
                 assert_eq!(
                     documents[0],
-                    manifest.value(),
+                    *manifest.value(),
                     "{path} parses back to the object built"
                 );
             }
@@ -83,8 +83,8 @@ fn spec_values_holding_yaml_syntax_stay_plain_strings() {
     assert_eq!(env["NUMBERISH"], "0x1F");
     assert!(all(&phases).iter().all(|m| m.kind != "Secret"));
     // Ambiguous words are quoted for YAML 1.1 readers (kubectl) too.
-    assert!(deployment.yaml.contains("value: \"yes\"\n"));
-    assert!(deployment.yaml.contains("value: \"~\"\n"));
+    assert!(deployment.yaml().contains("value: \"yes\"\n"));
+    assert!(deployment.yaml().contains("value: \"~\"\n"));
 }
 
 #[test]
@@ -502,7 +502,7 @@ fn custom_kinds_use_only_published_field_names() {
             seen.insert(manifest.kind.clone());
             let mut paths = BTreeSet::new();
             key_paths(
-                &manifest.value(),
+                manifest.value(),
                 String::new(),
                 &[".headers", ".queryParams"],
                 &mut paths,

@@ -160,8 +160,8 @@ proptest! {
                 };
                 let phases = cutover::render::manifests::build(&loaded.spec, &common::plan(&loaded.spec));
                 for manifest in phases.folders.values().flatten() {
-                    let back = load::parse_yaml_value(&manifest.yaml).expect("manifests parse");
-                    prop_assert_eq!(&back, &manifest.value(), "{} {}", manifest.kind, manifest.name);
+                    let back = load::parse_yaml_value(&manifest.yaml()).expect("manifests parse");
+                    prop_assert_eq!(&back, manifest.value(), "{} {}", manifest.kind, manifest.name);
                 }
                 prop_assert!(compiled.files.get("index.json").is_some());
             }

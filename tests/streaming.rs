@@ -86,10 +86,11 @@ fn a_diff_of_specs_is_the_diff_of_their_bundles() {
                 (spec_a.as_path(), spec_b.as_path()),
                 (spec_a.as_path(), dir_b.as_path()),
                 (dir_a.as_path(), spec_b.as_path()),
+                (dir_a.as_path(), dir_b.as_path()),
             ] {
                 let (old, new) = diff::load_sides(a, b, &options).unwrap();
                 assert_eq!(
-                    json(&diff::diff(&old, &new)),
+                    json(&diff::compare_sides(&old, &new)),
                     json(&whole),
                     "{} {}",
                     a.display(),

@@ -79,7 +79,7 @@ fn a_service_with_its_own_legacy_port_gets_its_own_backend_under_every_router() 
         }
         let own_entry = named(deploy, legacy_kinds[0], &own_legacy).unwrap();
         assert!(
-            own_entry.yaml.contains("5000"),
+            own_entry.yaml().contains("5000"),
             "{example}: the own backend is on port 5000"
         );
         // The routes in the first traffic state send the legacy share of `own` there, and
@@ -93,7 +93,7 @@ fn a_service_with_its_own_legacy_port_gets_its_own_backend_under_every_router() 
             .map(|(_, v)| v)
             .unwrap();
         let all: Vec<&Manifest> = deploy.iter().chain(first_traffic.iter()).collect();
-        let mentions = |needle: &str| all.iter().filter(|m| m.yaml.contains(needle)).count();
+        let mentions = |needle: &str| all.iter().filter(|m| m.yaml().contains(needle)).count();
         assert!(
             mentions(&own_legacy) > legacy_kinds.len(),
             "{example}: a route of {own} reaches {own_legacy}"
@@ -104,7 +104,7 @@ fn a_service_with_its_own_legacy_port_gets_its_own_backend_under_every_router() 
                 .find(|m| m.kind == legacy_kinds[0] && m.name.starts_with("legacy-"))
                 .unwrap_or_else(|| panic!("{example}: the shared backend stays for {others:?}"));
             assert!(
-                !shared.yaml.contains("5000"),
+                !shared.yaml().contains("5000"),
                 "{example}: the shared backend keeps its port"
             );
         }

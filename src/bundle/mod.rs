@@ -118,7 +118,9 @@ struct IndexFiles<'a>(&'a BTreeMap<String, Digest>);
 
 impl Serialize for IndexFiles<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|(path, digest)| IndexEntry {
+        // Every file but the index itself (written last, it is not among them anyway).
+        let listed = self.0.iter().filter(|(path, _)| path.as_str() != INDEX);
+        serializer.collect_seq(listed.map(|(path, digest)| IndexEntry {
             path: path.clone(),
             sha256: digest.hex(),
             bytes: digest.bytes,
@@ -136,31 +138,28 @@ pub fn seal(
     rule_levels: &BTreeMap<String, String>,
     warnings: &[RecordedWarning],
 ) {
-    let digests = files.with_digests(|digests| {
-        let mut listed = digests.clone();
-        listed.remove(INDEX);
-        listed
-    });
-    let index = IndexOut {
-        generator: GENERATOR,
-        version: env!("CARGO_PKG_VERSION"),
-        migration,
-        kubernetes_version,
-        spec_digest,
-        rule_levels,
-        files: IndexFiles(&digests),
-        warnings: warnings
-            .iter()
-            .map(|w| IndexWarning {
-                rule: w.rule.into(),
-                path: w.path.clone(),
-                message: w.message.clone(),
-            })
-            .collect(),
-    };
-    files.insert_with(INDEX, |w| {
-        serde_json::to_writer_pretty(&mut *w, &index)?;
-        w.write_all(b"\n")
+    files.with_digests_moved(|digests| {
+        let index = IndexOut {
+            generator: GENERATOR,
+            version: env!("CARGO_PKG_VERSION"),
+            migration,
+            kubernetes_version,
+            spec_digest,
+            rule_levels,
+            files: IndexFiles(digests),
+            warnings: warnings
+                .iter()
+                .map(|w| IndexWarning {
+                    rule: w.rule.into(),
+                    path: w.path.clone(),
+                    message: w.message.clone(),
+                })
+                .collect(),
+        };
+        files.insert_with(INDEX, |w| {
+            serde_json::to_writer_pretty(&mut *w, &index)?;
+            w.write_all(b"\n")
+        });
     });
 }
 
@@ -365,7 +364,7 @@ impl io::Write for StagedFile {
 }
 
 impl FileSink for StagedFile {
-    fn finish(self: Box<Self>) -> io::Result<()> {
+    fn finish(self: Box<Self>, _digest: &Digest) -> io::Result<()> {
         self.0
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
@@ -664,86 +663,51 @@ pub fn read(dir: &Path) -> Result<Files, WriteError> {
     Ok(files)
 }
 
-/// Each file of a bundle directory with its digest (for `diff`, which then reads only the
-/// files that differ): the files are hashed as they are read, never held together.
-pub fn digests(dir: &Path) -> Result<BTreeMap<String, Digest>, WriteError> {
-    let paths = list_files(dir)?;
-    let hash_one = |path: &String| -> Result<Digest, WriteError> {
-        let full = dir.join(path);
-        let bytes = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
-        Ok(Digest {
-            sha256: Sha256::digest(&bytes).into(),
-            bytes: bytes.len() as u64,
-        })
-    };
-    let hashed: Vec<Result<Digest, WriteError>> =
-        on_file_pool(|| paths.par_iter().map(hash_one).collect());
-    paths
-        .into_iter()
-        .zip(hashed)
-        .map(|(path, digest)| Ok((path, digest?)))
-        .collect()
+/// One file of a bundle directory, opened for reading: a link, FIFO or device is refused.
+pub fn open_file(dir: &Path, path: &str) -> Result<std::fs::File, WriteError> {
+    let full = dir.join(path);
+    regular::open(&full, Links::Refuse)
+        .map(|(file, _)| file)
+        .map_err(io_error(&full))
 }
 
-/// The files of a bundle directory at these paths (those it has).
-pub fn read_only(dir: &Path, paths: &BTreeSet<String>) -> Result<Files, WriteError> {
-    let mut files = Files::new();
-    for path in list_files(dir)?.into_iter().filter(|p| paths.contains(p)) {
-        let full = dir.join(&path);
-        let content = regular::read(&full, Links::Refuse, None).map_err(io_error(&full))?;
-        files.insert(path, content);
-    }
-    Ok(files)
+/// One file of a bundle directory, whole.
+pub fn read_file(dir: &Path, path: &str) -> Result<Vec<u8>, WriteError> {
+    let full = dir.join(path);
+    regular::read(&full, Links::Refuse, None).map_err(io_error(&full))
 }
 
-/// Reads two bundle directories for `diff`, keeping only what tells them apart: a file with
-/// the same bytes at the same path on both sides is dropped as soon as it is read, so the
-/// memory held is that of the differences, not of two whole bundles. (What [`read`] gives
-/// for both, less the files they share unchanged.)
-pub fn read_differences(old: &Path, new: &Path) -> Result<(Files, Files), WriteError> {
-    let (old_paths, new_paths) = (list_files(old)?, list_files(new)?);
-    let paths: BTreeSet<&str> = old_paths
-        .iter()
-        .chain(&new_paths)
-        .map(String::as_str)
-        .collect();
-    let (old_set, new_set): (BTreeSet<&str>, BTreeSet<&str>) = (
-        old_paths.iter().map(String::as_str).collect(),
-        new_paths.iter().map(String::as_str).collect(),
-    );
-    let paths: Vec<&str> = paths.into_iter().collect();
-    type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
-    let read_one = |path: &str| -> Result<Pair, WriteError> {
-        let side = |dir: &Path, present: &BTreeSet<&str>| -> Result<Option<Vec<u8>>, WriteError> {
-            if !present.contains(path) {
-                return Ok(None);
-            }
-            let full = dir.join(path);
-            regular::read(&full, Links::Refuse, None)
-                .map(Some)
-                .map_err(io_error(&full))
-        };
-        let pair = (side(old, &old_set)?, side(new, &new_set)?);
-        Ok(match pair {
-            (Some(a), Some(b)) if a == b => (None, None),
-            pair => pair,
-        })
-    };
-    // Reading tens of thousands of small files is system-call bound: the file pool helps.
-    let read: Vec<Result<Pair, WriteError>> =
-        on_file_pool(|| paths.par_iter().map(|path| read_one(path)).collect());
-    let (mut old_files, mut new_files) = (Files::new(), Files::new());
-    // In path order: the first unreadable path is the one reported.
-    for (path, pair) in paths.iter().zip(read) {
-        let (a, b) = pair?;
-        if let Some(a) = a {
-            old_files.insert(*path, a);
+/// The digest of one file of a bundle directory, read a piece at a time: a large plan is
+/// never held whole.
+pub fn digest_file(dir: &Path, path: &str) -> Result<Digest, WriteError> {
+    use std::io::Read as _;
+    let full = dir.join(path);
+    let mut file = open_file(dir, path)?;
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    // On the stack: a pass over 100,000 files leaves no heap behind.
+    let mut buffer = [0; 32 * 1024];
+    loop {
+        let read = file.read(&mut buffer).map_err(io_error(&full))?;
+        if read == 0 {
+            break;
         }
-        if let Some(b) = b {
-            new_files.insert(*path, b);
-        }
+        hasher.update(&buffer[..read]);
+        bytes += read as u64;
     }
-    Ok((old_files, new_files))
+    Ok(Digest {
+        sha256: hasher.finalize().into(),
+        bytes,
+    })
+}
+
+/// Runs `work` over a bundle's files on the file pool (reading tens of thousands of small
+/// files is system-call bound), keeping the results in the order of `paths`.
+pub fn each_file<R: Send>(
+    paths: &[String],
+    work: impl Fn(&str) -> Result<R, WriteError> + Sync,
+) -> Vec<Result<R, WriteError>> {
+    on_file_pool(|| paths.par_iter().map(|path| work(path)).collect())
 }
 
 #[cfg(test)]

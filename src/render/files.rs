@@ -1,6 +1,6 @@
 //! The bundle's files as the render stage produces them: relative paths and their bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{Mutex, PoisonError};
 
@@ -72,11 +72,18 @@ pub trait Sink: Sync {
     fn done(&self) -> bool {
         false
     }
+    /// Whether the sink takes the file at `path` at all. A file it declines is not rendered
+    /// and is missing from the digests (and so from `index.json`): only a sink that keeps a
+    /// few known files (the last pass of a diff) declines any.
+    fn wants(&self, _path: &str) -> bool {
+        true
+    }
 }
 
 /// One file on its way into a [`Sink`].
 pub trait FileSink: Write {
-    fn finish(self: Box<Self>) -> io::Result<()>;
+    /// Called once every byte is written, with the file's digest.
+    fn finish(self: Box<Self>, digest: &Digest) -> io::Result<()>;
 }
 
 /// The render stage's output: every file is handed to the sink as soon as it is rendered,
@@ -118,7 +125,7 @@ impl<'a> Out<'a> {
         fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) {
         let path = path.into();
-        if self.stopped() {
+        if self.stopped() || !self.sink.wants(&path) {
             return;
         }
         let result = self.sink.open(&path).and_then(|file| {
@@ -132,7 +139,7 @@ impl<'a> Out<'a> {
                 sha256: tee.hasher.finalize().into(),
                 bytes: tee.bytes,
             };
-            tee.file.finish()?;
+            tee.file.finish(&digest)?;
             Ok(digest)
         });
         match result {
@@ -145,6 +152,12 @@ impl<'a> Out<'a> {
         }
     }
 
+    /// Whether the sink takes the file at `path`: a file that is costly to render is
+    /// rendered only when it does (see [`Sink::wants`]).
+    pub fn wants(&self, path: &str) -> bool {
+        self.sink.wants(path)
+    }
+
     /// Whether further files would be dropped: a write failed, or the sink has its answer.
     pub fn stopped(&self) -> bool {
         self.sink.done() || lock(&self.failure).is_some()
@@ -153,6 +166,17 @@ impl<'a> Out<'a> {
     /// Runs `read` over the digests added so far, in path order.
     pub fn with_digests<R>(&self, read: impl FnOnce(&BTreeMap<String, Digest>) -> R) -> R {
         read(&lock(&self.digests))
+    }
+
+    /// Runs `write` over the digests added so far, moved out rather than copied (100,000
+    /// of them at 5,000 services): `write` may add files, whose digests join the rest after.
+    pub fn with_digests_moved<R>(&self, write: impl FnOnce(&BTreeMap<String, Digest>) -> R) -> R {
+        let digests = std::mem::take(&mut *lock(&self.digests));
+        let result = write(&digests);
+        let mut current = lock(&self.digests);
+        let added = std::mem::replace(&mut *current, digests);
+        current.extend(added);
+        result
     }
 
     /// Every file's digest, or the first failure.
@@ -196,25 +220,15 @@ impl Write for Tee<'_> {
     }
 }
 
-/// Keeps the files in memory: every one, or only the paths asked for (the second pass of a
-/// diff, which needs the bytes of the files that differ only).
+/// Keeps every file in memory (tests, and tools that look at a whole bundle).
 #[derive(Default)]
 pub struct Memory {
-    only: Option<BTreeSet<String>>,
     files: Mutex<Files>,
 }
 
 impl Memory {
     pub fn new() -> Self {
         Memory::default()
-    }
-
-    /// Keeps these paths and digests the rest.
-    pub fn only(paths: BTreeSet<String>) -> Self {
-        Memory {
-            only: Some(paths),
-            files: Mutex::default(),
-        }
     }
 
     pub fn into_files(self) -> Files {
@@ -226,10 +240,9 @@ impl Memory {
 
 impl Sink for Memory {
     fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
-        let keep = self.only.as_ref().is_none_or(|only| only.contains(path));
         Ok(Box::new(MemoryFile {
             memory: self,
-            path: keep.then(|| path.to_string()),
+            path: path.to_string(),
             bytes: Vec::new(),
         }))
     }
@@ -237,16 +250,13 @@ impl Sink for Memory {
 
 struct MemoryFile<'a> {
     memory: &'a Memory,
-    /// None: digest only.
-    path: Option<String>,
+    path: String,
     bytes: Vec<u8>,
 }
 
 impl Write for MemoryFile<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.path.is_some() {
-            self.bytes.extend_from_slice(buf);
-        }
+        self.bytes.extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -256,10 +266,8 @@ impl Write for MemoryFile<'_> {
 }
 
 impl FileSink for MemoryFile<'_> {
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        if let Some(path) = self.path {
-            lock(&self.memory.files).insert(path, self.bytes);
-        }
+    fn finish(self: Box<Self>, _digest: &Digest) -> io::Result<()> {
+        lock(&self.memory.files).insert(self.path, self.bytes);
         Ok(())
     }
 }

@@ -365,6 +365,10 @@ pub fn render_from_spec(
     plan: &Arc<Plan>,
     files: &Out,
 ) -> Result<BTreeMap<String, usize>, RenderError> {
+    // The manifests first: the runbooks, built next, are not held while they are written.
+    let manifest_folders = manifests::write(spec, plan, files);
+    dns::write(plan, files);
+    tools::write(spec, plan, files)?;
     let runbooks = runbook::build(spec, plan);
     // plan.json is the largest file: written as it is serialized, never held whole.
     files.insert_with("plan.json", |w| {
@@ -377,12 +381,13 @@ pub fn render_from_spec(
         )?;
         w.write_all(b"\n")
     });
-    dns::write(plan, files);
-    tools::write(spec, plan, files)?;
-    let manifest_folders = manifests::write(spec, plan, files);
     for (i, book) in runbooks.iter().enumerate() {
+        let path = format!("runbooks/{}.md", book.phase);
         if files.stopped() {
             return Ok(manifest_folders);
+        }
+        if !files.wants(&path) {
+            continue;
         }
         let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
@@ -391,10 +396,7 @@ pub fn render_from_spec(
             previous: neighbour(i.checked_sub(1)),
             next: neighbour(Some(i + 1)),
         };
-        files.insert(
-            format!("runbooks/{}.md", book.phase),
-            renderer.render("runbook.md.j2", &runbook)?,
-        );
+        files.insert(path, renderer.render("runbook.md.j2", &runbook)?);
     }
     drop(runbooks);
     if let (Some(abort), Some(book)) = (&plan.abort, runbook::abort::build(spec, plan)) {
@@ -454,18 +456,16 @@ pub fn render_reports(
     );
     context.files.sort();
     // A fresh lazy plan for each template: what one read is dropped before the next.
-    let lazy_plan = || lazy::Lazy::value(Arc::clone(plan));
-    files.insert(
-        "reports/network.md",
-        renderer.render("reports/network.md.j2", &context)?,
-    );
-    context.plan = lazy_plan();
-    files.insert(
-        "reports/sizing.md",
-        renderer.render("reports/sizing.md.j2", &context)?,
-    );
-    context.plan = lazy_plan();
-    files.insert(README, renderer.render("bundle-readme.md.j2", &context)?);
+    for (path, template) in [
+        ("reports/network.md", "reports/network.md.j2"),
+        ("reports/sizing.md", "reports/sizing.md.j2"),
+        (README, "bundle-readme.md.j2"),
+    ] {
+        if files.wants(path) {
+            context.plan = lazy::Lazy::value(Arc::clone(plan));
+            files.insert(path, renderer.render(template, &context)?);
+        }
+    }
     Ok(())
 }
 

@@ -87,8 +87,8 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> Result<(), RenderError> {
         {
             let (pv, claim) = crate::render::manifests::copy::snapshot_objects(spec, storage);
             let dir = copy_dir(storage);
-            files.insert(format!("{dir}/pv.yaml"), pv.yaml);
-            files.insert(format!("{dir}/pvc.yaml"), claim.yaml);
+            files.insert(format!("{dir}/pv.yaml"), pv.yaml());
+            files.insert(format!("{dir}/pvc.yaml"), claim.yaml());
         }
     }
     Ok(())

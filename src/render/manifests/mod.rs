@@ -17,14 +17,13 @@ mod storage;
 mod workloads;
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::load::configs::{ConfigFiles, key_of};
-use crate::model::Spec;
+use crate::model::{Service, Spec};
 use crate::plan::Plan;
 use crate::plan::ingress::INGRESS_PATCH;
 use crate::plan::rollout::{self, PhaseKind};
@@ -36,7 +35,8 @@ pub use routes::ack_match_expression;
 /// The annotation that names the spec path an object comes from.
 pub const SOURCE_ANNOTATION: &str = "cutover.dev/source";
 
-/// One object, serialized.
+/// One object, as data: its YAML is written only when a sink takes its file (the last
+/// pass of a diff renders a few files of a bundle, not every object's text).
 #[derive(Clone, Debug)]
 pub struct Manifest {
     pub api_version: String,
@@ -44,32 +44,29 @@ pub struct Manifest {
     pub name: String,
     /// `false` for kustomize patches, which are not whole objects (the validators skip them).
     pub whole_object: bool,
-    pub yaml: String,
-    /// The object as compact JSON, in builds with debug assertions (the tests'), so that they
-    /// prove the YAML parses back to exactly the object built. Release builds do not keep
-    /// it: a compile holds the YAML it writes and nothing else.
-    json: Option<String>,
+    value: serde_json::Value,
 }
 
 impl Manifest {
     pub fn new<T: Serialize + Kind>(object: &T, name: &str) -> Self {
-        let value = serde_json::to_value(object).unwrap_or_default();
         Manifest {
             api_version: T::api_version().to_string(),
             kind: T::kind().to_string(),
             name: name.to_string(),
             whole_object: true,
-            yaml: crate::render::yaml::from_value(&value),
-            json: cfg!(debug_assertions).then(|| value.to_string()),
+            value: serde_json::to_value(object).unwrap_or_default(),
         }
     }
 
-    /// The object as data: as built (debug builds), or as its YAML reads.
-    pub fn value(&self) -> serde_json::Value {
-        match &self.json {
-            Some(json) => serde_json::from_str(json).unwrap_or_default(),
-            None => crate::load::parse_yaml_value(&self.yaml).unwrap_or_default(),
-        }
+    /// The object as built.
+    pub fn value(&self) -> &serde_json::Value {
+        &self.value
+    }
+
+    /// The file's text: YAML with 2-space indentation, keys sorted, every ambiguous string
+    /// quoted.
+    pub fn yaml(&self) -> String {
+        crate::render::yaml::from_value(&self.value)
     }
 
     /// `<kind>-<name>.yaml`, lowercased kind.
@@ -205,11 +202,12 @@ pub fn rollback_folder(phase_id: &str) -> String {
 /// a time.
 pub fn build(spec: &Spec, plan: &Plan) -> Phases {
     let mut phases = Phases::default();
+    let routed = routes::routed_services(spec);
     let built: Vec<Vec<(String, Vec<Manifest>)>> = units(spec, plan, false)
         .par_iter()
         .map(|unit| {
             let mut objects = Vec::new();
-            unit_objects(spec, plan, unit, &mut |folder, list| {
+            unit_objects(spec, plan, &routed, unit, &mut |folder, list| {
                 objects.push((folder.to_string(), list));
             });
             objects
@@ -277,13 +275,20 @@ fn units<'p>(spec: &'p Spec, plan: &'p Plan, with_abort: bool) -> Vec<Unit<'p>> 
     units
 }
 
-/// Hands the objects of one unit to `emit`, by folder, a group of services at a time.
-fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit, emit: &mut dyn FnMut(&str, Vec<Manifest>)) {
+/// Hands the objects of one unit to `emit`, by folder, a group of services at a time
+/// (`routed`: [`routes::routed_services`], listed once for every unit).
+fn unit_objects(
+    spec: &Spec,
+    plan: &Plan,
+    routed: &[&Service],
+    unit: &Unit,
+    emit: &mut dyn FnMut(&str, Vec<Manifest>),
+) {
     let deploy = deploy_folder(plan);
     match unit {
         Unit::DeployShared(phase) => {
-            emit(&phase.id, deploy_shared_objects(spec));
-            for group in routes::traffic_groups(spec) {
+            deploy_shared_objects(spec, routed, &mut |objects| emit(&phase.id, objects));
+            for group in routes::traffic_groups(spec, routed) {
                 emit(
                     &phase.id,
                     routes::traffic_objects_in(spec, &phase.after, &group, |_| true),
@@ -302,13 +307,13 @@ fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit, emit: &mut dyn FnMut(&str
                 emit(folder, policies);
             }
         }
-        Unit::Phase(phase) => phase_objects(spec, phase, emit),
+        Unit::Phase(phase) => phase_objects(spec, routed, phase, emit),
         Unit::Abort => {
             if let Some(abort) = &plan.abort
                 && let Some(folder) = &abort.folder
             {
-                emit(folder, routes::legacy_objects(spec));
-                for group in routes::traffic_groups(spec) {
+                routes::legacy_objects_by_groups(spec, &mut |group| emit(folder, group));
+                for group in routes::traffic_groups(spec, routed) {
                     emit(
                         folder,
                         routes::traffic_objects_in(spec, &abort.state, &group, |_| true),
@@ -320,19 +325,24 @@ fn unit_objects(spec: &Spec, plan: &Plan, unit: &Unit, emit: &mut dyn FnMut(&str
 }
 
 /// The deploy folder's objects but the services' own ([`workloads::service_objects`]) and
-/// the traffic objects (built by groups of services).
-fn deploy_shared_objects(spec: &Spec) -> Vec<Manifest> {
+/// the traffic objects, handed to `emit` a group of services at a time where they are per
+/// service.
+fn deploy_shared_objects(spec: &Spec, routed: &[&Service], emit: &mut dyn FnMut(Vec<Manifest>)) {
     let mut objects = vec![workloads::namespace(spec)];
     objects.extend(storage::objects(spec));
     objects.extend(secret_store::objects(spec));
     objects.extend(workloads::shared_objects(spec));
-    objects.extend(routes::test_routes(spec));
     if !rollout::moves_dns_first(spec.rollout.strategy) {
-        objects.extend(routes::plain_production_routes(spec));
         objects.extend(routes::plain_catch_all(spec));
     }
-    objects.extend(routes::legacy_objects(spec));
-    objects
+    emit(objects);
+    routes::test_routes_by_groups(spec, routed, emit);
+    if !rollout::moves_dns_first(spec.rollout.strategy) {
+        for group in routed.chunks(routes::SERVICES_A_GROUP) {
+            emit(routes::plain_production_routes(spec, group));
+        }
+    }
+    routes::legacy_objects_by_groups(spec, emit);
 }
 
 /// The objects a phase applies (or deletes) and those its rollback applies.
@@ -343,7 +353,12 @@ fn deploy_shared_objects(spec: &Spec) -> Vec<Manifest> {
 /// first moves the traffic, applying the second rolls it back. (Objects the phase leaves as
 /// they are stay out of both: a wave's step touches only the wave's routes, so the bundle
 /// grows with the services times their own steps.)
-fn phase_objects(spec: &Spec, phase: &rollout::Phase, emit: &mut dyn FnMut(&str, Vec<Manifest>)) {
+fn phase_objects(
+    spec: &Spec,
+    routed: &[&Service],
+    phase: &rollout::Phase,
+    emit: &mut dyn FnMut(&str, Vec<Manifest>),
+) {
     let rollback = rollback_folder(&phase.id);
     match phase.kind {
         // Built by units of its own (see [`Unit`]).
@@ -356,7 +371,7 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase, emit: &mut dyn FnMut(&str,
             let moves = |name: &str| {
                 settles || phase.before.services.get(name) != phase.after.services.get(name)
             };
-            let groups = routes::traffic_groups(spec);
+            let groups = routes::traffic_groups(spec, routed);
             let mut changed = false;
             for group in &groups {
                 let (forward, back) = changed_objects(
@@ -389,8 +404,8 @@ fn phase_objects(spec: &Spec, phase: &rollout::Phase, emit: &mut dyn FnMut(&str,
         PhaseKind::Decommission => {
             // The legacy backend, the canary objects, inert since the move completed, and the
             // catch-all routes to the legacy backend where the settled state kept them.
-            emit(&phase.id, routes::legacy_objects(spec));
-            for group in routes::traffic_groups(spec) {
+            routes::legacy_objects_by_groups(spec, &mut |group| emit(&phase.id, group));
+            for group in routes::traffic_groups(spec, routed) {
                 let inert = routes::traffic_objects_in(spec, &phase.before, &group, |_| true)
                     .into_iter()
                     .filter(|m| m.name.ends_with("-canary") || m.name.ends_with("-catch-all"))
@@ -415,7 +430,8 @@ fn changed_objects(before: Vec<Manifest>, after: Vec<Manifest>) -> (Vec<Manifest
     for manifest in after {
         let key = (manifest.kind.clone(), manifest.name.clone());
         match previous.remove(&key) {
-            Some(old) if old.yaml == manifest.yaml => {}
+            // The same data writes the same text.
+            Some(old) if old.value == manifest.value => {}
             Some(old) => {
                 rollback.push(old);
                 forward.push(manifest);
@@ -441,27 +457,43 @@ struct Kustomization {
 /// Writes `manifests/…` into the bundle's files, a unit at a time over the cores, and
 /// returns the number of objects in each folder.
 pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
-    let names: Mutex<BTreeMap<String, Vec<String>>> = Mutex::default();
+    let routed = routes::routed_services(spec);
     units(spec, plan, true).par_iter().for_each(|unit| {
-        unit_objects(spec, plan, unit, &mut |folder, manifests| {
-            if manifests.is_empty() || files.stopped() {
-                return;
-            }
-            let mut own = Vec::with_capacity(manifests.len());
+        unit_objects(spec, plan, &routed, unit, &mut |folder, manifests| {
             for manifest in manifests {
-                let name = manifest.file_name();
-                files.insert(format!("manifests/{folder}/{name}"), manifest.yaml);
-                own.push(name);
+                if files.stopped() {
+                    return;
+                }
+                files.insert_with(
+                    format!("manifests/{folder}/{}", manifest.file_name()),
+                    |w| w.write_all(manifest.yaml().as_bytes()),
+                );
             }
-            let mut names = names.lock().unwrap_or_else(PoisonError::into_inner);
-            names.entry(folder.to_string()).or_default().extend(own);
         });
     });
-    let names = names.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // Each folder's objects, read back from the digests rather than kept on the way (100,000
+    // names at 5,000 services). A file the sink declined is not among them: its folder's
+    // kustomization is declined too, or only known to differ (see `Sink::wants`).
+    let names = files.with_digests(|digests| {
+        let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for path in digests.keys() {
+            if let Some((folder, name)) = path
+                .strip_prefix("manifests/")
+                .and_then(|rest| rest.rsplit_once('/'))
+                && name != "kustomization.yaml"
+                && !is_config_file(path)
+            {
+                names
+                    .entry(folder.to_string())
+                    .or_default()
+                    .push(name.to_string());
+            }
+        }
+        names
+    });
     let deploy = deploy_folder(plan);
     let mut counts = BTreeMap::new();
-    for (folder, mut resources) in names {
-        resources.sort();
+    for (folder, resources) in names {
         counts.insert(folder.clone(), resources.len());
         let generators = if Some(folder.as_str()) == deploy && !spec.configs.is_empty() {
             generators(spec)
@@ -480,7 +512,7 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
         );
     }
     if let Some(patch) = routes::ingress_controller_patch(plan) {
-        files.insert(INGRESS_PATCH, patch.yaml);
+        files.insert(INGRESS_PATCH, patch.yaml());
     }
     counts
 }

@@ -14,7 +14,7 @@
 //! lists goes to the shared legacy backend (`source.entrypoint`) through a `/` route, so
 //! moving DNS to the new ingress breaks no unlisted URI.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
     Container, ResourceRequirements, Service as K8sService, ServicePort, ServiceSpec, Toleration,
@@ -134,41 +134,50 @@ fn with_annotations(mut metadata: ObjectMeta, annotations: BTreeMap<String, Stri
 /// The test domain: every routed service's paths on `target.testDomain`, to the new
 /// services, from the deploy phase on.
 pub fn test_routes(spec: &Spec) -> Vec<Manifest> {
+    let mut objects = Vec::new();
+    test_routes_by_groups(spec, &routed_services(spec), &mut |group| {
+        objects.extend(group)
+    });
+    objects
+}
+
+/// [`test_routes`], handed to `emit` a group of `routed` services at a time (Istio's
+/// VirtualService spans the services of its host: it comes whole).
+pub fn test_routes_by_groups(
+    spec: &Spec,
+    routed: &[&Service],
+    emit: &mut dyn FnMut(Vec<Manifest>),
+) {
     let Some(test) = &spec.target.test_domain else {
-        return Vec::new();
+        return;
     };
     let router = router(spec.rollout.strategy, spec.rollout.controller);
     let source = |s: &Service| format!("services[{}].routes on target.testDomain", s.name);
-    match router {
-        Router::Istio => virtual_services(spec, &only_test(spec, test), None),
-        Router::GatewayApi => routed(spec)
-            .map(|s| {
-                let name = format!("{}-test", s.name);
-                let hosts = BTreeMap::from([(test.clone(), paths(s))]);
-                let route = http_route(
-                    spec,
-                    s,
-                    &hosts,
-                    meta(spec, &name, true, source(s)),
-                    None,
-                    None,
-                );
-                Manifest::new(&route, &name)
-            })
-            .collect(),
-        _ => routed(spec)
-            .map(|s| {
-                let name = format!("{}-test", s.name);
-                let hosts = BTreeMap::from([(test.clone(), paths(s))]);
-                let object = ingress(
-                    meta(spec, &name, true, source(s)),
-                    ingress_class(router),
-                    &hosts,
-                    &[(&s.name, s.port)],
-                );
-                Manifest::new(&object, &name)
-            })
-            .collect(),
+    if router == Router::Istio {
+        emit(virtual_services(spec, &only_test(spec, test), None));
+        return;
+    }
+    for group in routed.chunks(SERVICES_A_GROUP) {
+        let objects = group.iter().map(|s| {
+            let name = format!("{}-test", s.name);
+            let hosts = BTreeMap::from([(test.clone(), paths(s))]);
+            let metadata = meta(spec, &name, true, source(s));
+            match router {
+                Router::GatewayApi => {
+                    Manifest::new(&http_route(spec, s, &hosts, metadata, None, None), &name)
+                }
+                _ => Manifest::new(
+                    &ingress(
+                        metadata,
+                        ingress_class(router),
+                        &hosts,
+                        &[(&s.name, s.port)],
+                    ),
+                    &name,
+                ),
+            }
+        });
+        emit(objects.collect());
     }
 }
 
@@ -195,9 +204,10 @@ fn only_test(spec: &Spec, test: &str) -> BTreeMap<String, Vec<(String, String)>>
 
 /// The production hosts' routes straight to the new services: for slb-weights, dns-weights
 /// and client, whose traffic moves outside the cluster, they exist from the deploy phase.
-pub fn plain_production_routes(spec: &Spec) -> Vec<Manifest> {
+pub fn plain_production_routes(spec: &Spec, services: &[&Service]) -> Vec<Manifest> {
     let router = router(spec.rollout.strategy, spec.rollout.controller);
-    routed(spec)
+    services
+        .iter()
         .map(|s| {
             let metadata = meta(spec, &s.name, true, format!("services[{}].routes", s.name));
             Manifest::new(
@@ -299,20 +309,45 @@ fn legacy_backends(spec: &Spec) -> Vec<Legacy> {
 /// dns-weights and client move traffic outside the cluster and need only the shared one,
 /// for the catch-all routes (see [`plain_catch_all`]).
 pub fn legacy_objects(spec: &Spec) -> Vec<Manifest> {
+    let mut objects = Vec::new();
+    legacy_objects_by_groups(spec, &mut |group| objects.extend(group));
+    objects
+}
+
+/// [`legacy_objects`], handed to `emit` a group of services at a time: with a legacy
+/// backend per service, a bundle of thousands holds one group's objects, not all of them.
+pub fn legacy_objects_by_groups(spec: &Spec, emit: &mut dyn FnMut(Vec<Manifest>)) {
     match spec.rollout.strategy {
-        Strategy::IngressCanary | Strategy::Istio => legacy_backends(spec)
-            .iter()
-            .flat_map(|legacy| legacy_backend_objects(spec, legacy))
-            .collect(),
-        Strategy::DnsWeights | Strategy::Client if !catch_all_hosts(spec).is_empty() => {
-            legacy_backend_objects(spec, &shared_legacy(spec))
+        Strategy::IngressCanary | Strategy::Istio => {
+            for group in legacy_backends(spec).chunks(SERVICES_A_GROUP) {
+                emit(
+                    group
+                        .iter()
+                        .flat_map(|legacy| legacy_backend_objects(spec, legacy))
+                        .collect(),
+                );
+            }
         }
-        Strategy::SlbWeights if !catch_all_hosts(spec).is_empty() => {
-            let mut objects = slb_node_ports(spec);
-            objects.extend(legacy_backend_objects(spec, &shared_legacy(spec)));
-            objects
+        Strategy::DnsWeights | Strategy::Client => {
+            if !catch_all_hosts(spec).is_empty() {
+                emit(legacy_backend_objects(spec, &shared_legacy(spec)));
+            }
         }
-        _ => slb_node_ports(spec),
+        Strategy::SlbWeights => {
+            let ports = node_ports(spec);
+            let routed_services = routed_services(spec);
+            for group in routed_services.chunks(SERVICES_A_GROUP) {
+                emit(
+                    group
+                        .iter()
+                        .map(|s| slb_node_port(spec, &ports, s))
+                        .collect(),
+                );
+            }
+            if !catch_all_hosts(spec).is_empty() {
+                emit(legacy_backend_objects(spec, &shared_legacy(spec)));
+            }
+        }
     }
 }
 
@@ -443,48 +478,37 @@ fn istio_catch_all_route(spec: &Spec) -> IstioHttpRoute {
 /// The name of the Istio catch-all route.
 pub const ISTIO_CATCH_ALL: &str = "legacy-catch-all";
 
-/// slb-weights: the NodePort Services the old SLB sends to; nothing for the others.
-fn slb_node_ports(spec: &Spec) -> Vec<Manifest> {
-    match spec.rollout.strategy {
-        Strategy::SlbWeights => {
-            let ports = node_ports(spec);
-            routed(spec)
-                .map(|s| {
-                    let object_name = format!("{}-nodeport", s.name);
-                    let mut metadata =
-                        meta(spec, &object_name, true, format!("services[{}]", s.name));
-                    metadata
-                        .labels
-                        .get_or_insert_with(BTreeMap::new)
-                        .insert(super::workloads::NAME_LABEL.into(), s.name.clone());
-                    let service = K8sService {
-                        metadata,
-                        spec: Some(ServiceSpec {
-                            type_: Some("NodePort".into()),
-                            selector: Some(BTreeMap::from([(
-                                super::workloads::NAME_LABEL.to_string(),
-                                s.name.clone(),
-                            )])),
-                            // The old SLB's backends spread requests; nodes must not re-balance.
-                            external_traffic_policy: Some("Cluster".into()),
-                            ports: Some(vec![ServicePort {
-                                name: Some("http".into()),
-                                port: i32::from(s.port),
-                                target_port: Some(IntOrString::Int(i32::from(s.port))),
-                                node_port: ports.get(&s.name).map(|p| i32::from(*p)),
-                                protocol: Some("TCP".into()),
-                                ..ServicePort::default()
-                            }]),
-                            ..ServiceSpec::default()
-                        }),
-                        ..K8sService::default()
-                    };
-                    Manifest::new(&service, &object_name)
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    }
+/// slb-weights: the NodePort Service the old SLB sends to, for one routed service.
+fn slb_node_port(spec: &Spec, ports: &BTreeMap<String, u16>, s: &Service) -> Manifest {
+    let object_name = format!("{}-nodeport", s.name);
+    let mut metadata = meta(spec, &object_name, true, format!("services[{}]", s.name));
+    metadata
+        .labels
+        .get_or_insert_with(BTreeMap::new)
+        .insert(super::workloads::NAME_LABEL.into(), s.name.clone());
+    let service = K8sService {
+        metadata,
+        spec: Some(ServiceSpec {
+            type_: Some("NodePort".into()),
+            selector: Some(BTreeMap::from([(
+                super::workloads::NAME_LABEL.to_string(),
+                s.name.clone(),
+            )])),
+            // The old SLB's backends spread requests; nodes must not re-balance.
+            external_traffic_policy: Some("Cluster".into()),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: i32::from(s.port),
+                target_port: Some(IntOrString::Int(i32::from(s.port))),
+                node_port: ports.get(&s.name).map(|p| i32::from(*p)),
+                protocol: Some("TCP".into()),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..K8sService::default()
+    };
+    Manifest::new(&service, &object_name)
 }
 
 /// One legacy backend's objects.
@@ -579,25 +603,32 @@ pub fn traffic_objects(spec: &Spec, state: &TrafficState) -> Vec<Manifest> {
 pub enum TrafficGroup<'s> {
     /// Every object at once: Istio, where a VirtualService spans every service of its host.
     All,
-    /// These services' own objects.
-    Services(BTreeSet<&'s str>),
+    /// These services' own objects (routed ones, in spec order).
+    Services(&'s [&'s Service]),
     /// The catch-all routes, which belong to a host, not to a service.
     CatchAll,
 }
 
 /// The groups a traffic state's objects are built in: together they give exactly
 /// [`traffic_objects_of`].
-pub fn traffic_groups(spec: &Spec) -> Vec<TrafficGroup<'_>> {
+pub fn traffic_groups<'s>(
+    spec: &Spec,
+    routed_services: &'s [&'s Service],
+) -> Vec<TrafficGroup<'s>> {
     if router(spec.rollout.strategy, spec.rollout.controller) == Router::Istio {
         return vec![TrafficGroup::All];
     }
-    let names: Vec<&str> = routed(spec).map(|s| s.name.as_str()).collect();
-    let mut groups: Vec<TrafficGroup> = names
+    let mut groups: Vec<TrafficGroup> = routed_services
         .chunks(SERVICES_A_GROUP)
-        .map(|group| TrafficGroup::Services(group.iter().copied().collect()))
+        .map(TrafficGroup::Services)
         .collect();
     groups.push(TrafficGroup::CatchAll);
     groups
+}
+
+/// The services with routes, in spec order: what [`traffic_groups`] divides.
+pub fn routed_services(spec: &Spec) -> Vec<&Service> {
+    routed(spec).collect()
 }
 
 /// [`traffic_objects_of`] for one group of [`traffic_groups`].
@@ -609,18 +640,19 @@ pub fn traffic_objects_in(
 ) -> Vec<Manifest> {
     match group {
         TrafficGroup::All => traffic_objects_of(spec, state, include),
-        TrafficGroup::Services(names) => traffic_objects_parts(
-            spec,
-            state,
-            |name| names.contains(name) && include(name),
-            false,
-        ),
-        TrafficGroup::CatchAll => traffic_objects_parts(spec, state, |_| false, true),
+        // A group's own services only: filtering every service for each group would make
+        // a phase quadratic in the services.
+        TrafficGroup::Services(services) => {
+            traffic_objects_parts(spec, state, services.iter().copied(), include, false)
+        }
+        TrafficGroup::CatchAll => {
+            traffic_objects_parts(spec, state, std::iter::empty(), |_| false, true)
+        }
     }
 }
 
-/// Services in a group of [`traffic_groups`].
-const SERVICES_A_GROUP: usize = 64;
+/// Services in a group of [`traffic_groups`]: a unit holds one group's objects at a time.
+pub const SERVICES_A_GROUP: usize = 64;
 
 /// [`traffic_objects`] restricted to the routes of the services `include` accepts (for
 /// Istio, every VirtualService with a route to one of them). A traffic phase uses it to build
@@ -630,14 +662,15 @@ pub fn traffic_objects_of(
     state: &TrafficState,
     include: impl Fn(&str) -> bool,
 ) -> Vec<Manifest> {
-    traffic_objects_parts(spec, state, include, true)
+    traffic_objects_parts(spec, state, routed(spec), include, true)
 }
 
 /// [`traffic_objects_of`], with the catch-all routes or without them (Istio's always come
 /// with its VirtualServices).
-fn traffic_objects_parts(
-    spec: &Spec,
+fn traffic_objects_parts<'s>(
+    spec: &'s Spec,
     state: &TrafficState,
+    services: impl Iterator<Item = &'s Service>,
     include: impl Fn(&str) -> bool,
     with_catch_all: bool,
 ) -> Vec<Manifest> {
@@ -662,7 +695,7 @@ fn traffic_objects_parts(
         return virtual_services(spec, &hosts, Some(state));
     }
     let mut out = Vec::new();
-    for s in routed(spec).filter(|s| include(&s.name)) {
+    for s in services.filter(|s| include(&s.name)) {
         let Legacy {
             name: legacy,
             port: legacy_port,

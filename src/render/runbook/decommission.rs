@@ -17,6 +17,7 @@ fn new_connections_last_day(slb_variable: &str) -> String {
         .build()
 }
 use super::{Role, Runbook, code, step, text};
+use crate::model::rollout::{Router, router};
 use crate::model::{Address, SourcePlatform, Spec, SyncMode};
 use crate::plan::rollout::Phase;
 use crate::render::manifests::routes;
@@ -39,6 +40,11 @@ fn istio_catch_all_patches(spec: &Spec, phase: &Phase) -> (Vec<String>, Vec<Stri
     let hosts = catch_all_hosts(spec, phase);
     let mut remove = Vec::new();
     let mut add = Vec::new();
+    // Only Istio's routes are VirtualServices: no other router's objects are built here.
+    let istio = router(spec.rollout.strategy, spec.rollout.controller) == Router::Istio;
+    if !istio || hosts.is_empty() {
+        return (remove, add);
+    }
     for vs in routes::traffic_objects(spec, &phase.before)
         .into_iter()
         .filter(|m| m.kind == "VirtualService")

@@ -6,6 +6,9 @@
 //! so a step whose weight changes (and whose folder is renamed with it) reads as the objects
 //! that changed, not as a folder removed and another added.
 
+mod plan_view;
+mod sides;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -17,8 +20,10 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::bundle::{self, Files};
 use crate::regular::{self, Links};
-use crate::render::{Digest, FileSink, Memory, Sink};
+use crate::render::{Digest, FileSink, Sink};
 use crate::{Failure, Options};
+use plan_view::{PlanView, RunbookView, position_of};
+pub use sides::{Differing, load_sides, reads_bytes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,77 +81,6 @@ impl Diff {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
-}
-
-/// One side of a diff, first as the digest of each of its files, then (when the sides
-/// differ) as the bytes of the files that differ. A spec is compiled into digests, so a
-/// side is never held whole.
-enum Side<'a> {
-    Dir(&'a Path),
-    Spec(&'a Path),
-}
-
-impl<'a> Side<'a> {
-    fn of(path: &'a Path) -> Self {
-        if path.is_dir() {
-            Side::Dir(path)
-        } else {
-            Side::Spec(path)
-        }
-    }
-
-    fn digests(&self, options: &Options) -> Result<BTreeMap<String, Digest>, Failure> {
-        match self {
-            Side::Dir(dir) => bundle::digests(dir).map_err(|e| Failure::Io(e.to_string())),
-            Side::Spec(spec) => {
-                let digests_only = Memory::only(BTreeSet::new());
-                Ok(crate::compile_file_to(spec, options, &digests_only)?.digests)
-            }
-        }
-    }
-
-    fn files(&self, paths: BTreeSet<String>, options: &Options) -> Result<Files, Failure> {
-        match self {
-            Side::Dir(dir) => {
-                bundle::read_only(dir, &paths).map_err(|e| Failure::Io(e.to_string()))
-            }
-            Side::Spec(spec) => {
-                let memory = Memory::only(paths);
-                crate::compile_file_to(spec, options, &memory)?;
-                Ok(memory.into_files())
-            }
-        }
-    }
-}
-
-/// Both sides of a diff, less the files they share unchanged (a diff of those is empty).
-/// Two bundle directories are read side by side, dropping equal files as they go. A spec
-/// side is compiled once for its files' digests, and once more, keeping only the files
-/// that differ, when any do: large bundles are compared without holding either whole.
-pub fn load_sides(old: &Path, new: &Path, options: &Options) -> Result<(Files, Files), Failure> {
-    if old.is_dir() && new.is_dir() {
-        return bundle::read_differences(old, new).map_err(|e| Failure::Io(e.to_string()));
-    }
-    let (old, new) = (Side::of(old), Side::of(new));
-    let (old_digests, new_digests) = (old.digests(options)?, new.digests(options)?);
-    let differing: BTreeSet<String> = old_digests
-        .iter()
-        .filter(|(path, digest)| new_digests.get(*path) != Some(digest))
-        .chain(
-            new_digests
-                .iter()
-                .filter(|(path, digest)| old_digests.get(*path) != Some(digest)),
-        )
-        .map(|(path, _)| path.clone())
-        .collect();
-    drop((old_digests, new_digests));
-    if differing.is_empty() {
-        return Ok((Files::new(), Files::new()));
-    }
-    Ok((
-        old.files(differing.clone(), options)?,
-        new.files(differing, options)?,
-    ))
 }
 
 /// What `cutover verify` found: how many files the spec compiles to, and those of the
@@ -288,7 +222,7 @@ impl io::Write for Compared<'_> {
 }
 
 impl FileSink for Compared<'_> {
-    fn finish(mut self: Box<Self>) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, _digest: &Digest) -> io::Result<()> {
         let Some(mut on_disk) = self.on_disk.take() else {
             return Ok(());
         };
@@ -303,23 +237,15 @@ impl FileSink for Compared<'_> {
     }
 }
 
-/// The files of one side that the other side does not hold with the same bytes at the same
-/// path: only these can show a change, so only these are parsed.
-type View<'a> = BTreeMap<&'a str, &'a [u8]>;
-
-fn differing<'a>(files: &'a Files, other: &Files) -> View<'a> {
-    files
-        .iter()
-        .filter(|(path, content)| other.get(path) != Some(*content))
-        .collect()
+/// The diff of two whole bundles (tests, and tools that hold both).
+pub fn diff(old: &Files, new: &Files) -> Diff {
+    compare_sides(&Differing::between(old, new), &Differing::between(new, old))
 }
 
-pub fn diff(old: &Files, new: &Files) -> Diff {
-    let (old, new) = (differing(old, new), differing(new, old));
-    // Each plan is parsed once, and only when it changed.
-    let plan = |files: &View| files.get("plan.json").and_then(|b| PlanView::parse(b));
-    let (old_plan, new_plan) = (plan(&old), plan(&new));
-    let renamed = phase_renames(old_plan.as_ref(), new_plan.as_ref());
+/// The diff of two sides as [`load_sides`] keeps them: each side's files that differ from
+/// the other's.
+pub fn compare_sides(old: &Differing, new: &Differing) -> Diff {
+    let renamed = phase_renames(old.plan.as_ref(), new.plan.as_ref());
     // A renamed phase folder is reported once; inside the items, the old names are read as
     // the new ones so that only real changes show.
     let rename = |mut items: BTreeMap<String, Item>| {
@@ -331,65 +257,11 @@ pub fn diff(old: &Files, new: &Files) -> Diff {
         items
     };
     Diff {
-        files: view_differences(&old, &new),
-        objects: compare(&rename(objects(&old)), &objects(&new)),
-        dns: compare(&rename(dns_changes(&old)), &dns_changes(&new)),
-        runbook_steps: compare(&rename(runbook_steps(old_plan)), &runbook_steps(new_plan)),
+        files: file_differences(old, new),
+        objects: compare(&rename(objects(old)), &objects(new)),
+        dns: compare(&rename(dns_changes(old)), &dns_changes(new)),
+        runbook_steps: runbook_changes(old.plan.as_ref(), new.plan.as_ref(), &rename),
         renamed_phases: renamed,
-    }
-}
-
-/// What a diff reads of `plan.json`: the phase ids and the runbooks' steps. The rest (most
-/// of a large plan) is skipped while parsing, not built into a tree.
-///
-/// These are views of their own, not `Plan`'s types: a bundle's plan may come from another
-/// cutover version or be edited by hand, so every field is read leniently (a value of
-/// another kind counts as absent, as it always did), and steps stay JSON because they are
-/// compared field by field, whatever fields they have. `Plan` itself only serializes.
-#[derive(Deserialize)]
-struct PlanView {
-    #[serde(default)]
-    phases: Vec<PhaseView>,
-    #[serde(default)]
-    runbooks: Vec<RunbookView>,
-}
-
-/// [`PlanView`] for a plan of another shape (a list that is no list, an item that is no
-/// object): read from a tree, keeping of each list the items that are objects.
-#[derive(Default, Deserialize)]
-struct LenientPlanView {
-    #[serde(default, deserialize_with = "object_items")]
-    phases: Vec<PhaseView>,
-    #[serde(default, deserialize_with = "object_items")]
-    runbooks: Vec<RunbookView>,
-}
-
-#[derive(Deserialize)]
-struct PhaseView {
-    #[serde(default, deserialize_with = "string_or_none")]
-    id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RunbookView {
-    #[serde(default, deserialize_with = "string_or_none")]
-    phase: Option<String>,
-    #[serde(default, deserialize_with = "list_or_empty")]
-    steps: Vec<Value>,
-    #[serde(default, deserialize_with = "list_or_empty")]
-    rollback: Vec<Value>,
-}
-
-impl PlanView {
-    fn parse(bytes: &[u8]) -> Option<PlanView> {
-        serde_json::from_slice(bytes).ok().or_else(|| {
-            // Not of the plan's shape, or a duplicate key (the last one counts in a tree).
-            let view: LenientPlanView = from_object(serde_json::from_slice(bytes).ok()?)?;
-            Some(PlanView {
-                phases: view.phases,
-                runbooks: view.runbooks,
-            })
-        })
     }
 }
 
@@ -454,7 +326,7 @@ fn string_or_none<'de, D: serde::Deserializer<'de>>(
 /// Phase ids by position in each plan: the pairs that differ.
 fn phase_renames(old: Option<&PlanView>, new: Option<&PlanView>) -> Vec<(String, String)> {
     let ids = |plan: Option<&PlanView>| -> Vec<String> {
-        plan.map(|plan| plan.phases.iter().filter_map(|p| p.id.clone()).collect())
+        plan.map(|plan| plan.phases.iter().flatten().cloned().collect())
             .unwrap_or_default()
     };
     ids(old)
@@ -542,9 +414,12 @@ fn parse_yaml(bytes: &[u8]) -> Option<Value> {
     crate::load::parse_yaml_value(text)
 }
 
-fn objects(files: &View) -> BTreeMap<String, Item> {
+fn objects(side: &Differing) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    for (path, content) in files {
+    for (path, content) in &side.files {
+        let Some(content) = content else {
+            continue;
+        };
         let Some(rest) = path.strip_prefix("manifests/") else {
             continue;
         };
@@ -589,10 +464,12 @@ fn objects(files: &View) -> BTreeMap<String, Item> {
     items
 }
 
-fn dns_changes(files: &View) -> BTreeMap<String, Item> {
+fn dns_changes(side: &Differing) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(view) = files
+    let Some(view) = side
+        .files
         .get("dns/changes.json")
+        .and_then(Option::as_ref)
         .and_then(|b| serde_json::from_slice(b).ok())
         .and_then(from_object::<DnsChangesView>)
     else {
@@ -629,29 +506,53 @@ fn dns_changes(files: &View) -> BTreeMap<String, Item> {
     items
 }
 
-fn runbook_steps(plan: Option<PlanView>) -> BTreeMap<String, Item> {
+/// The steps that changed, runbook by runbook (matched by position): a runbook whose steps
+/// are the same text on both sides is not parsed.
+fn runbook_changes(
+    old: Option<&PlanView>,
+    new: Option<&PlanView>,
+    rename: &dyn Fn(BTreeMap<String, Item>) -> BTreeMap<String, Item>,
+) -> Vec<Change> {
+    let (old, new) = (
+        old.map(PlanView::by_position).unwrap_or_default(),
+        new.map(PlanView::by_position).unwrap_or_default(),
+    );
+    let positions: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    let mut changes = Vec::new();
+    for position in positions {
+        let (a, b) = (old.get(position).copied(), new.get(position).copied());
+        if let (Some(a), Some(b)) = (a, b)
+            && a.same_steps(b)
+        {
+            continue;
+        }
+        changes.extend(compare(&rename(runbook_steps(a)), &runbook_steps(b)));
+    }
+    changes
+}
+
+fn runbook_steps(book: Option<&RunbookView>) -> BTreeMap<String, Item> {
     let mut items = BTreeMap::new();
-    let Some(plan) = plan else {
+    let Some(book) = book else {
         return items;
     };
-    for book in plan.runbooks {
-        let phase = book.phase.as_deref().unwrap_or("?");
-        for (list, steps) in [("steps", book.steps), ("rollback", book.rollback)] {
-            for (i, step) in steps.into_iter().enumerate() {
-                let label = if list == "steps" {
-                    format!("{}", i + 1)
-                } else {
-                    format!("R{}", i + 1)
-                };
-                items.insert(
-                    format!("{}/{list}/{i:04}", position(phase)),
-                    Item {
-                        name: format!("step {label}: {}", step["title"].as_str().unwrap_or("?")),
-                        location: format!("runbooks/{phase}.md"),
-                        value: step,
-                    },
-                );
-            }
+    let phase = book.phase.as_deref().unwrap_or("?");
+    let (steps, rollback) = book.steps();
+    for (list, steps) in [("steps", steps), ("rollback", rollback)] {
+        for (i, step) in steps.into_iter().enumerate() {
+            let label = if list == "steps" {
+                format!("{}", i + 1)
+            } else {
+                format!("R{}", i + 1)
+            };
+            items.insert(
+                format!("{}/{list}/{i:04}", position_of(Some(phase))),
+                Item {
+                    name: format!("step {label}: {}", step["title"].as_str().unwrap_or("?")),
+                    location: format!("runbooks/{phase}.md"),
+                    value: step,
+                },
+            );
         }
     }
     items
@@ -863,19 +764,28 @@ pub fn render_markdown(diff: &Diff, brief: bool) -> String {
 /// Every file that differs between two bundles: for `cutover verify`, what a committed
 /// bundle lacks (`-`), has in excess (`+`) or has different (`~`) from the spec's.
 pub fn diff_files(expected: &Files, actual: &Files) -> Vec<(Status, String)> {
-    view_differences(&differing(expected, actual), &differing(actual, expected))
+    file_differences(
+        &Differing::between(expected, actual),
+        &Differing::between(actual, expected),
+    )
 }
 
-fn view_differences(expected: &View, actual: &View) -> Vec<(Status, String)> {
-    let paths: BTreeSet<&str> = expected.keys().chain(actual.keys()).copied().collect();
+fn file_differences(old: &Differing, new: &Differing) -> Vec<(Status, String)> {
+    let paths: BTreeSet<&str> = old
+        .files
+        .keys()
+        .chain(new.files.keys())
+        .map(String::as_str)
+        .collect();
     paths
         .into_iter()
-        .filter_map(|path| match (expected.get(path), actual.get(path)) {
-            (Some(a), Some(b)) if a == b => None,
-            (Some(_), Some(_)) => Some((Status::Changed, path.to_string())),
-            (Some(_), None) => Some((Status::Removed, path.to_string())),
-            (None, Some(_)) => Some((Status::Added, path.to_string())),
-            (None, None) => None,
+        .map(|path| {
+            let status = match (old.files.contains_key(path), new.files.contains_key(path)) {
+                (true, true) => Status::Changed,
+                (true, false) => Status::Removed,
+                _ => Status::Added,
+            };
+            (status, path.to_string())
         })
         .collect()
 }
