@@ -253,7 +253,7 @@ pub fn compile_checked_into(
     renderer: &render::Renderer,
     files: &render::Out,
 ) -> Result<(), render::RenderError> {
-    render_from_checked(checked, renderer, files)?.finish(renderer, files)
+    render_from_checked(checked, files)?.finish(renderer, files)
 }
 
 /// [`compile_checked_into`] that drops the spec (and what loading it kept) once the files
@@ -266,7 +266,7 @@ pub fn compile_owned_into(
     // Positions serve diagnostics only, and the checks are done: at 5,000 services the map
     // of every value's position is the largest thing loading keeps.
     checked.loaded.map = load::SourceMap::default();
-    let rest = render_from_checked(&checked, renderer, files)?;
+    let rest = render_from_checked(&checked, files)?;
     drop(checked);
     rest.finish(renderer, files)
 }
@@ -277,6 +277,7 @@ struct Remaining {
     warnings: Vec<render::RecordedWarning>,
     levels: std::collections::BTreeMap<String, String>,
     manifest_folders: std::collections::BTreeMap<String, usize>,
+    runbooks: render::Runbooks,
     migration: String,
     kubernetes_version: String,
     spec_digest: String,
@@ -288,6 +289,7 @@ impl Remaining {
         renderer: &render::Renderer,
         files: &render::Out,
     ) -> Result<(), render::RenderError> {
+        render::render_runbooks(renderer, &self.plan, self.runbooks, files)?;
         render::render_reports(
             renderer,
             &self.plan,
@@ -311,7 +313,6 @@ impl Remaining {
 
 fn render_from_checked(
     checked: &Checked,
-    renderer: &render::Renderer,
     files: &render::Out,
 ) -> Result<Remaining, render::RenderError> {
     let spec = &checked.loaded.spec;
@@ -324,13 +325,14 @@ fn render_from_checked(
         .iter()
         .map(|(rule, level)| (rule.clone(), <&str>::from(*level).to_string()))
         .collect();
-    let manifest_folders = render::render_from_spec(renderer, spec, &plan, files)?;
+    let from_spec = render::render_from_spec(spec, &plan, files)?;
     render::manifests::write_config_files(spec, &plan, &checked.configs, files);
     Ok(Remaining {
         plan,
         warnings,
         levels,
-        manifest_folders,
+        manifest_folders: from_spec.manifest_folders,
+        runbooks: from_spec.runbooks,
         migration: spec.metadata.name.clone(),
         kubernetes_version: spec.target.kubernetes_version.clone(),
         spec_digest: spec_digest(spec),
@@ -339,7 +341,26 @@ fn render_from_checked(
 
 /// SHA-256 of the spec's canonical JSON form.
 fn spec_digest(spec: &model::Spec) -> String {
-    bundle::sha256_hex(&serde_json::to_vec(spec).unwrap_or_default())
+    use sha2::Digest as _;
+    /// Hashes what is written: the form of a 5,000-service spec runs to megabytes.
+    struct Hashing(sha2::Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(sha2::Sha256::new());
+    // A spec always serializes (no map with non-string keys); an error hashes what came.
+    let _ = serde_json::to_writer(&mut hashing, spec);
+    render::Digest {
+        sha256: hashing.0.finalize().into(),
+        bytes: 0,
+    }
+    .hex()
 }
 
 /// Where the spec format's JSON Schema is published: its `$id`, and the URL the

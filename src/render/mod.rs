@@ -346,25 +346,40 @@ pub fn render(
     rule_levels: &BTreeMap<String, String>,
     files: &Out,
 ) -> Result<(), RenderError> {
-    let manifest_folders = render_from_spec(renderer, spec, plan, files)?;
+    let from_spec = render_from_spec(spec, plan, files)?;
+    render_runbooks(renderer, plan, from_spec.runbooks, files)?;
     render_reports(
         renderer,
         plan,
         warnings,
         rule_levels,
-        manifest_folders,
+        from_spec.manifest_folders,
         files,
     )
 }
 
-/// The files that read the spec: plan.json, DNS, tools, manifests and runbooks. Returns the
-/// number of objects in each manifest folder, for the README.
+/// What [`render_from_spec`] leaves for the stages that read the plan only.
+pub struct FromSpec {
+    /// The number of objects in each manifest folder, for the README.
+    pub manifest_folders: BTreeMap<String, usize>,
+    /// The runbooks, built from the spec, written by [`render_runbooks`] once the spec is
+    /// dropped.
+    pub runbooks: Runbooks,
+}
+
+/// The phases' runbooks and the abort's.
+pub struct Runbooks {
+    phases: Vec<runbook::Runbook>,
+    abort: Option<runbook::Runbook>,
+}
+
+/// The files that read the spec: manifests, DNS, tools and plan.json; and the runbooks,
+/// built but not yet written.
 pub fn render_from_spec(
-    renderer: &Renderer,
     spec: &Spec,
     plan: &Arc<Plan>,
     files: &Out,
-) -> Result<BTreeMap<String, usize>, RenderError> {
+) -> Result<FromSpec, RenderError> {
     // The manifests first: the runbooks, built next, are not held while they are written.
     let manifest_folders = manifests::write(spec, plan, files);
     dns::write(plan, files);
@@ -381,15 +396,36 @@ pub fn render_from_spec(
         )?;
         w.write_all(b"\n")
     });
-    for (i, book) in runbooks.iter().enumerate() {
+    let abort = plan
+        .abort
+        .as_ref()
+        .and_then(|_| runbook::abort::build(spec, plan));
+    Ok(FromSpec {
+        manifest_folders,
+        runbooks: Runbooks {
+            phases: runbooks,
+            abort,
+        },
+    })
+}
+
+/// Writes the runbooks (their Markdown reads the plan and the steps built from the spec).
+pub fn render_runbooks(
+    renderer: &Renderer,
+    plan: &Plan,
+    runbooks: Runbooks,
+    files: &Out,
+) -> Result<(), RenderError> {
+    let books = &runbooks.phases;
+    for (i, book) in books.iter().enumerate() {
         let path = format!("runbooks/{}.md", book.phase);
         if files.stopped() {
-            return Ok(manifest_folders);
+            return Ok(());
         }
         if !files.wants(&path) {
             continue;
         }
-        let neighbour = |j: Option<usize>| runbooks.get(j?).map(|b| b.phase.clone());
+        let neighbour = |j: Option<usize>| books.get(j?).map(|b| b.phase.clone());
         let runbook = RunbookContext {
             spec: &plan.spec,
             book,
@@ -398,11 +434,11 @@ pub fn render_from_spec(
         };
         files.insert(path, renderer.render("runbook.md.j2", &runbook)?);
     }
-    drop(runbooks);
-    if let (Some(abort), Some(book)) = (&plan.abort, runbook::abort::build(spec, plan)) {
+    drop(runbooks.phases);
+    if let (Some(abort), Some(book)) = (&plan.abort, &runbooks.abort) {
         let context = AbortContext {
             spec: &plan.spec,
-            book: &book,
+            book,
             abort,
         };
         files.insert(
@@ -410,7 +446,7 @@ pub fn render_from_spec(
             renderer.render("abort.md.j2", &context)?,
         );
     }
-    Ok(manifest_folders)
+    Ok(())
 }
 
 /// The files that read the plan only (the timeline, the reports and the README), rendered

@@ -472,28 +472,33 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
         });
     });
     // Each folder's objects, read back from the digests rather than kept on the way (100,000
-    // names at 5,000 services). A file the sink declined is not among them: its folder's
-    // kustomization is declined too, or only known to differ (see `Sink::wants`).
-    let names = files.with_digests(|digests| {
-        let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for path in digests.keys() {
-            if let Some((folder, name)) = path
-                .strip_prefix("manifests/")
-                .and_then(|rest| rest.rsplit_once('/'))
-                && name != "kustomization.yaml"
-                && !is_config_file(path)
-            {
-                names
-                    .entry(folder.to_string())
-                    .or_default()
-                    .push(name.to_string());
-            }
-        }
-        names
+    // names at 5,000 services), one folder at a time. A file the sink declined is not among
+    // them: its folder's kustomization is declined too, or only known to differ (see
+    // `Sink::wants`).
+    let object_of = |path: &str| -> Option<(String, String)> {
+        let (folder, name) = path.strip_prefix("manifests/")?.rsplit_once('/')?;
+        (name != "kustomization.yaml" && !is_config_file(path))
+            .then(|| (folder.to_string(), name.to_string()))
+    };
+    let folders: std::collections::BTreeSet<String> = files.with_digests(|digests| {
+        digests
+            .keys()
+            .filter_map(|path| object_of(path).map(|(folder, _)| folder))
+            .collect()
     });
     let deploy = deploy_folder(plan);
     let mut counts = BTreeMap::new();
-    for (folder, resources) in names {
+    for folder in folders {
+        let prefix = format!("manifests/{folder}/");
+        let resources: Vec<String> = files.with_digests(|digests| {
+            digests
+                .range(prefix.clone()..)
+                .take_while(|(path, _)| path.starts_with(&prefix))
+                .filter_map(|(path, _)| object_of(path))
+                .filter(|(of, _)| *of == folder)
+                .map(|(_, name)| name)
+                .collect()
+        });
         counts.insert(folder.clone(), resources.len());
         let generators = if Some(folder.as_str()) == deploy && !spec.configs.is_empty() {
             generators(spec)
@@ -507,7 +512,7 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
             config_map_generator: generators,
         };
         files.insert(
-            format!("manifests/{folder}/kustomization.yaml"),
+            format!("{prefix}kustomization.yaml"),
             to_yaml(&kustomization),
         );
     }
