@@ -266,9 +266,23 @@ pub fn compile_owned_into(
     // Positions serve diagnostics only, and the checks are done: at 5,000 services the map
     // of every value's position is the largest thing loading keeps.
     checked.loaded.map = load::SourceMap::default();
+    release_freed_memory();
     let rest = render_from_checked(&checked, files)?;
     drop(checked);
     rest.finish(renderer, files)
+}
+
+/// Hands memory the process freed back to the system. The allocator keeps freed memory for
+/// reuse, but the many small pieces a stage frees (the checks' map of every value's
+/// position, a diff's first compile) leave holes the next stage's pieces do not fill in the
+/// same way: at 5,000 services each stage then stacks 10-20 MiB over the last one's peak.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer and only walks glibc's own free lists; it may
+    // be called at any time, from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// What is left to write once the spec's files are: the reports, the README and the index.

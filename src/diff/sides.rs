@@ -138,6 +138,7 @@ fn differing_sides(
     let (first_prints, first_plan) = first.fingerprints(options)?;
     let steps = KeepSteps::DifferingFrom(first_plan.as_ref().map(PlanView::runbook_digests));
     drop(first_plan);
+    crate::release_freed_memory();
     let (second_differing, second_keys) = second.differing_from(&first_prints, steps, options)?;
     let changed = second_differing.keys();
     let wanted: BTreeSet<PathKey> = first_prints
@@ -156,6 +157,7 @@ fn differing_sides(
             .as_ref()
             .map(PlanView::runbook_digests),
     );
+    crate::release_freed_memory();
     let first_differing = first.at(&wanted, steps, options)?;
     Ok((first_differing, second_differing))
 }
