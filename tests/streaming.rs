@@ -104,6 +104,53 @@ fn a_diff_of_specs_is_the_diff_of_their_bundles() {
     }
 }
 
+/// A spec change that adds objects to folders and leaves every object already there as it
+/// was (a service added to the only wave): only those folders' kustomizations change, and
+/// the last pass of a spec diff, which renders none of the unchanged objects, must still
+/// write them (they read as changed, not as added).
+#[test]
+fn a_folder_whose_objects_are_all_unchanged_keeps_its_kustomization() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options::default();
+    let json = |d: &diff::Diff| serde_json::to_string(d).unwrap();
+    let specs = [
+        PathBuf::from("examples/minimal.yaml"),
+        PathBuf::from("tests/fixtures/diff/minimal-plus-api.yaml"),
+    ];
+    let dirs = [dir.path().join("a"), dir.path().join("b")];
+    for (spec, out) in specs.iter().zip(&dirs) {
+        let run = cutover(&["compile", arg(spec), "-o", arg(out), "-q"]);
+        assert_eq!(run.status.code(), Some(0));
+    }
+    let whole = diff::diff(
+        &bundle::read(&dirs[0]).unwrap(),
+        &bundle::read(&dirs[1]).unwrap(),
+    );
+    assert!(
+        whole.files.contains(&(
+            Status::Changed,
+            "manifests/04-deploy/kustomization.yaml".into()
+        )),
+        "{:?}",
+        whole.files
+    );
+    for (a, b) in [
+        (&specs[0], &specs[1]),
+        (&specs[0], &dirs[1]),
+        (&dirs[0], &specs[1]),
+        (&dirs[0], &dirs[1]),
+    ] {
+        let (old, new) = diff::load_sides(a, b, &options).unwrap();
+        assert_eq!(
+            json(&diff::compare_sides(&old, &new)),
+            json(&whole),
+            "{} {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
 /// piggymetrics' bundle with one file changed, one removed, one added, and a folder where a
 /// file should be.
 fn stale_bundle(dir: &Path) -> (PathBuf, PathBuf) {

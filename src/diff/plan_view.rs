@@ -10,6 +10,9 @@
 //! A runbook's steps stay JSON text with their digest: a large plan's steps run to megabytes,
 //! and a diff parses them only where the two sides' digests differ. A side read while the
 //! other is known keeps the text only of the runbooks that differ from it ([`KeepSteps`]).
+//! So a runbook whose steps are malformed inside (a lone surrogate escape, nesting past the
+//! parser's depth limit) reads as having no steps, and the rest of the plan is still read;
+//! of two runbooks at one position, the last one counts whole.
 
 use std::collections::BTreeMap;
 use std::fmt;

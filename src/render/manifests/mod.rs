@@ -16,7 +16,8 @@ pub mod secret_store;
 mod storage;
 mod workloads;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
@@ -458,8 +459,17 @@ struct Kustomization {
 /// returns the number of objects in each folder.
 pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
     let routed = routes::routed_services(spec);
+    // The folders that get objects (a few dozen names): each gets a kustomization, even
+    // when the sink declined every object in it.
+    let folders: Mutex<BTreeSet<String>> = Mutex::default();
     units(spec, plan, true).par_iter().for_each(|unit| {
         unit_objects(spec, plan, &routed, unit, &mut |folder, manifests| {
+            if !manifests.is_empty() {
+                let mut folders = folders.lock().unwrap_or_else(PoisonError::into_inner);
+                if !folders.contains(folder) {
+                    folders.insert(folder.to_string());
+                }
+            }
             for manifest in manifests {
                 if files.stopped() {
                     return;
@@ -473,19 +483,14 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
     });
     // Each folder's objects, read back from the digests rather than kept on the way (100,000
     // names at 5,000 services), one folder at a time. A file the sink declined is not among
-    // them: its folder's kustomization is declined too, or only known to differ (see
-    // `Sink::wants`).
+    // them: the folder's kustomization is then declined too, or only known to differ (the
+    // last pass of a diff, see `Sink::wants`), but it is there.
     let object_of = |path: &str| -> Option<(String, String)> {
         let (folder, name) = path.strip_prefix("manifests/")?.rsplit_once('/')?;
         (name != "kustomization.yaml" && !is_config_file(path))
             .then(|| (folder.to_string(), name.to_string()))
     };
-    let folders: std::collections::BTreeSet<String> = files.with_digests(|digests| {
-        digests
-            .keys()
-            .filter_map(|path| object_of(path).map(|(folder, _)| folder))
-            .collect()
-    });
+    let folders = folders.into_inner().unwrap_or_else(PoisonError::into_inner);
     let deploy = deploy_folder(plan);
     let mut counts = BTreeMap::new();
     for folder in folders {
