@@ -355,26 +355,11 @@ fn render_from_checked(
 
 /// SHA-256 of the spec's canonical JSON form.
 fn spec_digest(spec: &model::Spec) -> String {
-    use sha2::Digest as _;
-    /// Hashes what is written: the form of a 5,000-service spec runs to megabytes.
-    struct Hashing(sha2::Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(sha2::Sha256::new());
-    // A spec always serializes (no map with non-string keys); an error hashes what came.
+    // Hashed as it serializes: the JSON of a 5,000-service spec runs to megabytes. A spec
+    // always serializes (no map with keys that are not strings).
+    let mut hashing = render::Hashing::default();
     let _ = serde_json::to_writer(&mut hashing, spec);
-    render::Digest {
-        sha256: hashing.0.finalize().into(),
-        bytes: 0,
-    }
-    .hex()
+    hashing.digest().hex()
 }
 
 /// Where the spec format's JSON Schema is published: its `$id`, and the URL the

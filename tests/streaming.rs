@@ -25,21 +25,55 @@ fn arg(path: &Path) -> &str {
 }
 
 /// Every example, compiled by the command line (streamed into its folder).
+fn compile_to(spec: &Path, out: &Path) {
+    let run = cutover(&["compile", arg(spec), "-o", arg(out), "-q"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 fn compiled_examples(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
     common::example_specs(&["yaml"])
         .into_iter()
         .map(|spec| {
             let out = dir.join(spec.file_stem().unwrap());
-            let run = cutover(&["compile", arg(&spec), "-o", arg(&out), "-q"]);
-            assert_eq!(
-                run.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&run.stderr)
-            );
+            compile_to(&spec, &out);
             (spec, out)
         })
         .collect()
+}
+
+/// The diff of two bundles read whole, once each of the four ways of giving the sides
+/// (specs, folders, one of each) is shown to read the same; the diff of a spec with itself
+/// keeps nothing.
+fn diff_every_way(specs: [&Path; 2], dirs: [&Path; 2]) -> diff::Diff {
+    let json = |d: &diff::Diff| serde_json::to_string(d).unwrap();
+    let whole = diff::diff(
+        &bundle::read(dirs[0]).unwrap(),
+        &bundle::read(dirs[1]).unwrap(),
+    );
+    for (a, b) in [
+        (specs[0], specs[1]),
+        (specs[0], dirs[1]),
+        (dirs[0], specs[1]),
+        (dirs[0], dirs[1]),
+    ] {
+        let (old, new) = diff::load_sides(a, b, &Options::default()).unwrap();
+        assert_eq!(
+            json(&diff::compare_sides(&old, &new)),
+            json(&whole),
+            "{} {}",
+            a.display(),
+            b.display()
+        );
+        if specs[0] == specs[1] {
+            assert!(old.is_empty() && new.is_empty(), "nothing is kept");
+        }
+    }
+    whole
 }
 
 #[test]
@@ -75,31 +109,11 @@ fn a_bundle_written_a_file_at_a_time_is_the_bundle_compiled_in_memory() {
 fn a_diff_of_specs_is_the_diff_of_their_bundles() {
     let dir = tempfile::tempdir().unwrap();
     let examples = compiled_examples(dir.path());
-    let json = |d: &diff::Diff| serde_json::to_string(d).unwrap();
-    let options = Options::default();
     // Each example against itself and against the next one (the pairs cover every
-    // strategy); specs, bundles and one of each.
+    // strategy).
     for (i, (spec_a, dir_a)) in examples.iter().enumerate() {
         for (spec_b, dir_b) in [&examples[i], &examples[(i + 1) % examples.len()]] {
-            let whole = diff::diff(&bundle::read(dir_a).unwrap(), &bundle::read(dir_b).unwrap());
-            for (a, b) in [
-                (spec_a.as_path(), spec_b.as_path()),
-                (spec_a.as_path(), dir_b.as_path()),
-                (dir_a.as_path(), spec_b.as_path()),
-                (dir_a.as_path(), dir_b.as_path()),
-            ] {
-                let (old, new) = diff::load_sides(a, b, &options).unwrap();
-                assert_eq!(
-                    json(&diff::compare_sides(&old, &new)),
-                    json(&whole),
-                    "{} {}",
-                    a.display(),
-                    b.display()
-                );
-                if spec_a == spec_b {
-                    assert!(old.is_empty() && new.is_empty(), "nothing is kept");
-                }
-            }
+            diff_every_way([spec_a, spec_b], [dir_a, dir_b]);
         }
     }
 }
@@ -111,21 +125,15 @@ fn a_diff_of_specs_is_the_diff_of_their_bundles() {
 #[test]
 fn a_folder_whose_objects_are_all_unchanged_keeps_its_kustomization() {
     let dir = tempfile::tempdir().unwrap();
-    let options = Options::default();
-    let json = |d: &diff::Diff| serde_json::to_string(d).unwrap();
     let specs = [
-        PathBuf::from("examples/minimal.yaml"),
-        PathBuf::from("tests/fixtures/diff/minimal-plus-api.yaml"),
+        Path::new("examples/minimal.yaml"),
+        Path::new("tests/fixtures/diff/minimal-plus-api.yaml"),
     ];
     let dirs = [dir.path().join("a"), dir.path().join("b")];
     for (spec, out) in specs.iter().zip(&dirs) {
-        let run = cutover(&["compile", arg(spec), "-o", arg(out), "-q"]);
-        assert_eq!(run.status.code(), Some(0));
+        compile_to(spec, out);
     }
-    let whole = diff::diff(
-        &bundle::read(&dirs[0]).unwrap(),
-        &bundle::read(&dirs[1]).unwrap(),
-    );
+    let whole = diff_every_way(specs, [&dirs[0], &dirs[1]]);
     assert!(
         whole.files.contains(&(
             Status::Changed,
@@ -134,21 +142,6 @@ fn a_folder_whose_objects_are_all_unchanged_keeps_its_kustomization() {
         "{:?}",
         whole.files
     );
-    for (a, b) in [
-        (&specs[0], &specs[1]),
-        (&specs[0], &dirs[1]),
-        (&dirs[0], &specs[1]),
-        (&dirs[0], &dirs[1]),
-    ] {
-        let (old, new) = diff::load_sides(a, b, &options).unwrap();
-        assert_eq!(
-            json(&diff::compare_sides(&old, &new)),
-            json(&whole),
-            "{} {}",
-            a.display(),
-            b.display()
-        );
-    }
 }
 
 /// piggymetrics' bundle with one file changed, one removed, one added, and a folder where a

@@ -24,7 +24,6 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
 use crate::regular::{Links, describe};
 use crate::render::RecordedWarning;
@@ -92,11 +91,7 @@ pub struct IndexWarning {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Digest {
-        sha256: Sha256::digest(bytes).into(),
-        bytes: bytes.len() as u64,
-    }
-    .hex()
+    Digest::of(bytes).hex()
 }
 
 /// `index.json` as it is written: the same fields as [`Index`], with the files listed
@@ -323,10 +318,7 @@ struct Staging<'a> {
 impl Sink for Staging<'_> {
     fn open(&self, path: &str) -> io::Result<Box<dyn FileSink + '_>> {
         if !is_safe_relative(path) {
-            let mut first = self
-                .unsafe_path
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut first = crate::render::lock(&self.unsafe_path);
             first.get_or_insert_with(|| path.to_string());
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -338,7 +330,7 @@ impl Sink for Staging<'_> {
             .parent()
             .filter(|f| !f.as_os_str().is_empty())
         {
-            let mut made = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut made = crate::render::lock(&self.folders);
             if !made.contains(folder) {
                 std::fs::create_dir_all(self.root.join(folder))?;
                 made.insert(folder.to_path_buf());
@@ -680,25 +672,9 @@ pub fn read_file(dir: &Path, path: &str) -> Result<Vec<u8>, WriteError> {
 /// The digest of one file of a bundle directory, read a piece at a time: a large plan is
 /// never held whole.
 pub fn digest_file(dir: &Path, path: &str) -> Result<Digest, WriteError> {
-    use std::io::Read as _;
-    let full = dir.join(path);
-    let mut file = open_file(dir, path)?;
-    let mut hasher = Sha256::new();
-    let mut bytes = 0u64;
-    // On the stack: a pass over 100,000 files leaves no heap behind.
-    let mut buffer = [0; 32 * 1024];
-    loop {
-        let read = file.read(&mut buffer).map_err(io_error(&full))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        bytes += read as u64;
-    }
-    Ok(Digest {
-        sha256: hasher.finalize().into(),
-        bytes,
-    })
+    let mut hashing = crate::render::Hashing::default();
+    io::copy(&mut open_file(dir, path)?, &mut hashing).map_err(io_error(&dir.join(path)))?;
+    Ok(hashing.digest())
 }
 
 /// Runs `work` over a bundle's files on the file pool (reading tens of thousands of small

@@ -145,7 +145,7 @@ struct Against<'a> {
 
 impl Against<'_> {
     fn record(&self, status: Status, path: &str) {
-        let mut stale = self.stale.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stale = crate::render::lock(&self.stale);
         stale.push((status, path.to_string()));
     }
 }
@@ -171,12 +171,7 @@ impl Sink for Against<'_> {
     }
 
     fn done(&self) -> bool {
-        self.first_only
-            && !self
-                .stale
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_empty()
+        self.first_only && !crate::render::lock(&self.stale).is_empty()
     }
 }
 

@@ -19,7 +19,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::plan_view::{KeepSteps, PlanView};
 use crate::bundle::{self, Files, WriteError};
-use crate::render::{Digest, FileSink, Sink};
+use crate::render::{Digest, FileSink, Sink, lock};
 use crate::{Failure, Options};
 
 /// The file a diff reads as a plan.
@@ -107,8 +107,9 @@ impl Fingerprints {
         Some(self.0[at].1)
     }
 
-    fn differs(&self, path: &str, digest: &Digest) -> bool {
-        self.get(path_key(path)) != Some(content_key(digest))
+    /// Whether the file at this path key has other bytes here, or is not here.
+    fn differs(&self, key: PathKey, digest: &Digest) -> bool {
+        self.get(key) != Some(content_key(digest))
     }
 }
 
@@ -220,26 +221,53 @@ impl<'a> Side<'a> {
             Side::Dir(dir) => {
                 let paths = bundle::list_files(dir).map_err(io_failure)?;
                 let kept = bundle::each_file(&paths, |path| {
-                    let digest = bundle::digest_file(dir, path)?;
-                    if !other.differs(path, &digest) {
-                        return Ok(None);
+                    let key = path_key(path);
+                    // A file the diff reads (a manifest: small) is read once, whole; any
+                    // other is hashed a piece at a time.
+                    let (digest, bytes) = match reads_bytes(path) {
+                        true => {
+                            let bytes = bundle::read_file(dir, path)?;
+                            (Digest::of(&bytes), Some(bytes))
+                        }
+                        false => (bundle::digest_file(dir, path)?, None),
+                    };
+                    if !other.differs(key, &digest) {
+                        return Ok((key, None));
                     }
-                    keep_from_dir(dir, path, &steps).map(Some)
+                    let kept = match bytes {
+                        Some(bytes) => Kept::File(Some(bytes)),
+                        None => keep_from_dir(dir, path, &steps)?,
+                    };
+                    Ok((key, Some(kept)))
                 });
                 let mut differing = Differing::default();
+                let mut keys = Vec::with_capacity(paths.len());
                 // In path order: the first unreadable path is the one reported.
                 for (path, kept) in paths.iter().zip(kept) {
-                    if let Some(kept) = kept.map_err(io_failure)? {
+                    let (key, kept) = kept.map_err(io_failure)?;
+                    keys.push(key);
+                    if let Some(kept) = kept {
                         differing.add(path, kept);
                     }
                 }
-                Ok((differing, sorted_keys(paths.iter().map(String::as_str))))
+                keys.sort_unstable();
+                Ok((differing, keys))
             }
             Side::Spec(spec) => {
                 let keeper = Keeper::new(Pass::DifferingFrom(other), steps);
-                let streamed = crate::compile_file_to(spec, options, &keeper)?;
-                let keys = sorted_keys(streamed.digests.keys().map(String::as_str));
-                Ok((keeper.into_differing(), keys))
+                crate::compile_file_to(spec, options, &keeper)?;
+                let mut keys = keeper
+                    .keys
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                keys.sort_unstable();
+                Ok((
+                    keeper
+                        .differing
+                        .into_inner()
+                        .unwrap_or_else(PoisonError::into_inner),
+                    keys,
+                ))
             }
         }
     }
@@ -272,12 +300,6 @@ impl<'a> Side<'a> {
             }
         }
     }
-}
-
-fn sorted_keys<'p>(paths: impl Iterator<Item = &'p str>) -> Vec<PathKey> {
-    let mut keys: Vec<PathKey> = paths.map(path_key).collect();
-    keys.sort_unstable();
-    keys
 }
 
 /// What a diff keeps of one differing file.
@@ -336,6 +358,8 @@ struct Keeper<'a> {
     pass: Pass<'a>,
     steps: KeepSteps,
     differing: Mutex<Differing>,
+    /// The path key of every file (pass [`Pass::DifferingFrom`] only).
+    keys: Mutex<Vec<PathKey>>,
 }
 
 impl<'a> Keeper<'a> {
@@ -344,6 +368,7 @@ impl<'a> Keeper<'a> {
             pass,
             steps,
             differing: Mutex::default(),
+            keys: Mutex::default(),
         }
     }
 
@@ -409,7 +434,11 @@ impl FileSink for KeptFile<'_> {
         let keeper = self.keeper;
         let keep = match keeper.pass {
             Pass::Fingerprints => false,
-            Pass::DifferingFrom(other) => other.differs(&self.path, digest),
+            Pass::DifferingFrom(other) => {
+                let key = path_key(&self.path);
+                lock(&keeper.keys).push(key);
+                other.differs(key, digest)
+            }
             Pass::At(_) => true,
         };
         let kept = match self.content {
@@ -428,10 +457,6 @@ impl FileSink for KeptFile<'_> {
         }
         Ok(())
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `plan.json` read as the compile writes it: the bytes go to a thread that parses them

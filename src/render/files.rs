@@ -52,6 +52,14 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// The digest of bytes at hand.
+    pub fn of(bytes: &[u8]) -> Digest {
+        Digest {
+            sha256: Sha256::digest(bytes).into(),
+            bytes: bytes.len() as u64,
+        }
+    }
+
     pub fn hex(&self) -> String {
         let mut out = String::with_capacity(64);
         for byte in self.sha256 {
@@ -133,14 +141,10 @@ impl<'a> Out<'a> {
         let result = self.sink.open(&path).and_then(|file| {
             let mut tee = Tee {
                 file,
-                hasher: Sha256::new(),
-                bytes: 0,
+                hashing: Hashing::default(),
             };
             fill(&mut tee)?;
-            let digest = Digest {
-                sha256: tee.hasher.finalize().into(),
-                bytes: tee.bytes,
-            };
+            let digest = tee.hashing.digest();
             tee.file.finish(&digest)?;
             Ok(digest)
         });
@@ -198,22 +202,49 @@ impl<'a> Out<'a> {
 }
 
 /// A lock whose holder panicked still guards consistent data here (inserts are whole).
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A writer that keeps only the SHA-256 and the length of what is written (the `digest`
+/// crate has no `io::Write`).
+#[derive(Default)]
+pub struct Hashing {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Hashing {
+    pub fn digest(self) -> Digest {
+        Digest {
+            sha256: self.hasher.finalize().into(),
+            bytes: self.bytes,
+        }
+    }
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.bytes += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Writes through to the file and hashes on the way.
 struct Tee<'a> {
     file: Box<dyn FileSink + 'a>,
-    hasher: Sha256,
-    bytes: u64,
+    hashing: Hashing,
 }
 
 impl Write for Tee<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let written = self.file.write(buf)?;
-        self.hasher.update(&buf[..written]);
-        self.bytes += written as u64;
+        self.hashing.write_all(&buf[..written])?;
         Ok(written)
     }
 

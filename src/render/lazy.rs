@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value};
 use serde::Serialize;
@@ -114,7 +114,7 @@ impl<T: Serialize + Send + Sync + 'static> Object for Lazy<T> {
         match &self.shape {
             Shape::Struct(names) => {
                 let name = *names.iter().find(|n| Some(**n) == key.as_str())?;
-                let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut read = crate::render::lock(&self.read);
                 if let Some(value) = read.get(name) {
                     return Some(value.clone());
                 }

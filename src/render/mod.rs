@@ -19,7 +19,6 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
-pub mod abort;
 pub mod dns;
 mod files;
 mod lazy;
@@ -36,7 +35,8 @@ use crate::model::Spec;
 use crate::plan::Plan;
 use crate::regular::{self, Links};
 
-pub use files::{Digest, FileSink, Files, Memory, Out, OutError, Sink};
+pub(crate) use files::lock;
+pub use files::{Digest, FileSink, Files, Hashing, Memory, Out, OutError, Sink};
 
 /// The built-in templates, by name.
 pub const TEMPLATES: &[(&str, &str)] = &[

@@ -309,6 +309,10 @@ fn unit_objects(
             }
         }
         Unit::Phase(phase) => phase_objects(spec, routed, phase, emit),
+        // `manifests/abort/`: the routes of the all-old traffic state (every share 0, no
+        // mirror, not settled), so that applying it from any phase sends every request to the
+        // legacy backends, and those backends, so that it works once decommission deleted
+        // them. Applying objects already as they are changes nothing: it is idempotent.
         Unit::Abort => {
             if let Some(abort) = &plan.abort
                 && let Some(folder) = &abort.folder
@@ -465,7 +469,7 @@ pub fn write(spec: &Spec, plan: &Plan, files: &Out) -> BTreeMap<String, usize> {
     units(spec, plan, true).par_iter().for_each(|unit| {
         unit_objects(spec, plan, &routed, unit, &mut |folder, manifests| {
             if !manifests.is_empty() {
-                let mut folders = folders.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut folders = crate::render::lock(&folders);
                 if !folders.contains(folder) {
                     folders.insert(folder.to_string());
                 }
